@@ -1,0 +1,92 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "natsfault",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "natsfault", targets: ["natsfault"]),
+        .executable(name: "natsfault-driver-c", targets: ["natsfault-driver-c"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // The scenario model, YAML decoding and validation: pure values, no effects.
+        .target(
+            name: "NATSFaultScenario",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Sources/Scenario"
+        ),
+        // Events, expectations and verdicts: pure functions over recorded timelines.
+        .target(
+            name: "NATSFaultTimeline",
+            dependencies: ["NATSFaultScenario"],
+            path: "Sources/Timeline"
+        ),
+        // nats-server child processes: configuration, readiness, signals, logs.
+        .target(
+            name: "NATSFaultSupervisor",
+            dependencies: [
+                "NATSFaultScenario",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            path: "Sources/Supervisor"
+        ),
+        // User, network and PID namespaces; re-execution of the runner inside them.
+        .target(
+            name: "NATSFaultSandbox",
+            path: "Sources/Sandbox"
+        ),
+        // Client driver processes and the JSON-lines driver protocol.
+        .target(
+            name: "NATSFaultDrivers",
+            dependencies: [
+                "NATSFaultTimeline",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            path: "Sources/Drivers"
+        ),
+        // Console progress, JUnit XML and JSON results.
+        .target(
+            name: "NATSFaultReporting",
+            dependencies: ["NATSFaultTimeline"],
+            path: "Sources/Reporting"
+        ),
+        // Runs scenarios: ties the scenario, its servers, drivers and faults into a verdict.
+        .target(
+            name: "NATSFaultRunner",
+            dependencies: [
+                "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultSupervisor",
+                "NATSFaultSandbox", "NATSFaultDrivers", "NATSFaultReporting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            path: "Sources/Runner"
+        ),
+        .executableTarget(
+            name: "natsfault",
+            dependencies: [
+                "NATSFaultRunner",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/natsfault"
+        ),
+        // libnats (nats.c), from Debian's libnats-dev.
+        .systemLibrary(
+            name: "CNATS",
+            path: "Sources/CNATS",
+            pkgConfig: "libnats",
+            providers: [.apt(["libnats-dev"])]
+        ),
+        // The client driver for nats.c, speaking DRIVER-PROTOCOL v1 on stdin/stdout.
+        .executableTarget(
+            name: "natsfault-driver-c",
+            dependencies: ["CNATS"],
+            path: "Sources/natsfault-driver-c"
+        ),
+    ]
+)

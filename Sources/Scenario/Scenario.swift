@@ -1,0 +1,335 @@
+/// One scenario file: the servers to start, the clients to connect, the timeline of faults and
+/// expectations, and the assertions judged at the end.
+public struct Scenario: Sendable {
+    /// The scenario's name (unique in a run); defaults to the file name without `.yaml`.
+    public var name: String
+    /// One line saying what the scenario reproduces.
+    public var description: String
+    /// The file the scenario was read from.
+    public var file: String
+    /// Server version prefixes the scenario applies to (e.g. `["2.15"]`); empty means every version.
+    public var serverVersions: [String]
+    /// Why the scenario is limited to `serverVersions`, for the report of skipped runs.
+    public var serverVersionsReason: String?
+    public var servers: [ServerSpec]
+    public var clients: [ClientSpec]
+    public var steps: [Step]
+    public var assertions: [Assertion]
+    /// The longest the scenario may run before it is stopped and failed.
+    public var timeout: Duration
+
+    /// Every fault the scenario injects, in timeline order, without repeats (for `list`).
+    public var faultNames: [String] {
+        var seen: [String] = []
+        for step in steps {
+            if case .server(let fault, _) = step.action, !seen.contains(fault.name) { seen.append(fault.name) }
+            if case .client(.kill, _) = step.action, !seen.contains("client_kill") { seen.append("client_kill") }
+        }
+        return seen
+    }
+
+    public func server(named name: String) -> ServerSpec? { servers.first { $0.name == name } }
+    public func client(named name: String) -> ClientSpec? { clients.first { $0.name == name } }
+}
+
+/// A nats-server the scenario starts.
+public struct ServerSpec: Sendable, Hashable {
+    public var name: String
+    /// The loopback address the server listens on inside the sandbox (127.0.0.1, 127.0.0.2, …).
+    public var host: String
+    public var port: Int
+    /// The HTTP monitoring port.
+    public var monitorPort: Int
+    /// Whether the server starts before the timeline begins (false: a `start` step starts it).
+    public var startAtBegin: Bool
+    public var config: ServerConfig
+
+    /// The URL clients use to reach this server.
+    public var url: String { "nats://\(host):\(port)" }
+}
+
+/// The nats-server settings a scenario may set; nil means the server's default.
+public struct ServerConfig: Sendable, Hashable {
+    public var pingInterval: Duration?
+    public var pingMax: Int?
+    public var maxConnections: Int?
+    public var writeDeadline: Duration?
+    public var maxPending: Int?
+    public var users: [User]
+    public var lameDuckGracePeriod: Duration?
+    public var lameDuckDuration: Duration?
+
+    public init() { users = [] }
+}
+
+/// A user in the server's `authorization` block.
+public struct User: Sendable, Hashable {
+    public var user: String
+    public var password: String
+    public init(user: String, password: String) {
+        self.user = user
+        self.password = password
+    }
+}
+
+/// A client: one driver process wrapping one client library, with one connection.
+public struct ClientSpec: Sendable, Hashable {
+    public var name: String
+    /// The driver to use; nil means the run's `--client`.
+    public var driver: String?
+    /// The servers (by name) in the connect URL list, in order.
+    public var servers: [String]
+    public var options: ConnectOptions
+    /// Whether the client connects when the timeline begins (false: a `connect` step connects it).
+    public var connectAtBegin: Bool
+    public var subscriptions: [Subscription]
+    public var replies: [Reply]
+    /// Publishers started as soon as the client is connected.
+    public var publishers: [Publish]
+    /// Requesters started as soon as the client is connected.
+    public var requesters: [Request]
+}
+
+/// Connect options from DRIVER-PROTOCOL.md; nil means the library's default.
+public struct ConnectOptions: Sendable, Hashable {
+    public var allowReconnect: Bool?
+    public var maxReconnects: Int?
+    public var reconnectWait: Duration?
+    public var reconnectJitter: Duration?
+    public var reconnectBufferBytes: Int?
+    public var pingInterval: Duration?
+    public var maxPingsOut: Int?
+    public var connectTimeout: Duration?
+    public var retryOnFailedConnect: Bool?
+    public var noRandomize: Bool?
+    public var ignoreDiscoveredServers: Bool?
+    public var user: String?
+    public var password: String?
+    public var token: String?
+    public var drainTimeout: Duration?
+
+    public init() {}
+}
+
+public struct Subscription: Sendable, Hashable {
+    public var subject: String
+    public var queue: String?
+    /// The subscription's name in reports; defaults to the subject.
+    public var name: String
+}
+
+public struct Reply: Sendable, Hashable {
+    public var subject: String
+    public var queue: String?
+}
+
+/// Publish `count` numbered messages on `subject` as the stream `stream`.
+public struct Publish: Sendable, Hashable {
+    public var subject: String
+    public var stream: String
+    public var count: Int
+    /// Messages per second; nil publishes as fast as the client can.
+    public var ratePerSecond: Double?
+    public var payloadBytes: Int?
+}
+
+/// Send `count` requests on `subject`, each waiting up to `timeout`.
+public struct Request: Sendable, Hashable {
+    public var subject: String
+    public var stream: String
+    public var count: Int
+    public var timeout: Duration
+    public var interval: Duration?
+}
+
+/// One step of the timeline.
+public struct Step: Sendable {
+    public enum Timing: Sendable, Hashable {
+        /// Start this long after the previous step finished (zero: at once).
+        case afterPrevious(Duration)
+        /// Start at this offset from the scenario's start (or at once if that moment has passed).
+        case at(Duration)
+    }
+
+    /// A name other steps' expectations can measure from (`since:`).
+    public var id: String?
+    public var timing: Timing
+    public var action: Action
+    public var location: SourceLocation
+}
+
+/// What a step does.
+public enum Action: Sendable {
+    case server(ServerFault, server: String)
+    case client(ClientAction, client: String)
+    case wait(Duration)
+    case expect(EventExpectation)
+    case expectAbsent(AbsenceExpectation)
+}
+
+/// A fault or control action applied to one nats-server.
+public enum ServerFault: Sendable, Hashable {
+    case start
+    /// SIGTERM; waits for the process to exit.
+    case stop
+    /// SIGKILL; waits for the process to exit.
+    case kill
+    /// Stop (SIGTERM, or SIGKILL with `kill: true`), stay down for `down`, start again and wait until ready.
+    case restart(down: Duration, kill: Bool)
+    /// SIGSTOP.
+    case pause
+    /// SIGCONT.
+    case resume
+    /// SIGUSR2: lame-duck mode.
+    case lameDuck
+    /// Rewrite the configuration with these changes and send SIGHUP.
+    case reload(ServerConfigChange)
+
+    public var name: String {
+        switch self {
+        case .start: "start"
+        case .stop: "stop"
+        case .kill: "kill"
+        case .restart: "restart"
+        case .pause: "pause"
+        case .resume: "resume"
+        case .lameDuck: "lame_duck"
+        case .reload: "reload"
+        }
+    }
+}
+
+/// The settings a `reload` step changes.
+public struct ServerConfigChange: Sendable, Hashable {
+    /// The new user list, replacing the old one.
+    public var users: [User]?
+    public var maxConnections: Int?
+    public init() {}
+}
+
+/// Something a step tells a client to do.
+public enum ClientAction: Sendable, Hashable {
+    case connect
+    case subscribe(Subscription)
+    case reply(Reply)
+    case publish(Publish)
+    case request(Request)
+    case flush(timeout: Duration)
+    case drain
+    case close
+    /// SIGKILL the driver process: a service instance crashing.
+    case kill
+
+    public var name: String {
+        switch self {
+        case .connect: "connect"
+        case .subscribe: "subscribe"
+        case .reply: "reply"
+        case .publish: "publish"
+        case .request: "request"
+        case .flush: "flush"
+        case .drain: "drain"
+        case .close: "close"
+        case .kill: "kill"
+        }
+    }
+}
+
+/// How many matching events an expectation accepts.
+public struct CountRange: Sendable, Hashable, CustomStringConvertible {
+    public var min: Int
+    public var max: Int?
+
+    public init(min: Int, max: Int?) {
+        self.min = min
+        self.max = max
+    }
+
+    public static func exactly(_ n: Int) -> CountRange { .init(min: n, max: n) }
+    public static let atLeastOne = CountRange(min: 1, max: nil)
+
+    public func contains(_ n: Int) -> Bool { n >= min && (max.map { n <= $0 } ?? true) }
+
+    public var description: String {
+        switch max {
+        case .some(let m) where m == min: "exactly \(min)"
+        case .some(let m) where min == 0: "at most \(m)"
+        case .some(let m): "between \(min) and \(m)"
+        case .none: "at least \(min)"
+        }
+    }
+}
+
+/// Which client events count for an expectation.
+public struct EventMatch: Sendable, Hashable, CustomStringConvertible {
+    public var client: String
+    public var event: ClientEventKind
+    /// When set, only events carrying this error kind count.
+    public var error: ErrorKind?
+
+    public var description: String {
+        "\(client): \(event.rawValue)" + (error.map { " (\($0.rawValue))" } ?? "")
+    }
+}
+
+/// A timeline step: matching events must happen inside a window.
+///
+/// The window opens at the start of the step named `since` (or at this step's start) plus
+/// `notBefore`, and closes `within` after that opening point. The step waits only as long as
+/// needed: an open-ended count passes as soon as it is reached; an exact count waits for the window.
+public struct EventExpectation: Sendable, Hashable {
+    public var match: EventMatch
+    public var within: Duration
+    public var notBefore: Duration
+    public var count: CountRange
+    public var since: String?
+}
+
+/// A timeline step: no matching event for `duration` from the step's start.
+public struct AbsenceExpectation: Sendable, Hashable {
+    public var match: EventMatch
+    public var duration: Duration
+}
+
+/// A check judged over the whole recorded timeline once the scenario has finished.
+public enum Assertion: Sendable, Hashable {
+    /// How many matching events happened over the whole scenario.
+    case events(EventMatch, CountRange)
+    /// These client events happened in this order (other events may come between).
+    case order(client: String, events: [ClientEventKind])
+    /// Message accounting for one publisher stream at one receiving subscription.
+    case messages(MessageAccounting)
+    /// Publish outcomes for one stream.
+    case publishes(PublishOutcomes)
+    /// Request outcomes for one stream.
+    case requests(RequestOutcomes)
+}
+
+public struct MessageAccounting: Sendable, Hashable {
+    public var stream: String
+    /// The receiving client and its subscription name.
+    public var client: String
+    public var subscription: String
+    public var received: CountRange?
+    public var maxLost: Int?
+    public var maxDuplicated: Int?
+    public var maxReordered: Int?
+    /// Every lost message was published while the publisher or the receiver was disconnected.
+    public var lostOnlyDuringOutage: Bool
+}
+
+public struct PublishOutcomes: Sendable, Hashable {
+    public var stream: String
+    public var ok: CountRange?
+    public var failed: CountRange?
+    /// When set, every failed publish carries this error kind.
+    public var failedError: ErrorKind?
+}
+
+public struct RequestOutcomes: Sendable, Hashable {
+    public var stream: String
+    /// Allowed counts per outcome: `ok`, or an error kind's raw value.
+    public var outcomes: [String: CountRange]
+    /// Latency bound for successful requests at the 99th percentile.
+    public var p99Below: Duration?
+}

@@ -1,0 +1,500 @@
+import Yams
+
+/// Reads scenario files into `Scenario` values, rejecting anything it does not understand.
+public enum ScenarioParser {
+    /// Driver names a scenario may name in `driver:`.
+    public static let knownDrivers = ["c", "go", "python"]
+
+    /// Parses one scenario document.
+    ///
+    /// - Parameters:
+    ///   - text: the YAML text.
+    ///   - file: the path shown in errors.
+    /// - Throws: `ScenarioError` naming `file:line:column`, what is wrong and what is allowed.
+    public static func parse(_ text: String, file: String) throws(ScenarioError) -> Scenario {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ScenarioError(SourceLocation(file: file, line: 1, column: 1), "the file is empty; a scenario needs at least \"servers\" and \"clients\"")
+            }
+            root = node
+        } catch let error as ScenarioError {
+            throw error
+        } catch let error as YamlError {
+            throw yamlSyntaxError(error, file: file)
+        } catch {
+            throw ScenarioError(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)")
+        }
+        var builder = Builder(file: file)
+        return try builder.scenario(YAMLValue(node: root, file: file, path: ""))
+    }
+
+    private static func yamlSyntaxError(_ error: YamlError, file: String) -> ScenarioError {
+        func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ScenarioError {
+            let ctx = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+            return ScenarioError(SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(problem)\(ctx); check indentation, colons and quotes")
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _): return at(mark, problem, context)
+        case .parser(let context, let problem, let mark, _): return at(mark, problem, context)
+        case .composer(let context, let problem, let mark, _): return at(mark, problem, context)
+        default: return ScenarioError(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
+        }
+    }
+}
+
+/// Builds the model from checked YAML values; holds what later parts need to check references.
+private struct Builder {
+    let file: String
+    var serverNames: [String] = []
+    var clientNames: [String] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func scenario(_ root: YAMLValue) throws(ScenarioError) -> Scenario {
+        let top = try root.mapping("a scenario", allowed: ["name", "description", "servers", "clients", "timeline", "assert", "server_versions", "server_versions_reason", "timeout"])
+        let defaultName = String(file.split(separator: "/").last ?? Substring(file)).replacingSuffix(".yaml", with: "").replacingSuffix(".yml", with: "")
+        let name = try top["name"]?.string() ?? defaultName
+        let description = try top["description"]?.string() ?? ""
+
+        let serverValues = try top.required("servers").list()
+        guard !serverValues.isEmpty else { throw try top.required("servers").error("needs at least one server") }
+        var servers: [ServerSpec] = []
+        for (index, value) in serverValues.enumerated() {
+            let spec = try server(value, index: index)
+            if serverNames.contains(spec.name) { throw value.error("server name \"\(spec.name)\" is used twice; names must be unique") }
+            serverNames.append(spec.name)
+            servers.append(spec)
+        }
+        try checkPorts(servers, serverValues)
+
+        let clientValues = try top.required("clients").list()
+        guard !clientValues.isEmpty else { throw try top.required("clients").error("needs at least one client") }
+        var clients: [ClientSpec] = []
+        for value in clientValues {
+            let spec = try client(value)
+            if clientNames.contains(spec.name) || serverNames.contains(spec.name) {
+                throw value.error("name \"\(spec.name)\" is used twice; server and client names must be unique")
+            }
+            clientNames.append(spec.name)
+            clients.append(spec)
+        }
+
+        var steps: [Step] = []
+        var stepIDs: [String] = []
+        for value in try top["timeline"]?.list() ?? [] {
+            let s = try step(value, earlierIDs: stepIDs)
+            if let id = s.id {
+                if stepIDs.contains(id) { throw value.error("step id \"\(id)\" is used twice; ids must be unique") }
+                stepIDs.append(id)
+            }
+            steps.append(s)
+        }
+
+        var assertions: [Assertion] = []
+        for value in try top["assert"]?.list() ?? [] {
+            assertions.append(try assertion(value))
+        }
+
+        var versions: [String] = []
+        for v in try top["server_versions"]?.list() ?? [] {
+            let text = try v.string()
+            guard text.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
+                throw v.error("\"\(text)\" is not a version prefix; write e.g. \"2.15\" or \"2.9.10\"")
+            }
+            versions.append(text)
+        }
+        let timeout = try top["timeout"]?.positiveDuration() ?? .seconds(180)
+
+        let scenario = Scenario(
+            name: name, description: description, file: file,
+            serverVersions: versions, serverVersionsReason: try top["server_versions_reason"]?.string(),
+            servers: servers, clients: clients, steps: steps, assertions: assertions, timeout: timeout)
+        try checkStreams(scenario, top)
+        return scenario
+    }
+
+    // MARK: servers
+
+    func server(_ value: YAMLValue, index: Int) throws(ScenarioError) -> ServerSpec {
+        let m = try value.mapping("a server", allowed: ["name", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "users", "lame_duck_grace_period", "lame_duck_duration"])
+        let name = try m.required("name").string()
+        try checkName(name, m.required("name"))
+        guard index < 250 else { throw value.error("at most 250 servers") }
+        var config = ServerConfig()
+        config.pingInterval = try m["ping_interval"]?.positiveDuration()
+        config.pingMax = try m["ping_max"]?.int(1...1000)
+        config.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
+        config.writeDeadline = try m["write_deadline"]?.positiveDuration()
+        config.maxPending = try m["max_pending"]?.int(1...Int(Int32.max), what: "a byte count")
+        config.users = try users(m["users"])
+        config.lameDuckGracePeriod = try m["lame_duck_grace_period"]?.duration()
+        if let v = m["lame_duck_duration"] {
+            let d = try v.duration()
+            guard d >= .seconds(30) else {
+                throw v.error("nats-server does not accept a lame_duck_duration below 30s; use lame_duck_grace_period for fast tests")
+            }
+            config.lameDuckDuration = d
+        }
+        return ServerSpec(
+            name: name, host: "127.0.0.\(index + 1)",
+            port: try m["port"]?.int(1...65535) ?? 4222,
+            monitorPort: try m["monitor_port"]?.int(1...65535) ?? 8222,
+            startAtBegin: try m["start"]?.bool() ?? true,
+            config: config)
+    }
+
+    func users(_ value: YAMLValue?) throws(ScenarioError) -> [User] {
+        guard let value else { return [] }
+        var result: [User] = []
+        for entry in try value.list() {
+            let m = try entry.mapping("a user", allowed: ["user", "password"])
+            result.append(User(user: try m.required("user").string(), password: try m.required("password").string()))
+        }
+        return result
+    }
+
+    func checkPorts(_ servers: [ServerSpec], _ values: [YAMLValue]) throws(ScenarioError) {
+        for (i, s) in servers.enumerated() where s.port == s.monitorPort {
+            throw values[i].error("port and monitor_port are both \(s.port); give them different numbers")
+        }
+    }
+
+    // MARK: clients
+
+    func client(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
+        let m = try value.mapping("a client", allowed: ["name", "driver", "servers", "connect", "options", "subscribe", "reply", "publish", "request"])
+        let name = try m.required("name").string()
+        try checkName(name, m.required("name"))
+        var driver: String?
+        if let d = m["driver"] {
+            let text = try d.string()
+            guard ScenarioParser.knownDrivers.contains(text) else {
+                throw d.error("unknown driver \"\(text)\"; allowed: \(ScenarioParser.knownDrivers.joined(separator: ", "))")
+            }
+            driver = text
+        }
+        var servers = serverNames
+        if let list = m["servers"] {
+            servers = []
+            for entry in try list.list() { servers.append(try serverReference(entry)) }
+            guard !servers.isEmpty else { throw list.error("needs at least one server name") }
+        }
+        var subscriptions: [Subscription] = []
+        for entry in try m["subscribe"]?.list() ?? [] { subscriptions.append(try subscription(entry, withClient: false).0) }
+        var replies: [Reply] = []
+        for entry in try m["reply"]?.list() ?? [] { replies.append(try reply(entry, withClient: false).0) }
+        var publishers: [Publish] = []
+        for entry in try m["publish"]?.list() ?? [] { publishers.append(try publish(entry, withClient: false).0) }
+        var requesters: [Request] = []
+        for entry in try m["request"]?.list() ?? [] { requesters.append(try request(entry, withClient: false).0) }
+        return ClientSpec(
+            name: name, driver: driver, servers: servers, options: try options(m["options"]),
+            connectAtBegin: try m["connect"]?.bool() ?? true,
+            subscriptions: subscriptions, replies: replies, publishers: publishers, requesters: requesters)
+    }
+
+    func options(_ value: YAMLValue?) throws(ScenarioError) -> ConnectOptions {
+        var o = ConnectOptions()
+        guard let value else { return o }
+        let m = try value.mapping("connect options", allowed: [
+            "allow_reconnect", "max_reconnects", "reconnect_wait", "reconnect_jitter", "reconnect_buffer_bytes",
+            "ping_interval", "max_pings_out", "connect_timeout", "retry_on_failed_connect", "no_randomize",
+            "ignore_discovered_servers", "user", "password", "token", "drain_timeout",
+        ])
+        o.allowReconnect = try m["allow_reconnect"]?.bool()
+        o.maxReconnects = try m["max_reconnects"]?.int(-1...Int(Int32.max), what: "a whole number (-1: forever)")
+        o.reconnectWait = try m["reconnect_wait"]?.duration()
+        o.reconnectJitter = try m["reconnect_jitter"]?.duration()
+        o.reconnectBufferBytes = try m["reconnect_buffer_bytes"]?.int(-1...Int(Int32.max), what: "a byte count")
+        o.pingInterval = try m["ping_interval"]?.positiveDuration()
+        o.maxPingsOut = try m["max_pings_out"]?.int(1...1000)
+        o.connectTimeout = try m["connect_timeout"]?.positiveDuration()
+        o.retryOnFailedConnect = try m["retry_on_failed_connect"]?.bool()
+        o.noRandomize = try m["no_randomize"]?.bool()
+        o.ignoreDiscoveredServers = try m["ignore_discovered_servers"]?.bool()
+        o.user = try m["user"]?.string()
+        o.password = try m["password"]?.string()
+        o.token = try m["token"]?.string()
+        o.drainTimeout = try m["drain_timeout"]?.positiveDuration()
+        return o
+    }
+
+    /// A subscription, written as a subject or as a mapping; with `withClient`, the mapping names its client.
+    func subscription(_ value: YAMLValue, withClient: Bool) throws(ScenarioError) -> (Subscription, String?) {
+        if !withClient, case .scalar = value.node {
+            let subject = try subjectText(value)
+            return (Subscription(subject: subject, queue: nil, name: subject), nil)
+        }
+        let m = try value.mapping("a subscription", allowed: (withClient ? ["client"] : []) + ["subject", "queue", "name"])
+        let subject = try subjectText(m.required("subject"))
+        let client = withClient ? try clientReference(m.required("client")) : nil
+        return (Subscription(subject: subject, queue: try m["queue"]?.string(), name: try m["name"]?.string() ?? subject), client)
+    }
+
+    func reply(_ value: YAMLValue, withClient: Bool) throws(ScenarioError) -> (Reply, String?) {
+        if !withClient, case .scalar = value.node { return (Reply(subject: try subjectText(value), queue: nil), nil) }
+        let m = try value.mapping("a responder", allowed: (withClient ? ["client"] : []) + ["subject", "queue"])
+        let client = withClient ? try clientReference(m.required("client")) : nil
+        return (Reply(subject: try subjectText(m.required("subject")), queue: try m["queue"]?.string()), client)
+    }
+
+    func publish(_ value: YAMLValue, withClient: Bool) throws(ScenarioError) -> (Publish, String?) {
+        let m = try value.mapping("a publisher", allowed: (withClient ? ["client"] : []) + ["subject", "stream", "count", "rate", "payload_bytes"])
+        let client = withClient ? try clientReference(m.required("client")) : nil
+        let subject = try subjectText(m.required("subject"))
+        let p = Publish(
+            subject: subject, stream: try m["stream"]?.string() ?? subject,
+            count: try m.required("count").int(1...100_000_000),
+            ratePerSecond: try m["rate"]?.positiveNumber(),
+            payloadBytes: try m["payload_bytes"]?.int(0...64 * 1024 * 1024, what: "a byte count"))
+        return (p, client)
+    }
+
+    func request(_ value: YAMLValue, withClient: Bool) throws(ScenarioError) -> (Request, String?) {
+        let m = try value.mapping("a requester", allowed: (withClient ? ["client"] : []) + ["subject", "stream", "count", "timeout", "interval"])
+        let client = withClient ? try clientReference(m.required("client")) : nil
+        let subject = try subjectText(m.required("subject"))
+        let r = Request(
+            subject: subject, stream: try m["stream"]?.string() ?? subject,
+            count: try m["count"]?.int(1...10_000_000) ?? 1,
+            timeout: try m.required("timeout").positiveDuration(),
+            interval: try m["interval"]?.duration())
+        return (r, client)
+    }
+
+    // MARK: timeline
+
+    static let serverFaultKeys = ["start", "stop", "kill", "restart", "pause", "resume", "lame_duck", "reload"]
+    static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close", "kill_client"]
+    static let otherStepKeys = ["wait", "expect", "expect_absent"]
+
+    func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
+        let actions = Self.serverFaultKeys + Self.clientActionKeys + Self.otherStepKeys
+        let m = try value.mapping("a timeline step", allowed: ["id", "at", "after"] + actions)
+        let actionKeys = m.keys.filter { actions.contains($0) }
+        guard actionKeys.count == 1, let key = actionKeys.first, let body = m[key] else {
+            throw value.error(actionKeys.isEmpty
+                ? "a step needs one action; allowed: \(actions.joined(separator: ", "))"
+                : "a step has one action, found \(actionKeys.joined(separator: " and ")); split them into separate steps")
+        }
+        var timing = Step.Timing.afterPrevious(.zero)
+        if let at = m["at"] {
+            guard m["after"] == nil else { throw at.error("a step has \"at\" or \"after\", not both") }
+            timing = .at(try at.duration())
+        } else if let after = m["after"] {
+            timing = .afterPrevious(try after.duration())
+        }
+        var id: String?
+        if let v = m["id"] { id = try v.string(); try checkName(id!, v) }
+        return Step(id: id, timing: timing, action: try action(key, body, earlierIDs: earlierIDs), location: value.location)
+    }
+
+    func action(_ key: String, _ body: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Action {
+        switch key {
+        case "start": return .server(.start, server: try serverReference(body))
+        case "stop": return .server(.stop, server: try serverReference(body))
+        case "kill": return .server(.kill, server: try serverReference(body))
+        case "pause": return .server(.pause, server: try serverReference(body))
+        case "resume": return .server(.resume, server: try serverReference(body))
+        case "lame_duck": return .server(.lameDuck, server: try serverReference(body))
+        case "restart":
+            if case .scalar = body.node { return .server(.restart(down: .zero, kill: false), server: try serverReference(body)) }
+            let m = try body.mapping("a restart", allowed: ["server", "down", "kill"])
+            return .server(.restart(down: try m["down"]?.duration() ?? .zero, kill: try m["kill"]?.bool() ?? false), server: try serverReference(m.required("server")))
+        case "reload":
+            let m = try body.mapping("a reload", allowed: ["server", "users", "max_connections"])
+            var change = ServerConfigChange()
+            if m["users"] != nil { change.users = try users(m["users"]) }
+            change.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
+            guard change.users != nil || change.maxConnections != nil else {
+                throw body.error("a reload changes something; allowed: users, max_connections")
+            }
+            return .server(.reload(change), server: try serverReference(m.required("server")))
+        case "connect": return .client(.connect, client: try clientReference(body))
+        case "drain": return .client(.drain, client: try clientReference(body))
+        case "close": return .client(.close, client: try clientReference(body))
+        case "kill_client": return .client(.kill, client: try clientReference(body))
+        case "flush":
+            if case .scalar = body.node { return .client(.flush(timeout: .seconds(5)), client: try clientReference(body)) }
+            let m = try body.mapping("a flush", allowed: ["client", "timeout"])
+            return .client(.flush(timeout: try m["timeout"]?.positiveDuration() ?? .seconds(5)), client: try clientReference(m.required("client")))
+        case "subscribe":
+            let (s, c) = try subscription(body, withClient: true)
+            return .client(.subscribe(s), client: c!)
+        case "reply":
+            let (r, c) = try reply(body, withClient: true)
+            return .client(.reply(r), client: c!)
+        case "publish":
+            let (p, c) = try publish(body, withClient: true)
+            return .client(.publish(p), client: c!)
+        case "request":
+            let (r, c) = try request(body, withClient: true)
+            return .client(.request(r), client: c!)
+        case "wait": return .wait(try body.duration())
+        case "expect":
+            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "within", "not_before", "count", "min", "max", "since"])
+            var since: String?
+            if let v = m["since"] {
+                since = try v.string()
+                guard earlierIDs.contains(since!) else {
+                    throw v.error("no earlier step has id \"\(since!)\"; allowed: \(earlierIDs.isEmpty ? "(no step ids yet)" : earlierIDs.joined(separator: ", "))")
+                }
+            }
+            let count = try countRange(m, default: .atLeastOne)
+            return .expect(EventExpectation(
+                match: try eventMatch(m), within: try m.required("within").duration(),
+                notBefore: try m["not_before"]?.duration() ?? .zero, count: count, since: since))
+        case "expect_absent":
+            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "for"])
+            return .expectAbsent(AbsenceExpectation(match: try eventMatch(m), duration: try m.required("for").positiveDuration()))
+        default:
+            throw body.error("unknown action \"\(key)\"")
+        }
+    }
+
+    func eventMatch(_ m: YAMLMapping) throws(ScenarioError) -> EventMatch {
+        EventMatch(
+            client: try clientReference(m.required("client")),
+            event: try m.required("event").oneOf(ClientEventKind.self, what: "event"),
+            error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"))
+    }
+
+    /// `count: N`, or `min:` and/or `max:`, in the mapping itself.
+    func countRange(_ m: YAMLMapping, default fallback: CountRange) throws(ScenarioError) -> CountRange {
+        if let c = m["count"] {
+            if let other = m["min"] ?? m["max"] { throw other.error("give \"count\" or \"min\"/\"max\", not both") }
+            return .exactly(try c.int(0...Int.max))
+        }
+        guard m["min"] != nil || m["max"] != nil else { return fallback }
+        let range = CountRange(min: try m["min"]?.int(0...Int.max) ?? 0, max: try m["max"]?.int(0...Int.max))
+        if let max = range.max, max < range.min, let v = m["max"] { throw v.error("max \(max) is below min \(range.min)") }
+        return range
+    }
+
+    /// A count written as `N` (exactly) or as a mapping `{min: A, max: B}`.
+    func countValue(_ value: YAMLValue) throws(ScenarioError) -> CountRange {
+        if case .scalar = value.node { return .exactly(try value.int(0...Int.max)) }
+        let m = try value.mapping("a count", allowed: ["min", "max"])
+        return try countRange(m, default: CountRange(min: 0, max: nil))
+    }
+
+    // MARK: assertions
+
+    func assertion(_ value: YAMLValue) throws(ScenarioError) -> Assertion {
+        let kinds = ["events", "order", "messages", "publishes", "requests"]
+        let outer = try value.mapping("an assertion", allowed: kinds)
+        guard outer.entries.count == 1, let (key, body) = outer.entries.first else {
+            throw value.error("an assertion has exactly one kind; allowed: \(kinds.joined(separator: ", "))")
+        }
+        switch key {
+        case "events":
+            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "count", "min", "max"])
+            return .events(try eventMatch(m), try countRange(m, default: .atLeastOne))
+        case "order":
+            let m = try body.mapping("an order assertion", allowed: ["client", "events"])
+            var events: [ClientEventKind] = []
+            for e in try m.required("events").list() { events.append(try e.oneOf(ClientEventKind.self, what: "event")) }
+            guard events.count >= 2 else { throw try m.required("events").error("an order needs at least two events") }
+            return .order(client: try clientReference(m.required("client")), events: events)
+        case "messages":
+            let m = try body.mapping("a messages assertion", allowed: ["stream", "client", "sub", "received", "max_lost", "max_duplicated", "max_reordered", "lost_only_during_outage"])
+            let stream = try m.required("stream").string()
+            return .messages(MessageAccounting(
+                stream: stream, client: try clientReference(m.required("client")),
+                subscription: try m["sub"]?.string() ?? "",
+                received: try m["received"].map { v throws(ScenarioError) in try countValue(v) },
+                maxLost: try m["max_lost"]?.int(0...Int.max),
+                maxDuplicated: try m["max_duplicated"]?.int(0...Int.max),
+                maxReordered: try m["max_reordered"]?.int(0...Int.max),
+                lostOnlyDuringOutage: try m["lost_only_during_outage"]?.bool() ?? false))
+        case "publishes":
+            let m = try body.mapping("a publishes assertion", allowed: ["stream", "ok", "failed", "error"])
+            return .publishes(PublishOutcomes(
+                stream: try m.required("stream").string(),
+                ok: try m["ok"].map { v throws(ScenarioError) in try countValue(v) },
+                failed: try m["failed"].map { v throws(ScenarioError) in try countValue(v) },
+                failedError: try m["error"]?.oneOf(ErrorKind.self, what: "error kind")))
+        case "requests":
+            let outcomeKeys = ["ok"] + ErrorKind.allCases.map(\.rawValue)
+            let m = try body.mapping("a requests assertion", allowed: ["stream", "p99_below"] + outcomeKeys)
+            var outcomes: [String: CountRange] = [:]
+            for (k, v) in m.entries where outcomeKeys.contains(k) { outcomes[k] = try countValue(v) }
+            return .requests(RequestOutcomes(stream: try m.required("stream").string(), outcomes: outcomes, p99Below: try m["p99_below"]?.positiveDuration()))
+        default:
+            throw body.error("unknown assertion \"\(key)\"")
+        }
+    }
+
+    // MARK: references
+
+    func serverReference(_ value: YAMLValue) throws(ScenarioError) -> String {
+        let name = try value.string()
+        guard serverNames.contains(name) else {
+            throw value.error("no server is named \"\(name)\"; allowed: \(serverNames.joined(separator: ", "))")
+        }
+        return name
+    }
+
+    func clientReference(_ value: YAMLValue) throws(ScenarioError) -> String {
+        let name = try value.string()
+        guard clientNames.contains(name) else {
+            throw value.error("no client is named \"\(name)\"; allowed: \(clientNames.isEmpty ? "(clients are declared under \"clients\")" : clientNames.joined(separator: ", "))")
+        }
+        return name
+    }
+
+    func subjectText(_ value: YAMLValue) throws(ScenarioError) -> String {
+        let s = try value.string()
+        guard !s.contains(where: { $0.isWhitespace }), !s.hasPrefix("."), !s.hasSuffix("."), !s.contains("..") else {
+            throw value.error("\"\(s)\" is not a NATS subject; tokens separated by dots, no spaces, e.g. orders.created")
+        }
+        return s
+    }
+
+    func checkName(_ name: String, _ value: YAMLValue) throws(ScenarioError) {
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw value.error("\"\(name)\" is not a valid name; use letters, digits, - and _")
+        }
+    }
+
+    /// Streams named by assertions must be published somewhere, subscriptions must exist.
+    func checkStreams(_ scenario: Scenario, _ top: YAMLMapping) throws(ScenarioError) {
+        var published = Set(scenario.clients.flatMap { $0.publishers.map(\.stream) })
+        var requested = Set(scenario.clients.flatMap { $0.requesters.map(\.stream) })
+        var subscriptions: [String: [String]] = [:]
+        for c in scenario.clients { subscriptions[c.name] = c.subscriptions.map(\.name) }
+        for step in scenario.steps {
+            guard case .client(let action, let client) = step.action else { continue }
+            switch action {
+            case .publish(let p): published.insert(p.stream)
+            case .request(let r): requested.insert(r.stream)
+            case .subscribe(let s): subscriptions[client, default: []].append(s.name)
+            default: break
+            }
+        }
+        let values = (try? top["assert"]?.list()) ?? []
+        for (assertion, value) in zip(scenario.assertions, values) {
+            switch assertion {
+            case .messages(let a):
+                guard published.contains(a.stream) else { throw value.error("no publisher has stream \"\(a.stream)\"; allowed: \(published.sorted().joined(separator: ", "))") }
+                let subs = subscriptions[a.client] ?? []
+                guard a.subscription.isEmpty || subs.contains(a.subscription) else {
+                    throw value.error("client \"\(a.client)\" has no subscription named \"\(a.subscription)\"; allowed: \(subs.joined(separator: ", "))")
+                }
+                guard !subs.isEmpty else { throw value.error("client \"\(a.client)\" subscribes to nothing; add a subscription to it") }
+            case .publishes(let a):
+                guard published.contains(a.stream) else { throw value.error("no publisher has stream \"\(a.stream)\"; allowed: \(published.sorted().joined(separator: ", "))") }
+            case .requests(let a):
+                guard requested.contains(a.stream) else { throw value.error("no requester has stream \"\(a.stream)\"; allowed: \(requested.sorted().joined(separator: ", "))") }
+            default: break
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingSuffix(_ suffix: String, with new: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + new : self
+    }
+}

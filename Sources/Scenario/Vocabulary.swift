@@ -1,0 +1,37 @@
+/// The error kinds every driver maps its library's errors onto (DRIVER-PROTOCOL.md).
+public enum ErrorKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case staleConnection = "stale_connection"
+    case connectionClosed = "connection_closed"
+    case noServers = "no_servers"
+    case connectionRefused = "connection_refused"
+    case timeout
+    case noResponders = "no_responders"
+    case slowConsumer = "slow_consumer"
+    case authorizationViolation = "authorization_violation"
+    case authenticationExpired = "authentication_expired"
+    case maxConnectionsExceeded = "max_connections_exceeded"
+    case reconnectBufferExceeded = "reconnect_buffer_exceeded"
+    case draining
+    case ioError = "io_error"
+    case protocolError = "protocol_error"
+    case permissionsViolation = "permissions_violation"
+    case other
+}
+
+/// The client events a scenario can expect (DRIVER-PROTOCOL.md), plus `exited` for the driver process ending.
+public enum ClientEventKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case connected
+    case disconnected
+    case reconnected
+    case closed
+    case error
+    case lameDuck = "lame_duck"
+    case discoveredServers = "discovered_servers"
+    /// The driver process itself ended (a crash, or killed by a fault).
+    case exited
+}
+
+extension CaseIterable where Self: RawRepresentable, RawValue == String {
+    /// The allowed values, for error messages: `a, b, c`.
+    public static var allowedList: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}

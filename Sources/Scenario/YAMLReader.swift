@@ -1,0 +1,154 @@
+import Yams
+
+/// A YAML node with its place in the file and its path from the document root, for errors.
+struct YAMLValue {
+    let node: Node
+    let file: String
+    /// The key path, e.g. `servers[0].ping_interval`.
+    let path: String
+
+    var location: SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    func error(_ message: String) -> ScenarioError { ScenarioError(location, "\(path): \(message)") }
+
+    private var shown: String {
+        switch node {
+        case .scalar(let s): "\"\(s.string)\""
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    /// Any scalar, read as text.
+    func string() throws(ScenarioError) -> String {
+        guard case .scalar(let s) = node, !(s.style == .plain && s.string == "~") else {
+            throw error("expected text, found \(shown)")
+        }
+        guard !s.string.isEmpty else { throw error("must not be empty; write a name or a value") }
+        return s.string
+    }
+
+    /// A plain integer in `range`.
+    func int(_ range: ClosedRange<Int>, what: String = "a whole number") throws(ScenarioError) -> Int {
+        guard case .scalar(let s) = node, s.style == .plain, let value = Int(s.string) else {
+            throw error("expected \(what), found \(shown); allowed: \(describe(range))")
+        }
+        guard range.contains(value) else { throw error("\(value) is out of range; allowed: \(describe(range))") }
+        return value
+    }
+
+    /// A positive number (rates).
+    func positiveNumber() throws(ScenarioError) -> Double {
+        guard case .scalar(let s) = node, s.style == .plain, let value = Double(s.string), value > 0, value.isFinite else {
+            throw error("expected a positive number, found \(shown)")
+        }
+        return value
+    }
+
+    func bool() throws(ScenarioError) -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain else { throw error("expected true or false, found \(shown)") }
+        switch s.string {
+        case "true": return true
+        case "false": return false
+        default: throw error("expected true or false, found \(shown)")
+        }
+    }
+
+    func duration() throws(ScenarioError) -> Duration {
+        guard case .scalar(let s) = node else { throw error("expected a duration, found \(shown); \(DurationText.allowed)") }
+        if s.string.trimmingWhitespace().hasPrefix("-") {
+            throw error("\"\(s.string)\" is negative; durations are zero or more, e.g. 0s, 250ms, 2s")
+        }
+        if s.style == .plain, Double(s.string) != nil {
+            throw error("\"\(s.string)\" has no unit; \(DurationText.allowed)")
+        }
+        guard let d = DurationText.parse(s.string) else {
+            throw error("\"\(s.string)\" is not a duration; \(DurationText.allowed)")
+        }
+        return d
+    }
+
+    /// A positive duration (a zero interval would spin).
+    func positiveDuration() throws(ScenarioError) -> Duration {
+        let d = try duration()
+        guard d > .zero else { throw error("must be more than zero; e.g. 250ms, 2s") }
+        return d
+    }
+
+    func oneOf<E: CaseIterable & RawRepresentable>(_: E.Type, what: String) throws(ScenarioError) -> E where E.RawValue == String {
+        let text = try string()
+        guard let value = E(rawValue: text) else {
+            throw error("unknown \(what) \"\(text)\"; allowed: \(E.allowedList)")
+        }
+        return value
+    }
+
+    func list() throws(ScenarioError) -> [YAMLValue] {
+        guard case .sequence(let seq) = node else { throw error("expected a list, found \(shown)") }
+        return seq.enumerated().map { YAMLValue(node: $0.element, file: file, path: "\(path)[\($0.offset)]") }
+    }
+
+    /// A mapping whose keys must all be in `allowed`.
+    func mapping(_ what: String, allowed: [String]) throws(ScenarioError) -> YAMLMapping {
+        guard case .mapping(let map) = node else { throw error("expected \(what) as a mapping, found \(shown)") }
+        var entries: [(key: String, value: YAMLValue)] = []
+        for (keyNode, valueNode) in map {
+            let keyValue = YAMLValue(node: keyNode, file: file, path: path)
+            guard case .scalar(let key) = keyNode else { throw keyValue.error("keys must be plain names") }
+            guard allowed.contains(key.string) else {
+                throw ScenarioError(keyValue.location, "\(path.isEmpty ? "" : path + ": ")unknown key \"\(key.string)\" in \(what)\(suggestion(key.string, allowed)); allowed: \(allowed.joined(separator: ", "))")
+            }
+            guard !entries.contains(where: { $0.key == key.string }) else {
+                throw ScenarioError(keyValue.location, "\(path.isEmpty ? "" : path + ": ")key \"\(key.string)\" appears twice in \(what); give each key once")
+            }
+            let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
+            entries.append((key.string, YAMLValue(node: valueNode, file: file, path: childPath)))
+        }
+        return YAMLMapping(value: self, what: what, entries: entries)
+    }
+
+    private func describe(_ range: ClosedRange<Int>) -> String {
+        if range.upperBound == Int.max { return "\(range.lowerBound) or more" }
+        return "\(range.lowerBound) to \(range.upperBound)"
+    }
+}
+
+/// A checked mapping: every key is allowed and appears once.
+struct YAMLMapping {
+    let value: YAMLValue
+    let what: String
+    let entries: [(key: String, value: YAMLValue)]
+
+    subscript(key: String) -> YAMLValue? { entries.first { $0.key == key }?.value }
+
+    var keys: [String] { entries.map(\.key) }
+
+    func required(_ key: String) throws(ScenarioError) -> YAMLValue {
+        guard let v = self[key] else { throw value.error("\(what) needs \"\(key)\"") }
+        return v
+    }
+}
+
+/// " (did you mean \"x\"?)" when a key is one edit or transposition away from an allowed one.
+private func suggestion(_ key: String, _ allowed: [String]) -> String {
+    let best = allowed.map { ($0, editDistance(key, $0)) }.min { $0.1 < $1.1 }
+    guard let (name, distance) = best, distance <= max(1, key.count / 4) else { return "" }
+    return " (did you mean \"\(name)\"?)"
+}
+
+private func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
+}

@@ -1,0 +1,169 @@
+public import NATSFaultScenario
+
+extension Assertion {
+    /// Judges the assertion over the whole recorded scenario.
+    public func check(_ events: [RecordedEvent]) -> Check {
+        switch self {
+        case .events(let match, let count):
+            let hits = events.filter { $0.matches(match) }
+            let kinds = Dictionary(grouping: events.filter { $0.client == match.client && $0.event == match.event.rawValue }, by: { $0.error?.kind ?? "no error" })
+                .map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+            return Check(passed: count.contains(hits.count), expected: "\(match) \(count) times over the scenario",
+                         observed: "\(hits.count)" + (match.error != nil && !kinds.isEmpty ? " (all \(match.event.rawValue) events: \(kinds))" : ""))
+        case .order(let client, let order):
+            let seen = events.filter { $0.client == client && ClientEventKind(rawValue: $0.event) != nil }.map(\.event)
+            var index = 0
+            for name in seen where index < order.count && name == order[index].rawValue { index += 1 }
+            return Check(passed: index == order.count,
+                         expected: "\(client): \(order.map(\.rawValue).joined(separator: " → ")) in this order",
+                         observed: seen.isEmpty ? "no events" : seen.joined(separator: " → "))
+        case .messages(let accounting):
+            return accounting.check(events)
+        case .publishes(let outcomes):
+            return outcomes.check(events)
+        case .requests(let outcomes):
+            return outcomes.check(events)
+        }
+    }
+}
+
+/// What happened to one publisher stream at one subscription.
+public struct MessageTally: Sendable, Hashable {
+    public var published: Int
+    public var received: Int
+    public var lost: [Int]
+    public var duplicated: Int
+    public var reordered: Int
+    /// Lost sequence numbers that were published outside every outage window.
+    public var lostOutsideOutage: [Int]
+}
+
+extension MessageAccounting {
+    /// Counts sent, received, lost, duplicated and reordered messages of the stream at the subscription.
+    public func tally(_ events: [RecordedEvent]) -> MessageTally {
+        var publishedAt: [Int: Int64] = [:]
+        for e in events where e.event == "published" && e.stream == stream && e.ok == true {
+            guard let seqs = e.seqs else { continue }
+            for s in seqs { publishedAt[s] = e.monoNs }
+        }
+        let arrivals = events.filter {
+            $0.event == "message" && $0.client == client && $0.stream == stream
+                && (subscription.isEmpty || $0.sub == subscription)
+        }.compactMap(\.seq)
+        let distinct = Set(arrivals)
+        var reordered = 0
+        var highest = Int.min
+        for s in arrivals {
+            if s < highest { reordered += 1 }
+            highest = Swift.max(highest, s)
+        }
+        let lost = publishedAt.keys.filter { !distinct.contains($0) }.sorted()
+        let outages = outageWindows(events, clients: Set(events.filter { $0.event == "published" && $0.stream == stream }.compactMap(\.client) + [client]))
+        let outside = lost.filter { seq in
+            let t = publishedAt[seq]!
+            return !outages.contains { $0.contains(t) }
+        }
+        return MessageTally(published: publishedAt.count, received: arrivals.count, lost: lost,
+                            duplicated: arrivals.count - distinct.count, reordered: reordered, lostOutsideOutage: outside)
+    }
+
+    func check(_ events: [RecordedEvent]) -> Check {
+        let t = tally(events)
+        var wanted: [String] = []
+        var ok = true
+        if let received { wanted.append("received \(received)"); ok = ok && received.contains(t.received) }
+        if let maxLost { wanted.append("lost at most \(maxLost)"); ok = ok && t.lost.count <= maxLost }
+        if let maxDuplicated { wanted.append("duplicated at most \(maxDuplicated)"); ok = ok && t.duplicated <= maxDuplicated }
+        if let maxReordered { wanted.append("reordered at most \(maxReordered)"); ok = ok && t.reordered <= maxReordered }
+        if lostOnlyDuringOutage { wanted.append("lost only while disconnected"); ok = ok && t.lostOutsideOutage.isEmpty }
+        var observed = "published \(t.published), received \(t.received), lost \(t.lost.count), duplicated \(t.duplicated), reordered \(t.reordered)"
+        if !t.lost.isEmpty { observed += "; lost seqs \(ranges(t.lost))" }
+        if !t.lostOutsideOutage.isEmpty { observed += "; lost outside an outage: \(ranges(t.lostOutsideOutage))" }
+        return Check(passed: ok, expected: "stream \(stream) at \(client)\(subscription.isEmpty ? "" : "/" + subscription): " + wanted.joined(separator: ", "), observed: observed)
+    }
+}
+
+/// Periods during which a message may be lost: from the fault (or disconnect) that began an outage
+/// to the reconnect that ended it, for any of the given clients.
+///
+/// The window starts at the latest fault before the disconnect because messages published between
+/// a server dying and the client noticing are in flight, not lost by the client's fault.
+func outageWindows(_ events: [RecordedEvent], clients: Set<String>) -> [ClosedRange<Int64>] {
+    var windows: [ClosedRange<Int64>] = []
+    let faults = events.filter { $0.event == "fault" }.map(\.monoNs)
+    for client in clients {
+        var start: Int64?
+        for e in events where e.client == client {
+            switch e.event {
+            case "disconnected" where start == nil:
+                start = faults.last(where: { $0 <= e.monoNs }) ?? e.monoNs
+            case "reconnected", "connected", "closed", "exited":
+                if let s = start { windows.append(s...e.monoNs); start = nil }
+            default: break
+            }
+        }
+        if let s = start { windows.append(s...Int64.max) }
+    }
+    return windows
+}
+
+extension PublishOutcomes {
+    func check(_ events: [RecordedEvent]) -> Check {
+        var okCount = 0, failedCount = 0
+        var kinds: [String: Int] = [:]
+        for e in events where e.event == "published" && e.stream == stream {
+            let n = e.seqs?.count ?? 1
+            if e.ok == true { okCount += n } else {
+                failedCount += n
+                kinds[e.error?.kind ?? "unknown", default: 0] += n
+            }
+        }
+        var wanted: [String] = []
+        var passed = true
+        if let ok { wanted.append("ok \(ok)"); passed = passed && ok.contains(okCount) }
+        if let failed { wanted.append("failed \(failed)"); passed = passed && failed.contains(failedCount) }
+        if let failedError {
+            wanted.append("every failure \(failedError.rawValue)")
+            passed = passed && kinds.keys.allSatisfy { $0 == failedError.rawValue }
+        }
+        let kindText = kinds.isEmpty ? "" : " (" + kinds.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ") + ")"
+        return Check(passed: passed, expected: "stream \(stream) publishes: " + wanted.joined(separator: ", "),
+                     observed: "ok \(okCount), failed \(failedCount)\(kindText)")
+    }
+}
+
+extension RequestOutcomes {
+    func check(_ events: [RecordedEvent]) -> Check {
+        let results = events.filter { $0.event == "request_result" && $0.stream == stream }
+        var counts: [String: Int] = [:]
+        for r in results { counts[r.ok == true ? "ok" : (r.error?.kind ?? "other"), default: 0] += 1 }
+        var passed = true
+        var wanted: [String] = []
+        for (outcome, range) in outcomes.sorted(by: { $0.key < $1.key }) {
+            wanted.append("\(outcome) \(range)")
+            passed = passed && range.contains(counts[outcome] ?? 0)
+        }
+        var observed = counts.isEmpty ? "no results" : counts.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")
+        if let p99Below {
+            let latencies = results.filter { $0.ok == true }.compactMap(\.latencyNs).sorted()
+            let p99 = latencies.isEmpty ? nil : latencies[Swift.min(latencies.count - 1, Int((Double(latencies.count) * 0.99).rounded(.up)) - 1)]
+            wanted.append("p99 latency below \(DurationText.format(p99Below))")
+            passed = passed && (p99.map { $0 < p99Below.nanoseconds } ?? false)
+            observed += "; p99 " + (p99.map { "\(Double($0) / 1e6)ms" } ?? "n/a")
+        }
+        return Check(passed: passed, expected: "stream \(stream) requests: " + wanted.joined(separator: ", "), observed: observed)
+    }
+}
+
+/// `1-5, 9, 12-13`
+func ranges(_ sorted: [Int]) -> String {
+    var parts: [String] = []
+    var i = 0
+    while i < sorted.count {
+        var j = i
+        while j + 1 < sorted.count && sorted[j + 1] == sorted[j] + 1 { j += 1 }
+        parts.append(i == j ? "\(sorted[i])" : "\(sorted[i])-\(sorted[j])")
+        i = j + 1
+    }
+    return parts.count > 20 ? parts.prefix(20).joined(separator: ", ") + ", …" : parts.joined(separator: ", ")
+}

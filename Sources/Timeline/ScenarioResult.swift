@@ -1,0 +1,52 @@
+/// Everything one run of one scenario against one client and one server version produced.
+public struct ScenarioResult: Codable, Sendable {
+    public enum Outcome: String, Codable, Sendable {
+        case passed
+        /// An expectation or assertion did not hold.
+        case failed
+        /// The harness could not carry out the scenario (a server would not start, a driver died at start, …).
+        case error
+        /// Not applicable (a capability or server version the scenario needs).
+        case skipped
+    }
+
+    public var scenario: String
+    public var file: String
+    public var description: String
+    public var client: String
+    public var serverVersion: String
+    public var outcome: Outcome
+    /// Why it errored or was skipped.
+    public var reason: String?
+    /// Wall time of the whole run including start and teardown, in seconds.
+    public var wallSeconds: Double
+    /// Time from the timeline's start to its end, in seconds.
+    public var timelineSeconds: Double
+    /// The monotonic time the timeline started, origin of every relative time in reports.
+    public var startNs: Int64
+    public var checks: [Check]
+    public var events: [RecordedEvent]
+    /// The last lines of each server's log and each driver's stderr, by name.
+    public var logs: [String: String]
+
+    public init(scenario: String, file: String, description: String, client: String, serverVersion: String,
+                outcome: Outcome, reason: String? = nil, wallSeconds: Double = 0, timelineSeconds: Double = 0,
+                startNs: Int64 = 0, checks: [Check] = [], events: [RecordedEvent] = [], logs: [String: String] = [:]) {
+        self.scenario = scenario
+        self.file = file
+        self.description = description
+        self.client = client
+        self.serverVersion = serverVersion
+        self.outcome = outcome
+        self.reason = reason
+        self.wallSeconds = wallSeconds
+        self.timelineSeconds = timelineSeconds
+        self.startNs = startNs
+        self.checks = checks
+        self.events = events
+        self.logs = logs
+    }
+
+    /// `scenario [client × server]`, as reports name a run.
+    public var title: String { "\(scenario) [\(client) × nats-server \(serverVersion)]" }
+}
