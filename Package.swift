@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // The scenario model, YAML decoding and validation: pure values, no effects.
@@ -31,8 +32,9 @@ let package = Package(
         .target(
             name: "NATSFaultSupervisor",
             dependencies: [
-                "NATSFaultScenario",
+                "NATSFaultScenario", "NATSFaultTimeline",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/Supervisor"
         ),
@@ -47,6 +49,7 @@ let package = Package(
             dependencies: [
                 "NATSFaultTimeline",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/Drivers"
         ),

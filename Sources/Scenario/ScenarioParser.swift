@@ -105,6 +105,15 @@ private struct Builder {
             versions.append(text)
         }
         let timeout = try top["timeout"]?.positiveDuration() ?? .seconds(180)
+        let judges = steps.contains { step in
+            switch step.action {
+            case .expect, .expectAbsent: true
+            default: false
+            }
+        }
+        guard judges || !assertions.isEmpty else {
+            throw root.error("a scenario judges something; add an \"expect\" or \"expect_absent\" step to \"timeline\" or an entry to \"assert\"")
+        }
 
         let scenario = Scenario(
             name: name, description: description, file: file,

@@ -12,7 +12,7 @@ struct YAMLValue {
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    func error(_ message: String) -> ScenarioError { ScenarioError(location, "\(path): \(message)") }
+    func error(_ message: String) -> ScenarioError { ScenarioError(location, path.isEmpty ? message : "\(path): \(message)") }
 
     private var shown: String {
         switch node {

@@ -1,0 +1,185 @@
+public import NATSFaultTimeline
+import Foundation
+import Subprocess
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One client driver process and the JSON-lines conversation with it.
+///
+/// Every line the driver prints becomes a timeline event of this client; acks complete the command
+/// that asked for them. When the process ends, outstanding commands fail and an `exited` event is
+/// recorded, so a crashing driver is a client failure the scenario can judge, never a harness hang.
+public actor ClientDriver {
+    public nonisolated let client: String
+    private let command: DriverCommand
+    private let stderrPath: String
+    private let record: @Sendable (RecordedEvent) -> Void
+    private var nextID = 1
+    private var waiting: [Int: (op: String, continuation: CheckedContinuation<DriverAck, any Error>)] = [:]
+    private var helloWaiter: CheckedContinuation<DriverHello, any Error>?
+    private var hello: DriverHello?
+    private var commands: AsyncStream<[UInt8]>.Continuation?
+    private var process: Task<Void, Never>?
+    private var pid: pid_t?
+    private var exited = false
+    private var killedOnPurpose = false
+
+    public init(client: String, command: DriverCommand, workDirectory: String, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        self.client = client
+        self.command = command
+        self.stderrPath = "\(workDirectory)/\(client).driver.log"
+        self.record = record
+    }
+
+    /// Starts the driver and waits for its hello.
+    ///
+    /// - Throws: `DriverError` when it cannot start, does not greet within `timeout`, or speaks another protocol.
+    public func start(timeout: Duration = .seconds(10)) async throws -> DriverHello {
+        let log: FileDescriptor
+        do {
+            log = try FileDescriptor.open(FilePath(stderrPath), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw DriverError.cannotStart(name: command.name, reason: "cannot write \(stderrPath): \(error)")
+        }
+        let (stream, sink) = AsyncStream.makeStream(of: [UInt8].self)
+        commands = sink
+        let command = self.command
+        var options = PlatformOptions()
+        options.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
+        process = Task { [weak self] in
+            do {
+                _ = try await Subprocess.run(
+                    .path(FilePath(command.executable)), arguments: .init(command.arguments), platformOptions: options,
+                    input: .inputWriter, output: .sequence, error: .fileDescriptor(log, closeAfterSpawningProcess: true)
+                ) { execution in
+                    await self?.started(pid: execution.processIdentifier.value)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for try await line in execution.standardOutput.strings() {
+                                await self?.received(line)
+                            }
+                        }
+                        for await bytes in stream {
+                            _ = try? await execution.standardInputWriter.write(bytes)
+                        }
+                        try? await execution.standardInputWriter.finish()
+                        try await group.waitForAll()
+                    }
+                }
+                await self?.ended(reason: nil)
+            } catch {
+                await self?.ended(reason: "\(error)")
+            }
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            helloWaiter = continuation
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.helloTimedOut()
+            }
+        }
+    }
+
+    /// Sends a command and waits for its ack.
+    ///
+    /// - Throws: `DriverError.stoppedAnswering` if the driver exits first or gives no ack within `timeout`.
+    public func send(_ op: String, _ fields: [String: JSONValue] = [:], timeout: Duration = .seconds(30)) async throws -> DriverAck {
+        let id = nextID
+        nextID += 1
+        var message = fields
+        message["id"] = .int(id)
+        message["op"] = .string(op)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var line = Array((try? encoder.encode(message)) ?? Data())
+        line.append(UInt8(ascii: "\n"))
+        guard !exited, let commands else { throw DriverError.stoppedAnswering(client: client, op: op, stderrTail: stderrTail()) }
+        return try await withCheckedThrowingContinuation { continuation in
+            waiting[id] = (op, continuation)
+            commands.yield(line)
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.ackTimedOut(id)
+            }
+        }
+    }
+
+    /// SIGKILLs the driver process: a client crash fault.
+    public func kill() {
+        guard let pid, !exited else { return }
+        killedOnPurpose = true
+        Glibc.kill(pid, SIGKILL)
+    }
+
+    /// Asks the driver to exit (closing its stdin), then kills it if it lingers, and waits for it.
+    public func shutdown(grace: Duration = .seconds(2)) async {
+        commands?.finish()
+        commands = nil
+        let deadline = ContinuousClock.now + grace
+        while !exited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        if !exited, let pid { killedOnPurpose = true; Glibc.kill(pid, SIGKILL) }
+        await process?.value
+    }
+
+    public var capabilities: [String] { hello?.capabilities ?? [] }
+
+    /// The last lines the driver wrote on stderr.
+    public nonisolated func stderrTail(lines: Int = 20) -> String {
+        guard let text = try? String(contentsOfFile: stderrPath, encoding: .utf8), !text.isEmpty else { return "(nothing on stderr)" }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    // MARK: driver output
+
+    private func started(pid: pid_t) { self.pid = pid }
+
+    private func received(_ raw: String) {
+        let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !line.isEmpty else { return }
+        guard let parsed = try? DriverLine.decoder.decode(DriverLine.self, from: Data(line.utf8)) else {
+            record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "log", text: "unparsable driver output: \(line.prefix(200))"))
+            return
+        }
+        switch parsed.event {
+        case "hello":
+            let h = DriverHello(library: parsed.library ?? "?", libraryVersion: parsed.libraryVersion ?? "?", capabilities: parsed.capabilities ?? [])
+            hello = h
+            if let v = parsed.protocol, v != 1 {
+                helloWaiter?.resume(throwing: DriverError.unsupportedProtocol(client: client, version: v))
+            } else {
+                helloWaiter?.resume(returning: h)
+            }
+            helloWaiter = nil
+        case "ack":
+            guard let id = parsed.id, let entry = waiting.removeValue(forKey: id) else { return }
+            entry.continuation.resume(returning: DriverAck(ok: parsed.ok ?? false, pending: parsed.pending ?? false, error: parsed.error))
+        default:
+            record(parsed.recorded(client: client))
+        }
+    }
+
+    private func ended(reason: String?) {
+        guard !exited else { return }
+        exited = true
+        commands?.finish()
+        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "exited",
+                             text: killedOnPurpose ? "killed by natsfault" : "driver process ended\(reason.map { ": \($0)" } ?? "")"))
+        let tail = stderrTail()
+        helloWaiter?.resume(throwing: DriverError.noHello(client: client, stderrTail: tail))
+        helloWaiter = nil
+        for (_, entry) in waiting { entry.continuation.resume(throwing: DriverError.stoppedAnswering(client: client, op: entry.op, stderrTail: tail)) }
+        waiting = [:]
+    }
+
+    private func helloTimedOut() {
+        helloWaiter?.resume(throwing: DriverError.noHello(client: client, stderrTail: stderrTail()))
+        helloWaiter = nil
+    }
+
+    private func ackTimedOut(_ id: Int) {
+        guard let entry = waiting.removeValue(forKey: id) else { return }
+        entry.continuation.resume(throwing: DriverError.stoppedAnswering(client: client, op: entry.op, stderrTail: stderrTail()))
+    }
+}

@@ -1,0 +1,73 @@
+public import NATSFaultTimeline
+import Foundation
+
+/// The readable account of a run: what was expected, what was observed, and the timeline around it.
+public enum FailureReport {
+    /// The full text for a failed or errored run (the console's details and JUnit's failure text).
+    public static func text(for result: ScenarioResult, timelineLines: Int = 60) -> String {
+        var out: [String] = []
+        if let reason = result.reason { out.append("reason: \(reason)") }
+        for check in result.checks where !check.passed {
+            out.append("✗ \(check.location.map { "\($0): " } ?? "")expected \(check.expected)")
+            out.append("    observed: \(check.observed)")
+        }
+        let passed = result.checks.filter(\.passed)
+        if !passed.isEmpty {
+            out.append("passed checks:")
+            for check in passed { out.append("  ✓ \(check.expected) — \(check.observed)") }
+        }
+        out.append("timeline (times from the timeline's start):")
+        out.append(contentsOf: timeline(result, limit: timelineLines).map { "  " + $0 })
+        for (name, tail) in result.logs.sorted(by: { $0.key < $1.key }) where !tail.isEmpty {
+            out.append("last lines of \(name):")
+            out.append(contentsOf: tail.split(separator: "\n").suffix(12).map { "  | " + $0 })
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// One line per event, data traffic summarized, newest `limit` lines kept.
+    public static func timeline(_ result: ScenarioResult, limit: Int) -> [String] {
+        var lines: [String] = []
+        var traffic: (count: Int, first: Int64, last: Int64, label: String)?
+        func flushTraffic() {
+            guard let t = traffic else { return }
+            lines.append("\(offset(t.first, result.startNs))…\(offset(t.last, result.startNs))  \(t.count) \(t.label) events")
+            traffic = nil
+        }
+        for e in result.events {
+            if e.isTraffic && e.error == nil && e.ok != false {
+                let label = "\(e.client ?? "") \(e.event)"
+                if let t = traffic, t.label == label { traffic = (t.count + 1, t.first, e.monoNs, label) }
+                else { flushTraffic(); traffic = (1, e.monoNs, e.monoNs, label) }
+                continue
+            }
+            flushTraffic()
+            lines.append("\(offset(e.monoNs, result.startNs))  \(line(e))")
+        }
+        flushTraffic()
+        return lines.count > limit ? ["… \(lines.count - limit) earlier lines"] + lines.suffix(limit) : lines
+    }
+
+    static func line(_ e: RecordedEvent) -> String {
+        let who = e.client.map { "client \($0)" } ?? e.server.map { "server \($0)" } ?? "harness"
+        var text = "\(who): \(e.event)"
+        if let url = e.url { text += " \(url)" }
+        if let urls = e.urls { text += " \(urls.joined(separator: ","))" }
+        if let stream = e.stream { text += " stream \(stream)" }
+        if let seqs = e.seqs, e.event != "step" { text += " seq \(seqs.lowerBound == seqs.upperBound ? "\(seqs.lowerBound)" : "\(seqs.lowerBound)-\(seqs.upperBound)")" }
+        if let ok = e.ok, e.event != "expectation" { text += ok ? " ok" : " failed" }
+        if let error = e.error { text += " error \(error)" }
+        if let t = e.text { text += " — \(t)" }
+        return text
+    }
+
+    /// `+1234.5ms`, padded for alignment.
+    static func offset(_ ns: Int64, _ start: Int64) -> String {
+        let ms = Double(ns - start) / 1e6
+        return ((ms >= 0 ? "+" : "") + String(format: "%.1fms", ms)).padding(10)
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import NATSFaultSandbox
+import NATSFaultScenario
+import NATSFaultTimeline
+
+/// The part of a run that happens inside the sandbox: one scenario, one client, one server version.
+public enum InnerRun {
+    /// Runs the named scenario of `file` and writes its result as JSON to `resultPath`.
+    ///
+    /// - Parameter sandboxed: whether this process is PID 1 of a fresh sandbox (then it brings up
+    ///   loopback and exits as soon as its parent goes away).
+    public static func run(file: String, scenario name: String, target: RunTarget, resultPath: String, sandboxed: Bool) async -> Int32 {
+        var result: ScenarioResult
+        do {
+            if sandboxed { try Sandbox.enter() }
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let scenario = try ScenarioParser.parse(text, file: file)
+            guard scenario.name == name else { throw RunError.nothingToRun("\(file) no longer holds scenario \(name)") }
+            result = await ScenarioRun(scenario: scenario, target: target).run()
+        } catch {
+            result = ScenarioResult(scenario: name, file: file, description: "", client: target.client,
+                                    serverVersion: target.server.version, outcome: .error, reason: "\(error)")
+        }
+        let encoder = JSONEncoder()
+        do {
+            try encoder.encode(result).write(to: URL(fileURLWithPath: resultPath))
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("cannot write \(resultPath): \(error)\n".utf8))
+            return 1
+        }
+    }
+}

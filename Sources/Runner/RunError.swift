@@ -1,0 +1,41 @@
+import NATSFaultScenario
+
+/// The process exit codes natsfault promises.
+public enum ExitStatus: Int32, Sendable {
+    /// Every run passed (or was skipped with a reason).
+    case passed = 0
+    /// At least one scenario failed or errored.
+    case failed = 1
+    /// A scenario file or the arguments are invalid.
+    case invalidInput = 2
+    /// This machine cannot run it: a server binary or driver is missing.
+    case environment = 3
+}
+
+/// Why a whole run could not start; each maps to an exit status and says what to do.
+public enum RunError: Error, Sendable, CustomStringConvertible {
+    /// Scenario files with problems, each `file:line:column: …`.
+    case invalidScenarios([ScenarioError])
+    /// A path given on the command line that is neither a scenario file nor a folder.
+    case invalidPath(String)
+    /// No scenario left to run after `--filter`.
+    case nothingToRun(String)
+    /// A server binary or driver is missing.
+    case environment(String)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .invalidScenarios, .invalidPath, .nothingToRun: .invalidInput
+        case .environment: .environment
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidScenarios(let errors): errors.map(\.description).joined(separator: "\n")
+        case .invalidPath(let p): "\(p): no such scenario file or folder; give .yaml files or folders holding them"
+        case .nothingToRun(let why): why
+        case .environment(let why): why
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import NATSFaultDrivers
+import NATSFaultScenario
+public import NATSFaultSupervisor
+import NATSFaultTimeline
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one run of one scenario uses: the client driver, the server binary and a folder for its files.
+public struct RunTarget: Sendable, Codable {
+    /// The driver for clients that do not name one.
+    public var client: String
+    public var server: ServerBinary
+    /// The folder holding natsfault and the nats.c driver.
+    public var toolDirectory: String
+    /// Where configs and logs go.
+    public var workDirectory: String
+
+    public init(client: String, server: ServerBinary, toolDirectory: String, workDirectory: String) {
+        self.client = client
+        self.server = server
+        self.toolDirectory = toolDirectory
+        self.workDirectory = workDirectory
+    }
+
+    public init(client: String, serverPath: String, serverVersion: String, toolDirectory: String, workDirectory: String) {
+        self.init(client: client, server: ServerBinary(path: serverPath, version: serverVersion), toolDirectory: toolDirectory, workDirectory: workDirectory)
+    }
+}
+
+/// Carries out one scenario against real processes and judges it.
+///
+/// Runs inside the sandbox: servers and drivers are children of this process, and `run()` tears all
+/// of them down before it returns, whatever happened.
+final class ScenarioRun: Sendable {
+    let scenario: Scenario
+    let target: RunTarget
+    private let log = EventLog()
+    private let state = ScenarioState()
+
+    init(scenario: Scenario, target: RunTarget) {
+        self.scenario = scenario
+        self.target = target
+    }
+
+    func run() async -> ScenarioResult {
+        let wallStart = MonotonicClock.nowNs()
+        var result = ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description,
+                                    client: target.client, serverVersion: target.server.version, outcome: .passed)
+        let record: @Sendable (RecordedEvent) -> Void = { [log] in log.append($0) }
+        let servers = scenario.servers.map {
+            ServerProcess(spec: $0, binary: target.server, workDirectory: target.workDirectory, record: record)
+        }
+        var drivers: [String: ClientDriver] = [:]
+        var timelineStart = wallStart
+        do {
+            for client in scenario.clients {
+                let name = client.driver ?? target.client
+                let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory)
+                drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, record: record)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for server in servers where server.spec.startAtBegin { group.addTask { try await server.start() } }
+                for driver in drivers.values { group.addTask { _ = try await driver.start() } }
+                try await group.waitForAll()
+            }
+            timelineStart = MonotonicClock.nowNs()
+            let context = StepContext(scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
+                                      drivers: drivers, log: log, state: state, startNs: timelineStart)
+            result.checks = try await withTimeout(scenario.timeout) {
+                try await context.runTimeline()
+            }
+        } catch let error as TimedOut {
+            result.outcome = .error
+            result.reason = "the scenario did not finish within its timeout of \(DurationText.format(error.limit)); raise \"timeout\" or shorten the timeline"
+        } catch {
+            result.outcome = .error
+            result.reason = "\(error)"
+        }
+        let timelineEnd = MonotonicClock.nowNs()
+        log.append(RecordedEvent(monoNs: timelineEnd, event: "teardown", text: "the timeline is over; stopping clients and servers"))
+
+        for driver in drivers.values { await driver.shutdown() }
+        for server in servers { await server.shutdown() }
+
+        result.events = log.snapshot()
+        if result.outcome == .passed {
+            // What teardown causes (every client closing) is not the scenario's behaviour.
+            let judged = result.events.filter { $0.monoNs < timelineEnd }
+            result.checks += scenario.assertions.enumerated().map { index, assertion in
+                var check = assertion.check(judged)
+                check.location = "assert[\(index)]"
+                return check
+            }
+            result.checks += unexpectedExits(judged)
+            if result.checks.contains(where: { !$0.passed }) { result.outcome = .failed }
+        }
+        for server in servers { result.logs["server \(server.spec.name)"] = await server.logTail() }
+        for (name, driver) in drivers { result.logs["client \(name)"] = driver.stderrTail() }
+        result.startNs = timelineStart
+        result.timelineSeconds = Double(timelineEnd - timelineStart) / 1e9
+        result.wallSeconds = Double(MonotonicClock.nowNs() - wallStart) / 1e9
+        return result
+    }
+
+    /// A server that exited with no fault asking for it fails the scenario: the harness cannot vouch for the rest.
+    private func unexpectedExits(_ events: [RecordedEvent]) -> [Check] {
+        events.filter { $0.event == "server_exited" && ($0.text ?? "").hasSuffix("unexpected") }.map {
+            Check(passed: false, expected: "server \($0.server ?? "?") runs until a fault stops it",
+                  observed: "it exited by itself (\($0.text ?? ""))", decidedAtNs: $0.monoNs)
+        }
+    }
+}
+
+/// Mutable bookkeeping of a run: long-running driver operations still in flight.
+final class ScenarioState: Sendable {
+    private let pending = Mutex<[Task<Void, Never>]>([])
+    func add(_ task: Task<Void, Never>) { pending.withLock { $0.append(task) } }
+    func drain() -> [Task<Void, Never>] { pending.withLock { let all = $0; $0 = []; return all } }
+}
+
+struct TimedOut: Error { let limit: Duration }
+
+/// Runs `body`, throwing `TimedOut` if it takes longer than `limit` (the body is cancelled).
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask { try? await Task.sleep(for: limit); return nil }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw TimedOut(limit: limit) }
+        return value
+    }
+}

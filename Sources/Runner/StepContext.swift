@@ -1,0 +1,207 @@
+import Foundation
+import NATSFaultDrivers
+import NATSFaultScenario
+import NATSFaultSupervisor
+import NATSFaultTimeline
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the timeline's steps act on, and the carrying out of each step.
+struct StepContext: Sendable {
+    let scenario: Scenario
+    let servers: [String: ServerProcess]
+    let drivers: [String: ClientDriver]
+    let log: EventLog
+    let state: ScenarioState
+    let startNs: Int64
+
+    /// Connects the clients that connect at the start, then runs every step; returns the expectations' checks.
+    func runTimeline() async throws -> [Check] {
+        for client in scenario.clients where client.connectAtBegin {
+            try await connect(client)
+        }
+        var checks: [Check] = []
+        var stepStarts: [String: Int64] = [:]
+        for (index, step) in scenario.steps.enumerated() {
+            try Task.checkCancellation()
+            switch step.timing {
+            case .afterPrevious(let d) where d > .zero:
+                try await Task.sleep(for: d)
+            case .at(let offset):
+                let wait = startNs + offset.nanoseconds - MonotonicClock.nowNs()
+                if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+            default: break
+            }
+            let began = MonotonicClock.nowNs()
+            if let id = step.id { stepStarts[id] = began }
+            var stepEvent = RecordedEvent(monoNs: began, event: "step", text: "\(index + 1). \(describe(step.action))")
+            stepEvent.seq = index + 1
+            log.append(stepEvent)
+            if var check = try await perform(step.action, began: began, stepStarts: stepStarts) {
+                check.location = step.location.description
+                checks.append(check)
+                var e = RecordedEvent(monoNs: check.decidedAtNs ?? MonotonicClock.nowNs(), event: "expectation",
+                                      text: "\(check.passed ? "met" : "NOT met"): \(check.expected); observed \(check.observed)")
+                e.ok = check.passed
+                log.append(e)
+            }
+        }
+        try await settle()
+        return checks
+    }
+
+    /// Carries out one action; an expectation returns its check.
+    private func perform(_ action: Action, began: Int64, stepStarts: [String: Int64]) async throws -> Check? {
+        switch action {
+        case .server(let fault, let name):
+            guard let server = servers[name] else { return nil }
+            log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: name, event: "fault", text: describe(action)))
+            try await apply(fault, to: server)
+        case .client(let clientAction, let name):
+            try await apply(clientAction, to: name)
+        case .wait(let d):
+            try await Task.sleep(for: d)
+        case .expect(let expectation):
+            let anchor = expectation.since.flatMap { stepStarts[$0] } ?? began
+            return try await watch { now in expectation.decide(events: log.snapshot(), anchorNs: anchor, nowNs: now) }
+        case .expectAbsent(let expectation):
+            return try await watch { now in expectation.decide(events: log.snapshot(), anchorNs: began, nowNs: now) }
+        }
+        return nil
+    }
+
+    /// Re-judges an expectation as events arrive until it is decided.
+    private func watch(_ decide: (Int64) -> StepDecision) async throws -> Check {
+        while true {
+            let now = MonotonicClock.nowNs()
+            switch decide(now) {
+            case .decided(let check): return check
+            case .pending(let deadline):
+                // Events carry the drivers' own timestamps, so a short poll costs no accuracy.
+                try await Task.sleep(for: .nanoseconds(max(1_000_000, min(10_000_000, deadline - now))))
+            }
+        }
+    }
+
+    private func apply(_ fault: ServerFault, to server: ServerProcess) async throws {
+        switch fault {
+        case .start: try await server.start()
+        case .stop: await server.stop(signal: SIGTERM)
+        case .kill: await server.stop(signal: SIGKILL)
+        case .restart(let down, let kill):
+            await server.stop(signal: kill ? SIGKILL : SIGTERM)
+            if down > .zero { try await Task.sleep(for: down) }
+            try await server.start()
+        case .pause: await server.signal(SIGSTOP)
+        case .resume: await server.signal(SIGCONT)
+        case .lameDuck: await server.signal(SIGUSR2)
+        case .reload(let change): try await server.reload(change)
+        }
+    }
+
+    private func apply(_ action: ClientAction, to name: String) async throws {
+        guard let driver = drivers[name], let client = scenario.client(named: name) else { return }
+        switch action {
+        case .connect: try await connect(client)
+        case .subscribe(let s): try await expectOK(driver.send("subscribe", DriverCommands.subscribe(s)), client: name, op: "subscribe")
+        case .reply(let r): try await expectOK(driver.send("reply", DriverCommands.reply(r)), client: name, op: "reply")
+        case .publish(let p): startLongOperation(driver, "publish", DriverCommands.publish(p))
+        case .request(let r): startLongOperation(driver, "request", DriverCommands.request(r))
+        case .flush(let timeout): record(try await driver.send("flush", ["timeout_ms": .int(Int(timeout.milliseconds))], timeout: timeout + .seconds(5)), client: name, op: "flush")
+        case .drain: record(try await driver.send("drain", timeout: .seconds(60)), client: name, op: "drain")
+        case .close: record(try await driver.send("close"), client: name, op: "close")
+        case .kill: await driver.kill()
+        }
+    }
+
+    /// Connects a client and sets up its subscriptions, responders, publishers and requesters.
+    private func connect(_ client: ClientSpec) async throws {
+        guard let driver = drivers[client.name] else { return }
+        let timeout = (client.options.connectTimeout ?? .seconds(2)) * 3 + .seconds(10)
+        let ack = try await driver.send("connect", DriverCommands.connect(client, scenario: scenario), timeout: timeout)
+        guard ack.ok else {
+            log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client.name, event: ClientEventKind.connectFailed.rawValue,
+                                     error: ack.error ?? ClientError(kind: "other", message: "connect failed")))
+            return
+        }
+        for s in client.subscriptions { try await expectOK(driver.send("subscribe", DriverCommands.subscribe(s)), client: client.name, op: "subscribe") }
+        for r in client.replies { try await expectOK(driver.send("reply", DriverCommands.reply(r)), client: client.name, op: "reply") }
+        for p in client.publishers { startLongOperation(driver, "publish", DriverCommands.publish(p)) }
+        for r in client.requesters { startLongOperation(driver, "request", DriverCommands.request(r)) }
+    }
+
+    /// Starts an operation whose ack comes when it is done (publishing, requesting) without waiting for it.
+    private func startLongOperation(_ driver: ClientDriver, _ op: String, _ fields: [String: JSONValue]) {
+        let log = self.log
+        state.add(Task {
+            do {
+                let ack = try await driver.send(op, fields, timeout: .seconds(3600))
+                if !ack.ok {
+                    log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: driver.client, event: "log",
+                                             error: ack.error, text: "\(op) failed"))
+                }
+            } catch {
+                log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: driver.client, event: "log", text: "\(op): \(error)"))
+            }
+        })
+    }
+
+    /// Setting up a subscription or responder must work, or the scenario cannot be judged.
+    private func expectOK(_ ack: DriverAck, client: String, op: String) throws {
+        guard ack.ok else {
+            throw ScenarioRunError.setupFailed("client \(client): \(op) failed: \(ack.error.map { "\($0)" } ?? "no reason given")")
+        }
+    }
+
+    private func record(_ ack: DriverAck, client: String, op: String) {
+        guard !ack.ok else { return }
+        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "log", error: ack.error, text: "\(op) failed"))
+    }
+
+    /// Waits for publishers and requesters to finish, then for deliveries in flight to arrive.
+    private func settle() async throws {
+        for task in state.drain() { await task.value }
+        await withTaskGroup(of: Void.self) { group in
+            for driver in drivers.values { group.addTask { _ = try? await driver.send("flush", ["timeout_ms": 1000], timeout: .seconds(3)) } }
+        }
+        var last = log.count
+        var quiet = 0
+        while quiet < 10 {
+            try await Task.sleep(for: .milliseconds(10))
+            let now = log.count
+            quiet = now == last ? quiet + 1 : 0
+            last = now
+        }
+    }
+}
+
+enum ScenarioRunError: Error, CustomStringConvertible {
+    case setupFailed(String)
+    var description: String {
+        switch self {
+        case .setupFailed(let text): text
+        }
+    }
+}
+
+/// How a step reads in reports.
+func describe(_ action: Action) -> String {
+    switch action {
+    case .server(let fault, let server):
+        switch fault {
+        case .restart(let down, let kill): "restart server \(server) (\(kill ? "SIGKILL" : "SIGTERM"), down \(DurationText.format(down)))"
+        case .stop: "stop server \(server) (SIGTERM)"
+        case .kill: "kill server \(server) (SIGKILL)"
+        case .pause: "pause server \(server) (SIGSTOP)"
+        case .resume: "resume server \(server) (SIGCONT)"
+        case .lameDuck: "lame duck server \(server) (SIGUSR2)"
+        case .reload: "reload server \(server) (SIGHUP, changed config)"
+        case .start: "start server \(server)"
+        }
+    case .client(let a, let client): "\(a.name) client \(client)"
+    case .wait(let d): "wait \(DurationText.format(d))"
+    case .expect(let e): "expect \(e.match) \(e.count) within \(DurationText.format(e.within))"
+    case .expectAbsent(let e): "expect no \(e.match) for \(DurationText.format(e.duration))"
+    }
+}

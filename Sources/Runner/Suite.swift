@@ -1,0 +1,209 @@
+import Foundation
+import NATSFaultDrivers
+import NATSFaultReporting
+import NATSFaultSandbox
+import NATSFaultScenario
+import NATSFaultSupervisor
+import NATSFaultTimeline
+import Subprocess
+import SystemPackage
+
+/// What `natsfault run` was asked to do.
+public struct RunOptions: Sendable {
+    public var paths: [String]
+    /// The driver for clients that do not name one.
+    public var client: String = DriverCatalog.defaultDriver
+    /// Explicit server binaries; each scenario runs against each of them.
+    public var serverBinaries: [String] = []
+    /// Run against every installed nats-server version.
+    public var allServers = false
+    public var junitPath: String?
+    public var jsonPath: String?
+    public var jobs = 1
+    public var filter: String?
+    /// false: run on the host's loopback without namespaces (one scenario at a time).
+    public var sandbox = true
+
+    public init(paths: [String]) { self.paths = paths }
+}
+
+/// Runs a set of scenarios across server versions, each in its own sandbox, and reports.
+public enum Suite {
+    /// Runs everything `options` asks for, printing progress through `print`.
+    ///
+    /// - Returns: the exit status: 0 all passed, 1 a run failed, 2 invalid input, 3 environment.
+    public static func run(_ options: RunOptions, print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
+        do {
+            let plan = try await Plan.make(options, print: print)
+            let wallStart = MonotonicClock.nowNs()
+            let results = await execute(plan, options: options, print: print)
+            let wall = Double(MonotonicClock.nowNs() - wallStart) / 1e9
+            print(ConsoleReporter.summary(results, wallSeconds: wall))
+            try write(results, options)
+            return results.contains { $0.outcome == .failed || $0.outcome == .error } ? .failed : .passed
+        } catch let error as RunError {
+            print("error: \(error)")
+            return error.exitStatus
+        } catch {
+            print("error: \(error)")
+            return .failed
+        }
+    }
+
+    private static func write(_ results: [ScenarioResult], _ options: RunOptions) throws {
+        if let path = options.junitPath {
+            try createParent(path)
+            try JUnitWriter.xml(results).write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        if let path = options.jsonPath {
+            try createParent(path)
+            try JSONWriter.data(results).write(to: URL(fileURLWithPath: path))
+        }
+    }
+
+    private static func createParent(_ path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+    }
+
+    /// Runs the plan's runs, `jobs` at a time, printing each verdict as it comes.
+    private static func execute(_ plan: Plan, options: RunOptions, print: @escaping @Sendable (String) -> Void) async -> [ScenarioResult] {
+        let jobs = plan.sandboxed ? max(1, options.jobs) : 1
+        var results = Array<ScenarioResult?>(repeating: nil, count: plan.runs.count)
+        await withTaskGroup(of: (Int, ScenarioResult).self) { group in
+            var next = 0
+            func launch() {
+                guard next < plan.runs.count else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, await runInChild(plan.runs[index], index: index, plan: plan)) }
+            }
+            for _ in 0..<jobs { launch() }
+            while let (index, result) = await group.next() {
+                print(ConsoleReporter.entry(for: result))
+                results[index] = result
+                launch()
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    /// Runs one scenario in a child natsfault process, sandboxed when namespaces work.
+    private static func runInChild(_ run: Plan.Run, index: Int, plan: Plan) async -> ScenarioResult {
+        if let skip = run.skipReason {
+            return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
+                                  client: run.target.client, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
+        }
+        let work = run.target.workDirectory
+        let resultPath = "\(work)/result.json"
+        try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        var arguments = ["_run-one", "--file", run.scenario.file, "--scenario", run.scenario.name,
+                         "--client", run.target.client, "--server-path", run.target.server.path,
+                         "--server-version", run.target.server.version, "--work-dir", work, "--result", resultPath]
+        if plan.sandboxed { arguments.append("--sandboxed") }
+        let self_ = plan.selfExecutable
+        let (executable, fullArguments) = plan.sandboxed ? Sandbox.wrap(self_, arguments) : (self_, arguments)
+        let started = MonotonicClock.nowNs()
+        var failure: String?
+        do {
+            let stderrLog = try FileDescriptor.open(FilePath("\(work)/runner.log"), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
+            var platform = PlatformOptions()
+            platform.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
+            let outcome = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: .init(fullArguments), platformOptions: platform,
+                input: .inputWriter, output: .sequence, error: .fileDescriptor(stderrLog, closeAfterSpawningProcess: true)
+            ) { execution in
+                // The child's stdin stays open while this runs: its end-of-file tells the child we are gone.
+                for try await _ in execution.standardOutput {}
+            }
+            if !outcome.terminationStatus.isSuccess { failure = "the scenario runner ended with \(outcome.terminationStatus)" }
+        } catch {
+            failure = "cannot start the scenario runner: \(error)"
+        }
+        if let data = FileManager.default.contents(atPath: resultPath),
+           let result = try? JSONDecoder().decode(ScenarioResult.self, from: data) {
+            try? FileManager.default.removeItem(atPath: work)
+            return result
+        }
+        let log = (try? String(contentsOfFile: "\(work)/runner.log", encoding: .utf8)) ?? ""
+        return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
+                              client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
+                              reason: (failure ?? "the scenario runner wrote no result") + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000)),
+                              wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
+    }
+}
+
+/// The runs of a suite: every scenario × server version, each with its target.
+struct Plan {
+    struct Run {
+        var scenario: Scenario
+        var target: RunTarget
+        var skipReason: String?
+    }
+
+    var runs: [Run]
+    var sandboxed: Bool
+    var selfExecutable: String
+
+    static func make(_ options: RunOptions, print: @Sendable (String) -> Void) async throws -> Plan {
+        let scenarios = try ScenarioLoader.load(options.paths).filter { ScenarioLoader.matches($0.name, filter: options.filter) }
+        guard !scenarios.isEmpty else {
+            throw RunError.nothingToRun("no scenario" + (options.filter.map { " matches --filter \"\($0)\"" } ?? " found in \(options.paths.joined(separator: " "))"))
+        }
+        let servers = try await selectServers(options)
+        let toolDirectory = ToolPaths.directory
+        var drivers = Set([options.client])
+        for s in scenarios { for c in s.clients { if let d = c.driver { drivers.insert(d) } } }
+        for d in drivers.sorted() {
+            do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory) } catch { throw RunError.environment("\(error)") }
+        }
+        var sandboxed = false
+        if options.sandbox {
+            let probe = Sandbox.probe()
+            sandboxed = probe.available
+            if !probe.available {
+                print("warning: \(probe.detail)")
+                print("warning: running unsandboxed on the host's loopback, one scenario at a time; the scenarios' ports must be free")
+            }
+        }
+        let root = NSTemporaryDirectory() + "natsfault-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var runs: [Run] = []
+        for scenario in scenarios {
+            for server in servers {
+                let target = RunTarget(client: options.client, server: server, toolDirectory: toolDirectory,
+                                       workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(server.version)")
+                var skip: String?
+                if !scenario.serverVersions.isEmpty, !scenario.serverVersions.contains(where: server.satisfies) {
+                    skip = "applies to nats-server \(scenario.serverVersions.joined(separator: ", "))" + (scenario.serverVersionsReason.map { ": \($0)" } ?? "")
+                }
+                runs.append(Run(scenario: scenario, target: target, skipReason: skip))
+            }
+        }
+        return Plan(runs: runs, sandboxed: sandboxed, selfExecutable: ToolPaths.executable)
+    }
+
+    /// The server binaries to run against: explicit paths, every version, or the newest installed.
+    static func selectServers(_ options: RunOptions) async throws -> [ServerBinary] {
+        if !options.serverBinaries.isEmpty {
+            var found: [ServerBinary] = []
+            for path in options.serverBinaries {
+                do { found.append(try await ServerBinary.identify(path: path)) } catch { throw RunError.environment("\(error)") }
+            }
+            return found
+        }
+        let installed = await ServerBinary.discover()
+        guard let newest = installed.first else {
+            throw RunError.environment("\(SupervisorError.serverNotFound(wanted: "", found: []))")
+        }
+        return options.allServers ? installed : [newest]
+    }
+}
+
+/// Where this natsfault executable lives (the nats.c driver is built beside it).
+public enum ToolPaths {
+    public static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    public static var directory: String { (executable as NSString).deletingLastPathComponent }
+}

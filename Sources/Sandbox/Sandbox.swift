@@ -1,0 +1,84 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Fresh user, network and PID namespaces for each scenario.
+///
+/// The runner re-executes itself under `unshare` so that inside it is PID 1 of a new PID namespace
+/// with a network namespace of its own: fixed ports are free in every scenario, the host's network is
+/// never touched, and when the runner dies, even by SIGKILL, the kernel kills every process inside.
+public enum Sandbox {
+    /// The `unshare` arguments that put a command in fresh namespaces.
+    static let unshareArguments = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child"]
+
+    /// Whether namespaces work here; when they do not, the reason.
+    public static func probe() -> (available: Bool, detail: String) {
+        guard let unshare = findExecutable("unshare") else {
+            return (false, "the unshare program is missing; install util-linux (apt-get install util-linux)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: unshare)
+        process.arguments = unshareArguments + ["true"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        do { try process.run() } catch { return (false, "cannot run \(unshare): \(error)") }
+        process.waitUntilExit()
+        if process.terminationStatus == 0 { return (true, "user, network and PID namespaces work without root") }
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return (false, "unprivileged namespaces are not allowed here (\(text)); on Debian/Ubuntu: sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0")
+    }
+
+    /// The command line that runs `executable arguments` inside fresh namespaces.
+    public static func wrap(_ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
+        (findExecutable("unshare") ?? "/usr/bin/unshare", unshareArguments + [executable] + arguments)
+    }
+
+    /// Prepares the inside of a sandbox: loopback up, and exit as soon as the parent goes away.
+    ///
+    /// The parent holds the only write end of our standard input; end-of-file there means it died,
+    /// and exiting then makes the kernel kill everything in the namespace.
+    public static func enter() throws {
+        try LoopbackInterface.bringUp()
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while read(0, &byte, 1) > 0 {}
+            _exit(70)
+        }
+    }
+
+    static func findExecutable(_ name: String) -> String? {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/bin:/bin:/usr/sbin:/sbin"
+        for dir in dirs.split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+}
+
+/// Why the sandbox could not be set up.
+public struct SandboxError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The `lo` interface of the current network namespace.
+enum LoopbackInterface {
+    /// Sets `lo` up; the whole 127.0.0.0/8 is then reachable, so 127.0.0.2… serve as extra hosts.
+    static func bringUp() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw SandboxError(description: "socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var request = ifreq()
+        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { $0.copyBytes(from: Array("lo".utf8) + [0]) }
+        guard ioctl(fd, UInt(SIOCGIFFLAGS), &request) == 0 else {
+            throw SandboxError(description: "reading lo's flags: \(String(cString: strerror(errno)))")
+        }
+        request.ifr_ifru.ifru_flags |= Int16(IFF_UP | IFF_RUNNING)
+        guard ioctl(fd, UInt(SIOCSIFFLAGS), &request) == 0 else {
+            throw SandboxError(description: "setting lo up: \(String(cString: strerror(errno)))")
+        }
+    }
+}

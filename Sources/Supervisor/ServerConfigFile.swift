@@ -1,0 +1,50 @@
+public import NATSFaultScenario
+import Foundation
+
+/// The nats-server configuration file for a server spec.
+public enum ServerConfigFile {
+    /// Renders the configuration text: listen address, monitoring port and the scenario's settings.
+    public static func render(_ spec: ServerSpec, config: ServerConfig) -> String {
+        var lines = [
+            "server_name: \(quoted(spec.name))",
+            "host: \(quoted(spec.host))",
+            "port: \(spec.port)",
+            "http: \(quoted("\(spec.host):\(spec.monitorPort)"))",
+        ]
+        if let v = config.pingInterval { lines.append("ping_interval: \(quoted(goDuration(v)))") }
+        if let v = config.pingMax { lines.append("ping_max: \(v)") }
+        if let v = config.maxConnections { lines.append("max_connections: \(v)") }
+        if let v = config.writeDeadline { lines.append("write_deadline: \(quoted(goDuration(v)))") }
+        if let v = config.maxPending { lines.append("max_pending: \(v)") }
+        if let v = config.lameDuckGracePeriod { lines.append("lame_duck_grace_period: \(quoted(goDuration(v)))") }
+        if let v = config.lameDuckDuration { lines.append("lame_duck_duration: \(quoted(goDuration(v)))") }
+        if !config.users.isEmpty {
+            lines.append("authorization {")
+            lines.append("  users: [")
+            for u in config.users { lines.append("    {user: \(quoted(u.user)), password: \(quoted(u.password))}") }
+            lines.append("  ]")
+            lines.append("}")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Applies a reload's changes to a configuration.
+    public static func applying(_ change: ServerConfigChange, to config: ServerConfig) -> ServerConfig {
+        var c = config
+        if let users = change.users { c.users = users }
+        if let m = change.maxConnections { c.maxConnections = m }
+        return c
+    }
+
+    /// Go's duration syntax, which nats-server reads: `500ms`, `2s`.
+    static func goDuration(_ d: Duration) -> String {
+        let ns = d.nanoseconds
+        if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
+        if ns % 1_000_000 == 0 { return "\(ns / 1_000_000)ms" }
+        return "\(ns / 1000)us"
+    }
+
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import NATSFaultRunner
+
+struct Doctor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Say what is installed and what is missing, with the command that installs it.")
+
+    func run() async throws {
+        let report = await DoctorReport.make()
+        printLine(report.text)
+        try finish(report.canRun ? .passed : .environment)
+    }
+}
+
+/// The scenario runner inside a sandbox; started by `run`, not by users.
+struct RunOne: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "_run-one", shouldDisplay: false)
+
+    @Option var file: String
+    @Option var scenario: String
+    @Option var client: String
+    @Option var serverPath: String
+    @Option var serverVersion: String
+    @Option var workDir: String
+    @Option var result: String
+    @Flag var sandboxed = false
+
+    func run() async throws {
+        let target = RunTarget(client: client, serverPath: serverPath, serverVersion: serverVersion,
+                               toolDirectory: ToolPaths.directory, workDirectory: workDir)
+        let code = await InnerRun.run(file: file, scenario: scenario, target: target, resultPath: result, sandboxed: sandboxed)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
