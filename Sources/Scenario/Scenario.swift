@@ -266,9 +266,13 @@ public struct EventMatch: Sendable, Hashable, CustomStringConvertible {
     public var event: ClientEventKind
     /// When set, only events carrying this error kind count.
     public var error: ErrorKind?
+    /// When set, only events naming this server's URL count (e.g. which server a client reconnected to).
+    public var server: String?
+    /// The URL of `server`, resolved when the file is read.
+    public var serverURL: String?
 
     public var description: String {
-        "\(client): \(event.rawValue)" + (error.map { " (\($0.rawValue))" } ?? "")
+        "\(client): \(event.rawValue)" + (error.map { " (\($0.rawValue))" } ?? "") + (server.map { " to server \($0)" } ?? "")
     }
 }
 

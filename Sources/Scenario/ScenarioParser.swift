@@ -46,7 +46,8 @@ public enum ScenarioParser {
 /// Builds the model from checked YAML values; holds what later parts need to check references.
 private struct Builder {
     let file: String
-    var serverNames: [String] = []
+    var servers: [ServerSpec] = []
+    var serverNames: [String] { servers.map(\.name) }
     var clientNames: [String] = []
 
     init(file: String) { self.file = file }
@@ -59,11 +60,9 @@ private struct Builder {
 
         let serverValues = try top.required("servers").list()
         guard !serverValues.isEmpty else { throw try top.required("servers").error("needs at least one server") }
-        var servers: [ServerSpec] = []
         for (index, value) in serverValues.enumerated() {
             let spec = try server(value, index: index)
             if serverNames.contains(spec.name) { throw value.error("server name \"\(spec.name)\" is used twice; names must be unique") }
-            serverNames.append(spec.name)
             servers.append(spec)
         }
         try checkPorts(servers, serverValues)
@@ -342,7 +341,7 @@ private struct Builder {
             return .client(.request(r), client: c!)
         case "wait": return .wait(try body.duration())
         case "expect":
-            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "within", "not_before", "count", "min", "max", "since"])
+            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "within", "not_before", "count", "min", "max", "since"])
             var since: String?
             if let v = m["since"] {
                 since = try v.string()
@@ -355,7 +354,7 @@ private struct Builder {
                 match: try eventMatch(m), within: try m.required("within").duration(),
                 notBefore: try m["not_before"]?.duration() ?? .zero, count: count, since: since))
         case "expect_absent":
-            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "for"])
+            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "for"])
             return .expectAbsent(AbsenceExpectation(match: try eventMatch(m), duration: try m.required("for").positiveDuration()))
         default:
             throw body.error("unknown action \"\(key)\"")
@@ -363,10 +362,12 @@ private struct Builder {
     }
 
     func eventMatch(_ m: YAMLMapping) throws(ScenarioError) -> EventMatch {
-        EventMatch(
+        let server = try m["server"].map { v throws(ScenarioError) in try serverReference(v) }
+        return EventMatch(
             client: try clientReference(m.required("client")),
             event: try m.required("event").oneOf(ClientEventKind.self, what: "event"),
-            error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"))
+            error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"),
+            server: server, serverURL: server.flatMap { name in servers.first { $0.name == name }?.url })
     }
 
     /// `count: N`, or `min:` and/or `max:`, in the mapping itself.
@@ -398,7 +399,7 @@ private struct Builder {
         }
         switch key {
         case "events":
-            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "count", "min", "max"])
+            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "count", "min", "max"])
             return .events(try eventMatch(m), try countRange(m, default: .atLeastOne))
         case "order":
             let m = try body.mapping("an order assertion", allowed: ["client", "events"])

@@ -61,6 +61,7 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     public func matches(_ match: EventMatch) -> Bool {
         client == match.client && event == match.event.rawValue
             && (match.error.map { error?.kind == $0.rawValue } ?? true)
+            && (match.serverURL.map { url == $0 } ?? true)
     }
 
     /// The sequence numbers this event covers: `seq`, or the range `from…to`.
