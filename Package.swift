@@ -91,5 +91,9 @@ let package = Package(
             dependencies: ["CNATS"],
             path: "Sources/natsfault-driver-c"
         ),
+        .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario"], exclude: ["Malformed"]),
+        .testTarget(name: "TimelineTests", dependencies: ["NATSFaultTimeline", "NATSFaultScenario"]),
+        .testTarget(name: "ReportingTests", dependencies: ["NATSFaultReporting", "NATSFaultTimeline"], exclude: ["Golden"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["NATSFaultTimeline"], exclude: ["Fixtures"]),
     ]
 )

