@@ -60,6 +60,8 @@ public actor ClientDriver {
                             for try await line in execution.standardOutput.strings() {
                                 await self?.received(line)
                             }
+                            // stdout closed: the driver is gone, so stop waiting for commands to send it.
+                            await self?.stopSending()
                         }
                         for await bytes in stream {
                             _ = try? await execution.standardInputWriter.write(bytes)
@@ -134,6 +136,10 @@ public actor ClientDriver {
     // MARK: driver output
 
     private func started(pid: pid_t) { self.pid = pid }
+
+    private func stopSending() {
+        commands?.finish()
+    }
 
     private func received(_ raw: String) {
         let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)

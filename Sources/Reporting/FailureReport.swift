@@ -28,17 +28,24 @@ public enum FailureReport {
     /// One line per event, data traffic summarized, newest `limit` lines kept.
     public static func timeline(_ result: ScenarioResult, limit: Int) -> [String] {
         var lines: [String] = []
-        var traffic: (count: Int, first: Int64, last: Int64, label: String)?
+        var traffic: (count: Int, first: Int64, last: Int64, who: String, event: String, low: Int?, high: Int?)?
         func flushTraffic() {
             guard let t = traffic else { return }
-            lines.append("\(offset(t.first, result.startNs))…\(offset(t.last, result.startNs))  \(t.count) \(t.label) events")
+            let seqs = t.low.map { low in " (seq \(low)-\(t.high ?? low))" } ?? ""
+            lines.append("\(offset(t.first, result.startNs))  client \(t.who): \(t.count) × \(t.event)\(seqs), until \(offset(t.last, result.startNs).trimmingCharacters(in: .whitespaces))")
             traffic = nil
         }
         for e in result.events {
             if e.isTraffic && e.error == nil && e.ok != false {
-                let label = "\(e.client ?? "") \(e.event)"
-                if let t = traffic, t.label == label { traffic = (t.count + 1, t.first, e.monoNs, label) }
-                else { flushTraffic(); traffic = (1, e.monoNs, e.monoNs, label) }
+                let n = e.seqs?.count ?? 1
+                let who = e.client ?? ""
+                if let t = traffic, t.who == who, t.event == e.event {
+                    traffic = (t.count + n, t.first, e.monoNs, who, e.event,
+                               [t.low, e.seqs?.lowerBound].compactMap { $0 }.min(), [t.high, e.seqs?.upperBound].compactMap { $0 }.max())
+                } else {
+                    flushTraffic()
+                    traffic = (n, e.monoNs, e.monoNs, who, e.event, e.seqs?.lowerBound, e.seqs?.upperBound)
+                }
                 continue
             }
             flushTraffic()

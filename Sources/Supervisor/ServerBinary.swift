@@ -1,4 +1,3 @@
-public import NATSFaultScenario
 import Foundation
 import Subprocess
 

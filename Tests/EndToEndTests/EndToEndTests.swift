@@ -1,1 +1,179 @@
+import Foundation
 import Testing
+
+/// Runs the real natsfault executable against real nats-server processes and the real nats.c driver.
+@Suite(.serialized)
+struct EndToEndTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// The natsfault executable built beside this test binary.
+    static var natsfault: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("natsfault").path
+    }
+
+    struct Outcome {
+        var status: Int32
+        var output: String
+    }
+
+    /// Runs natsfault to completion.
+    static func run(_ arguments: [String]) throws -> Outcome {
+        try #require(FileManager.default.isExecutableFile(atPath: natsfault), "build natsfault first: swift build (scripts/test does)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: natsfault)
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("natsfault-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func bundledScenariosPassOnBothServerVersionsWithJUnitPerScenarioAndServer() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let junit = dir.appendingPathComponent("junit.xml").path
+        let json = dir.appendingPathComponent("run.json").path
+        let outcome = try Self.run(["run", "scenarios", "--all-servers", "--jobs", "2", "--junit", junit, "--json", json])
+        #expect(outcome.status == 0, "\(outcome.output)")
+
+        let scenarios = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("scenarios").path).filter { $0.hasSuffix(".yaml") }
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        let versions = Set(outcome.output.split(separator: "\n").compactMap { line -> String? in
+            guard let r = line.range(of: "nats-server ") else { return nil }
+            return String(line[r.upperBound...].prefix { $0 != "]" })
+        })
+        #expect(versions.contains { $0.hasPrefix("2.9.") } && versions.contains { $0.hasPrefix("2.15.") }, "both nats-server 2.9 and 2.15 must run; scripts/setup installs them")
+        #expect(xml.components(separatedBy: "<testcase ").count - 1 == scenarios.count * versions.count)
+        #expect(!xml.contains("<failure") && !xml.contains("<error"))
+
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let runs = try #require(document["runs"] as? [[String: Any]])
+        #expect(runs.count == scenarios.count * versions.count)
+        for run in runs {
+            let events = run["events"] as? [[String: Any]] ?? []
+            #expect(events.contains { $0["event"] as? String == "fault" } || run["scenario"] as? String == "retry-on-failed-connect")
+            #expect(events.allSatisfy { ($0["mono_ns"] as? Int ?? 0) > 0 })
+        }
+    }
+
+    @Test func aWrongExpectationFailsWithExitOneAndAReadableReport() throws {
+        let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("wrong-expectation.yaml").path])
+        #expect(outcome.status == 1)
+        #expect(outcome.output.contains("FAIL  wrong-expectation"))
+        #expect(outcome.output.contains("wrong-expectation.yaml:13:5: expected app: closed at least 1 times within 1500ms of step \"restart\""))
+        #expect(outcome.output.contains("observed: none"))
+        #expect(outcome.output.contains("timeline (times from the timeline's start):"))
+        #expect(outcome.output.contains("client app: reconnected"))
+    }
+
+    @Test func aMalformedFileExitsTwoNamingFileLineAndColumn() throws {
+        let outcome = try Self.run(["run", Self.root.appendingPathComponent("Tests/ScenarioTests/Malformed/02-unknown-server-key.yaml").path])
+        #expect(outcome.status == 2)
+        #expect(outcome.output.contains("02-unknown-server-key.yaml:4:5: servers[0]: unknown key \"pign_interval\""))
+        let validate = try Self.run(["validate", "Tests/ScenarioTests/Malformed/17-port-out-of-range.yaml"])
+        #expect(validate.status == 2)
+        #expect(validate.output.contains("17-port-out-of-range.yaml:4:11:"))
+    }
+
+    @Test func invalidArgumentsExitTwo() throws {
+        let outcome = try Self.run(["run", "scenarios", "--jobs", "0"])
+        #expect(outcome.status == 2)
+        #expect(outcome.output.contains("--jobs must be between 1 and 64"))
+        #expect(try Self.run(["run", "no/such/folder"]).status == 2)
+    }
+
+    @Test func aMissingServerBinaryExitsThreeWithTheFix() throws {
+        let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--server-binary", "/nonexistent/nats-server"])
+        #expect(outcome.status == 3)
+        #expect(outcome.output.contains("no nats-server at /nonexistent/nats-server found"))
+        #expect(outcome.output.contains("scripts/setup"))
+    }
+
+    @Test func aCrashingDriverIsAClientEventNotAHarnessCrash() throws {
+        let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("client-crash.yaml").path])
+        #expect(outcome.status == 0, "\(outcome.output)")
+    }
+
+    @Test func runsUnsandboxedWhenAskedTo() throws {
+        let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--no-sandbox"])
+        #expect(outcome.status == 0, "\(outcome.output)")
+    }
+
+    @Test func aSIGKILLedRunLeavesNoProcessBehind() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.natsfault))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.natsfault)
+        process.arguments = ["run", Self.fixtures.appendingPathComponent("long-running.yaml").path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let root = process.processIdentifier
+
+        // Wait until the scenario is under way: a nats-server and a driver among natsfault's descendants.
+        var tree: [Int32: String] = [:]
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            tree = ProcessTree.descendants(of: root)
+            if tree.values.contains(where: { $0.hasSuffix("nats-server") }) && tree.values.contains(where: { $0.hasSuffix("natsfault-driver-c") }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(tree.values.contains { $0.hasSuffix("nats-server") }, "the scenario never started: \(tree)")
+        #expect(tree.values.contains { $0.hasSuffix("natsfault-driver-c") })
+
+        kill(root, SIGKILL)
+        process.waitUntilExit()
+        var survivors = tree
+        let gone = Date().addingTimeInterval(10)
+        while !survivors.isEmpty && Date() < gone {
+            survivors = survivors.filter { ProcessTree.isAlive($0.key, executable: $0.value) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(survivors.isEmpty, "still running after natsfault was SIGKILLed: \(survivors)")
+    }
+}
+
+/// Reads the process tree from /proc.
+enum ProcessTree {
+    /// Every descendant of `root`, by pid, with its executable path.
+    static func descendants(of root: Int32) -> [Int32: String] {
+        var parents: [Int32: Int32] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = Int32(fields[1]) { parents[pid] = ppid }
+        }
+        var result: [Int32: String] = [:]
+        var frontier = [root]
+        while let next = frontier.popLast() {
+            for (pid, ppid) in parents where ppid == next && result[pid] == nil {
+                result[pid] = executable(pid) ?? "?"
+                frontier.append(pid)
+            }
+        }
+        return result
+    }
+
+    static func executable(_ pid: Int32) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+    }
+
+    /// Whether `pid` still runs the same executable (not a zombie, not a reused pid).
+    static func isAlive(_ pid: Int32, executable path: String) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state != "Z" && executable(pid) == path
+    }
+}

@@ -1,1 +1,185 @@
+@testable import NATSFaultScenario
+import NATSFaultTimeline
 import Testing
+
+private let ms: Int64 = 1_000_000
+
+private func event(_ t: Int64, _ client: String, _ name: String, error: String? = nil, url: String? = nil) -> RecordedEvent {
+    var e = RecordedEvent(monoNs: t * ms, client: client, event: name, error: error.map { ClientError(kind: $0) })
+    e.url = url
+    return e
+}
+
+private func expectation(_ event: ClientEventKind, within: Int64, notBefore: Int64 = 0, count: CountRange = .atLeastOne,
+                         error: ErrorKind? = nil, url: String? = nil) -> EventExpectation {
+    EventExpectation(match: EventMatch(client: "app", event: event, error: error, server: url == nil ? nil : "b", serverURL: url),
+                     within: .milliseconds(within), notBefore: .milliseconds(notBefore), count: count, since: nil)
+}
+
+private func passed(_ d: StepDecision) -> Bool? {
+    if case .decided(let c) = d { return c.passed }
+    return nil
+}
+
+struct EventExpectationTests {
+    @Test func openEndedCountPassesAsSoonAsReached() {
+        let e = expectation(.reconnected, within: 5000)
+        let events = [event(1000, "app", "reconnected")]
+        #expect(passed(e.decide(events: events, anchorNs: 0, nowNs: 1001 * ms)) == true)
+    }
+
+    @Test func staysPendingUntilTheWindowCloses() {
+        let e = expectation(.reconnected, within: 5000)
+        #expect(e.decide(events: [], anchorNs: 0, nowNs: 4000 * ms) == .pending(deadlineNs: 5000 * ms))
+        #expect(passed(e.decide(events: [], anchorNs: 0, nowNs: 5000 * ms)) == false)
+    }
+
+    @Test func exactCountWaitsForTheWholeWindowAndFailsOnTooMany() {
+        let e = expectation(.disconnected, within: 2000, count: .exactly(1))
+        let one = [event(100, "app", "disconnected")]
+        #expect(passed(e.decide(events: one, anchorNs: 0, nowNs: 500 * ms)) == nil)
+        #expect(passed(e.decide(events: one, anchorNs: 0, nowNs: 2000 * ms)) == true)
+        let two = one + [event(300, "app", "disconnected")]
+        #expect(passed(e.decide(events: two, anchorNs: 0, nowNs: 400 * ms)) == false)
+    }
+
+    @Test func anEventBeforeNotBeforeFails() {
+        let e = expectation(.closed, within: 3000, notBefore: 1500)
+        guard case .decided(let check) = e.decide(events: [event(900, "app", "closed")], anchorNs: 0, nowNs: 1000 * ms) else {
+            Issue.record("should be decided"); return
+        }
+        #expect(!check.passed)
+        #expect(check.observed.contains("too early"))
+        #expect(passed(e.decide(events: [event(1600, "app", "closed")], anchorNs: 0, nowNs: 1600 * ms)) == true)
+    }
+
+    @Test func aLateEventIsNamedInTheFailure() {
+        let e = expectation(.reconnected, within: 1000)
+        guard case .decided(let check) = e.decide(events: [event(1500, "app", "reconnected")], anchorNs: 0, nowNs: 1600 * ms) else {
+            Issue.record("should be decided"); return
+        }
+        #expect(!check.passed)
+        #expect(check.observed.contains("late, at +1500ms"))
+    }
+
+    @Test func eventsBeforeTheAnchorAndOfOtherClientsDoNotCount() {
+        let e = expectation(.disconnected, within: 1000)
+        let events = [event(50, "app", "disconnected"), event(150, "other", "disconnected")]
+        #expect(passed(e.decide(events: events, anchorNs: 100 * ms, nowNs: 1100 * ms)) == false)
+    }
+
+    @Test func errorKindAndServerNarrowTheMatch() {
+        let byKind = expectation(.closed, within: 1000, error: .noServers)
+        #expect(passed(byKind.decide(events: [event(10, "app", "closed", error: "connection_closed")], anchorNs: 0, nowNs: 1000 * ms)) == false)
+        #expect(passed(byKind.decide(events: [event(10, "app", "closed", error: "no_servers")], anchorNs: 0, nowNs: 20 * ms)) == true)
+        let byServer = expectation(.reconnected, within: 1000, url: "nats://127.0.0.2:4222")
+        #expect(passed(byServer.decide(events: [event(10, "app", "reconnected", url: "nats://127.0.0.1:4222")], anchorNs: 0, nowNs: 1000 * ms)) == false)
+        #expect(passed(byServer.decide(events: [event(10, "app", "reconnected", url: "nats://127.0.0.2:4222")], anchorNs: 0, nowNs: 20 * ms)) == true)
+    }
+}
+
+struct AbsenceExpectationTests {
+    let absent = AbsenceExpectation(match: EventMatch(client: "app", event: .closed), duration: .seconds(1))
+
+    @Test func failsAtTheFirstMatchingEvent() {
+        #expect(passed(absent.decide(events: [event(400, "app", "closed")], anchorNs: 0, nowNs: 500 * ms)) == false)
+    }
+
+    @Test func passesOnceTheDurationHasGoneBy() {
+        #expect(passed(absent.decide(events: [], anchorNs: 0, nowNs: 999 * ms)) == nil)
+        #expect(passed(absent.decide(events: [event(1200, "app", "closed")], anchorNs: 0, nowNs: 1200 * ms)) == true)
+    }
+}
+
+struct AssertionTests {
+    private func published(_ t: Int64, _ from: Int, _ to: Int, ok: Bool = true, error: String? = nil) -> RecordedEvent {
+        var e = RecordedEvent(monoNs: t * ms, client: "app", event: "published", error: error.map { ClientError(kind: $0) })
+        e.stream = "s"
+        e.from = from
+        e.to = to
+        e.ok = ok
+        return e
+    }
+
+    private func message(_ t: Int64, _ seq: Int) -> RecordedEvent {
+        var e = RecordedEvent(monoNs: t * ms, client: "app", event: "message")
+        e.stream = "s"
+        e.sub = "orders"
+        e.seq = seq
+        return e
+    }
+
+    private func accounting(lostOnlyDuringOutage: Bool = false) -> MessageAccounting {
+        MessageAccounting(stream: "s", client: "app", subscription: "orders", received: nil, maxLost: 0, maxDuplicated: 0,
+                          maxReordered: 0, lostOnlyDuringOutage: lostOnlyDuringOutage)
+    }
+
+    @Test func talliesLostDuplicatedAndReordered() {
+        let events = [published(0, 1, 5)] + [1, 3, 2, 3, 5].enumerated().map { message(10 + Int64($0.offset), $0.element) }
+        let t = accounting().tally(events)
+        #expect(t.published == 5)
+        #expect(t.received == 5)
+        #expect(t.lost == [4])
+        #expect(t.duplicated == 1)
+        #expect(t.reordered == 1)
+        #expect(!Assertion.messages(accounting()).check(events).passed)
+    }
+
+    @Test func cleanDeliveryPasses() {
+        let events = [published(0, 1, 3)] + (1...3).map { message(10 + Int64($0), $0) }
+        let check = Assertion.messages(accounting()).check(events)
+        #expect(check.passed, "\(check.observed)")
+    }
+
+    @Test func lossesCountAsOutageLossesFromTheFaultToTheReconnect() {
+        let fault = RecordedEvent(monoNs: 100 * ms, server: "a", event: "fault")
+        let events = [published(50, 1, 1), published(120, 2, 2), published(300, 3, 3), published(500, 4, 4),
+                      fault, event(150, "app", "disconnected"), event(400, "app", "reconnected"),
+                      message(60, 1), message(510, 4)]
+        var a = accounting(lostOnlyDuringOutage: true)
+        a.maxLost = nil
+        let t = a.tally(events)
+        #expect(t.lost == [2, 3])
+        #expect(t.lostOutsideOutage.isEmpty)
+        #expect(Assertion.messages(a).check(events).passed)
+        let withoutOutage = events.filter { $0.event != "disconnected" }
+        #expect(!Assertion.messages(a).check(withoutOutage).passed)
+    }
+
+    @Test func countsEventsAndChecksOrder() {
+        let events = [event(0, "app", "connected"), event(10, "app", "disconnected"), event(20, "app", "reconnected")]
+        #expect(Assertion.events(EventMatch(client: "app", event: .reconnected), .exactly(1)).check(events).passed)
+        #expect(!Assertion.events(EventMatch(client: "app", event: .closed), .atLeastOne).check(events).passed)
+        #expect(Assertion.order(client: "app", events: [.connected, .reconnected]).check(events).passed)
+        #expect(!Assertion.order(client: "app", events: [.reconnected, .disconnected]).check(events).passed)
+    }
+
+    @Test func judgesPublishOutcomesByErrorKind() {
+        let events = [published(0, 1, 7), published(1, 8, 50, ok: false, error: "reconnect_buffer_exceeded")]
+        let good = PublishOutcomes(stream: "s", ok: CountRange(min: 1, max: 10), failed: CountRange(min: 40, max: nil), failedError: .reconnectBufferExceeded)
+        let check = Assertion.publishes(good).check(events)
+        #expect(check.passed, "\(check.observed)")
+        #expect(check.observed == "ok 7, failed 43 (43 reconnect_buffer_exceeded)")
+        let wrongKind = PublishOutcomes(stream: "s", ok: nil, failed: nil, failedError: .timeout)
+        #expect(!Assertion.publishes(wrongKind).check(events).passed)
+    }
+
+    @Test func judgesRequestOutcomesAndLatency() {
+        var events: [RecordedEvent] = []
+        for i in 1...100 {
+            var e = RecordedEvent(monoNs: Int64(i) * ms, client: "app", event: "request_result",
+                                  error: i > 90 ? ClientError(kind: "timeout") : nil)
+            e.stream = "r"
+            e.seq = i
+            e.ok = i <= 90
+            e.latencyNs = Int64(i) * 100_000
+            events.append(e)
+        }
+        let ok = RequestOutcomes(stream: "r", outcomes: ["ok": .exactly(90), "timeout": CountRange(min: 0, max: 10)], p99Below: .milliseconds(10))
+        #expect(Assertion.requests(ok).check(events).passed)
+        let strict = RequestOutcomes(stream: "r", outcomes: ["ok": .exactly(90)], p99Below: .milliseconds(5))
+        #expect(!Assertion.requests(strict).check(events).passed)
+        let noTimeouts = RequestOutcomes(stream: "r", outcomes: ["timeout": .exactly(0)], p99Below: nil)
+        #expect(!Assertion.requests(noTimeouts).check(events).passed)
+    }
+}
