@@ -98,6 +98,7 @@ public actor ServerProcess {
         guard self.exit == task else { return }
         let expected = stopping
         pid = nil
+        exit = nil
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_exited",
                              text: "\(status)\(expected ? "" : ", unexpected")"))
     }
@@ -119,13 +120,16 @@ public actor ServerProcess {
         stopping = true
         Glibc.kill(pid, sig)
         Glibc.kill(pid, SIGCONT)
-        let deadline = ContinuousClock.now + timeout
-        while self.pid != nil, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
+        let exitedInTime = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { _ = await exit.value; return true }
+            group.addTask { try? await Task.sleep(for: timeout); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
         }
-        if self.pid != nil { Glibc.kill(pid, SIGKILL) }
+        if !exitedInTime { Glibc.kill(pid, SIGKILL) }
         let status = await exit.value
-        if self.exit == exit { self.pid = nil; self.exit = nil }
+        exited(status: status, task: exit)
         return status
     }
 
@@ -163,7 +167,7 @@ public actor ServerProcess {
                 throw SupervisorError.exitedBeforeReady(server: spec.name, status: "see log", logTail: logTail())
             }
             if ServerProbe.greetsWithINFO(host: spec.host, port: spec.port) { return }
-            try await Task.sleep(for: .milliseconds(2))
+            try await Task.sleep(for: .milliseconds(1))
         }
         throw SupervisorError.notReady(server: spec.name, waited: timeout, logTail: logTail())
     }
