@@ -12,7 +12,7 @@ public enum InnerRun {
     public static func run(file: String, scenario name: String, target: RunTarget, resultPath: String, sandboxed: Bool) async -> Int32 {
         var result: ScenarioResult
         do {
-            if sandboxed { try Sandbox.enter() }
+            if sandboxed { try Sandbox.enter() } else { Sandbox.endWithParent(killingProcessGroup: true) }
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let scenario = try ScenarioParser.parse(text, file: file)
             guard scenario.name == name else { throw RunError.nothingToRun("\(file) no longer holds scenario \(name)") }

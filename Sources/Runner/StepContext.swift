@@ -64,9 +64,9 @@ struct StepContext: Sendable {
             try await Task.sleep(for: d)
         case .expect(let expectation):
             let anchor = expectation.since.flatMap { stepStarts[$0] } ?? began
-            return try await watch { now in expectation.decide(events: log.snapshot(), anchorNs: anchor, nowNs: now) }
+            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now) }
         case .expectAbsent(let expectation):
-            return try await watch { now in expectation.decide(events: log.snapshot(), anchorNs: began, nowNs: now) }
+            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: began, nowNs: now) }
         }
         return nil
     }

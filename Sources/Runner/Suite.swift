@@ -109,6 +109,8 @@ public enum Suite {
             let stderrLog = try FileDescriptor.open(FilePath("\(work)/runner.log"), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
             var platform = PlatformOptions()
             platform.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
+            // Unsandboxed, the runner leads a process group of its own that it can take down whole.
+            if !plan.sandboxed { platform.processGroupID = 0 }
             let outcome = try await Subprocess.run(
                 .path(FilePath(executable)), arguments: .init(fullArguments), platformOptions: platform,
                 input: .inputWriter, output: .sequence, error: .fileDescriptor(stderrLog, closeAfterSpawningProcess: true)

@@ -42,9 +42,19 @@ public enum Sandbox {
     /// and exiting then makes the kernel kill everything in the namespace.
     public static func enter() throws {
         try LoopbackInterface.bringUp()
+        endWithParent(killingProcessGroup: false)
+    }
+
+    /// Ends this process as soon as the parent goes away (end-of-file on standard input).
+    ///
+    /// - Parameter killingProcessGroup: also SIGKILL this process's group, for runs without
+    ///   namespaces: the parent starts the runner as the leader of a new group, and every server and
+    ///   driver it starts joins that group, so nothing outlives a SIGKILLed natsfault there either.
+    public static func endWithParent(killingProcessGroup: Bool) {
         Thread.detachNewThread {
             var byte: UInt8 = 0
             while read(0, &byte, 1) > 0 {}
+            if killingProcessGroup { kill(0, SIGKILL) }
             _exit(70)
         }
     }

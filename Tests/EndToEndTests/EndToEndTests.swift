@@ -111,11 +111,12 @@ struct EndToEndTests {
         #expect(outcome.status == 0, "\(outcome.output)")
     }
 
-    @Test func aSIGKILLedRunLeavesNoProcessBehind() async throws {
+    @Test(arguments: [true, false])
+    func aSIGKILLedRunLeavesNoProcessBehind(sandboxed: Bool) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.natsfault))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.natsfault)
-        process.arguments = ["run", Self.fixtures.appendingPathComponent("long-running.yaml").path]
+        process.arguments = ["run", Self.fixtures.appendingPathComponent("long-running.yaml").path] + (sandboxed ? [] : ["--no-sandbox"])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
