@@ -13,20 +13,35 @@ public struct RunTarget: Sendable, Codable {
     /// The driver for clients that do not name one.
     public var client: String
     public var server: ServerBinary
+    /// Every installed nats-server, for servers that pin a version.
+    public var installedServers: [ServerBinary]
     /// The folder holding natsfault and the nats.c driver.
     public var toolDirectory: String
     /// Where configs and logs go.
     public var workDirectory: String
 
-    public init(client: String, server: ServerBinary, toolDirectory: String, workDirectory: String) {
+    public init(client: String, server: ServerBinary, installedServers: [ServerBinary] = [], toolDirectory: String, workDirectory: String) {
         self.client = client
         self.server = server
+        self.installedServers = installedServers
         self.toolDirectory = toolDirectory
         self.workDirectory = workDirectory
     }
 
-    public init(client: String, serverPath: String, serverVersion: String, toolDirectory: String, workDirectory: String) {
-        self.init(client: client, server: ServerBinary(path: serverPath, version: serverVersion), toolDirectory: toolDirectory, workDirectory: workDirectory)
+    /// - Parameter installed: `VERSION=PATH` for every installed nats-server.
+    public init(client: String, serverPath: String, serverVersion: String, installed: [String], toolDirectory: String, workDirectory: String) {
+        let servers = installed.compactMap { entry -> ServerBinary? in
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            return parts.count == 2 ? ServerBinary(path: parts[1], version: parts[0]) : nil
+        }
+        self.init(client: client, server: ServerBinary(path: serverPath, version: serverVersion), installedServers: servers,
+                  toolDirectory: toolDirectory, workDirectory: workDirectory)
+    }
+
+    /// The binary for one server of the scenario: its pinned version, else the run's.
+    func binary(for spec: ServerSpec) throws -> ServerBinary {
+        guard let version = spec.version else { return server }
+        return try ServerBinary.select(from: installedServers, versionPrefix: version)
     }
 }
 
@@ -50,12 +65,13 @@ final class ScenarioRun: Sendable {
         var result = ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description,
                                     client: target.client, serverVersion: target.server.version, outcome: .passed)
         let record: @Sendable (RecordedEvent) -> Void = { [log] in log.append($0) }
-        let servers = scenario.servers.map {
-            ServerProcess(spec: $0, binary: target.server, workDirectory: target.workDirectory, record: record)
-        }
+        var servers: [ServerProcess] = []
         var drivers: [String: ClientDriver] = [:]
         var timelineStart = wallStart
         do {
+            for spec in scenario.servers {
+                servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory, record: record))
+            }
             for client in scenario.clients {
                 let name = client.driver ?? target.client
                 let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory)

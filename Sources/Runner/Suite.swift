@@ -100,6 +100,7 @@ public enum Suite {
         var arguments = ["_run-one", "--file", run.scenario.file, "--scenario", run.scenario.name,
                          "--client", run.target.client, "--server-path", run.target.server.path,
                          "--server-version", run.target.server.version, "--work-dir", work, "--result", resultPath]
+        for s in run.target.installedServers { arguments += ["--installed-server", "\(s.version)=\(s.path)"] }
         if plan.sandboxed { arguments.append("--sandboxed") }
         let self_ = plan.selfExecutable
         let (executable, fullArguments) = plan.sandboxed ? Sandbox.wrap(self_, arguments) : (self_, arguments)
@@ -152,7 +153,14 @@ struct Plan {
         guard !scenarios.isEmpty else {
             throw RunError.nothingToRun("no scenario" + (options.filter.map { " matches --filter \"\($0)\"" } ?? " found in \(options.paths.joined(separator: " "))"))
         }
-        let servers = try await selectServers(options)
+        let installed = await ServerBinary.discover()
+        let servers = try await selectServers(options, installed: installed)
+        for scenario in scenarios {
+            for spec in scenario.servers {
+                guard let version = spec.version, !installed.contains(where: { $0.satisfies(version) }) else { continue }
+                throw RunError.environment("\(scenario.file): server \(spec.name) needs nats-server \(version); \(SupervisorError.serverNotFound(wanted: version, found: installed.map(\.description)))")
+            }
+        }
         let toolDirectory = ToolPaths.directory
         var drivers = Set([options.client])
         for s in scenarios { for c in s.clients { if let d = c.driver { drivers.insert(d) } } }
@@ -172,7 +180,7 @@ struct Plan {
         var runs: [Run] = []
         for scenario in scenarios {
             for server in servers {
-                let target = RunTarget(client: options.client, server: server, toolDirectory: toolDirectory,
+                let target = RunTarget(client: options.client, server: server, installedServers: installed, toolDirectory: toolDirectory,
                                        workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(server.version)")
                 var skip: String?
                 if !scenario.serverVersions.isEmpty, !scenario.serverVersions.contains(where: server.satisfies) {
@@ -185,7 +193,7 @@ struct Plan {
     }
 
     /// The server binaries to run against: explicit paths, every version, or the newest installed.
-    static func selectServers(_ options: RunOptions) async throws -> [ServerBinary] {
+    static func selectServers(_ options: RunOptions, installed: [ServerBinary]) async throws -> [ServerBinary] {
         if !options.serverBinaries.isEmpty {
             var found: [ServerBinary] = []
             for path in options.serverBinaries {
@@ -193,7 +201,6 @@ struct Plan {
             }
             return found
         }
-        let installed = await ServerBinary.discover()
         guard let newest = installed.first else {
             throw RunError.environment("\(SupervisorError.serverNotFound(wanted: "", found: []))")
         }

@@ -42,6 +42,9 @@ public struct ServerSpec: Sendable, Hashable {
     public var monitorPort: Int
     /// Whether the server starts before the timeline begins (false: a `start` step starts it).
     public var startAtBegin: Bool
+    /// A version prefix (`2.9`, `2.15.1`) pinning this server to an installed binary of that version,
+    /// whatever version the run uses; nil follows the run.
+    public var version: String?
     public var config: ServerConfig
 
     /// The URL clients use to reach this server.

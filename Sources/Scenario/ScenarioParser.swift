@@ -115,11 +115,7 @@ private struct Builder {
 
         var versions: [String] = []
         for v in try top["server_versions"]?.list() ?? [] {
-            let text = try v.string()
-            guard text.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
-                throw v.error("\"\(text)\" is not a version prefix; write e.g. \"2.15\" or \"2.9.10\"")
-            }
-            versions.append(text)
+            versions.append(try versionPrefix(v))
         }
         let timeout = try top["timeout"]?.positiveDuration() ?? .seconds(180)
         let judges = steps.contains { step in
@@ -143,7 +139,7 @@ private struct Builder {
     // MARK: servers
 
     func server(_ value: YAMLValue, index: Int) throws(ScenarioError) -> ServerSpec {
-        let m = try value.mapping("a server", allowed: ["name", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "users", "lame_duck_grace_period", "lame_duck_duration"])
+        let m = try value.mapping("a server", allowed: ["name", "version", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "users", "lame_duck_grace_period", "lame_duck_duration"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         guard index < 250 else { throw value.error("at most 250 servers") }
@@ -167,7 +163,16 @@ private struct Builder {
             port: try m["port"]?.int(1...65535) ?? 4222,
             monitorPort: try m["monitor_port"]?.int(1...65535) ?? 8222,
             startAtBegin: try m["start"]?.bool() ?? true,
+            version: try m["version"].map { v throws(ScenarioError) in try versionPrefix(v) },
             config: config)
+    }
+
+    func versionPrefix(_ value: YAMLValue) throws(ScenarioError) -> String {
+        let text = try value.string()
+        guard text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ Int($0) != nil }) else {
+            throw value.error("\"\(text)\" is not a version prefix; write e.g. \"2.15\" or \"2.9.10\"")
+        }
+        return text
     }
 
     func users(_ value: YAMLValue?) throws(ScenarioError) -> [User] {

@@ -20,12 +20,13 @@ struct RunOne: AsyncParsableCommand {
     @Option var client: String
     @Option var serverPath: String
     @Option var serverVersion: String
+    @Option var installedServer: [String] = []
     @Option var workDir: String
     @Option var result: String
     @Flag var sandboxed = false
 
     func run() async throws {
-        let target = RunTarget(client: client, serverPath: serverPath, serverVersion: serverVersion,
+        let target = RunTarget(client: client, serverPath: serverPath, serverVersion: serverVersion, installed: installedServer,
                                toolDirectory: ToolPaths.directory, workDirectory: workDir)
         let code = await InnerRun.run(file: file, scenario: scenario, target: target, resultPath: result, sandboxed: sandboxed)
         if code != 0 { throw ExitCode(code) }
