@@ -33,6 +33,7 @@ let package = Package(
             name: "NATSFaultSupervisor",
             dependencies: [
                 "NATSFaultScenario", "NATSFaultTimeline",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -48,6 +49,7 @@ let package = Package(
             name: "NATSFaultDrivers",
             dependencies: [
                 "NATSFaultTimeline",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -75,6 +77,7 @@ let package = Package(
             dependencies: [
                 "NATSFaultRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/natsfault"
         ),

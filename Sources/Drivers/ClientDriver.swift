@@ -1,5 +1,6 @@
 public import NATSFaultTimeline
 import Foundation
+public import Logging
 import Subprocess
 import SystemPackage
 #if canImport(Glibc)
@@ -16,6 +17,7 @@ public actor ClientDriver {
     private let command: DriverCommand
     private let stderrPath: String
     private let record: @Sendable (RecordedEvent) -> Void
+    private let logger: Logger
     private var nextID = 1
     private var waiting: [Int: (op: String, continuation: CheckedContinuation<DriverAck, any Error>)] = [:]
     private var helloWaiter: CheckedContinuation<DriverHello, any Error>?
@@ -26,7 +28,8 @@ public actor ClientDriver {
     private var exited = false
     private var killedOnPurpose = false
 
-    public init(client: String, command: DriverCommand, workDirectory: String, record: @escaping @Sendable (RecordedEvent) -> Void) {
+    public init(client: String, command: DriverCommand, workDirectory: String, logger: Logger, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        self.logger = logger
         self.client = client
         self.command = command
         self.stderrPath = "\(workDirectory)/\(client).driver.log"
@@ -98,6 +101,7 @@ public actor ClientDriver {
         var line = Array((try? encoder.encode(message)) ?? Data())
         line.append(UInt8(ascii: "\n"))
         guard !exited, let commands else { throw DriverError.stoppedAnswering(client: client, op: op, stderrTail: stderrTail()) }
+        logger.debug("client \(client) ← \(String(decoding: line.dropLast(), as: UTF8.self))")
         return try await withCheckedThrowingContinuation { continuation in
             waiting[id] = (op, continuation)
             commands.yield(line)
@@ -144,6 +148,7 @@ public actor ClientDriver {
     private func received(_ raw: String) {
         let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !line.isEmpty else { return }
+        logger.trace("client \(client) → \(line)")
         guard let parsed = try? DriverLine.decoder.decode(DriverLine.self, from: Data(line.utf8)) else {
             record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "log", text: "unparsable driver output: \(line.prefix(200))"))
             return
@@ -169,6 +174,7 @@ public actor ClientDriver {
     private func ended(reason: String?) {
         guard !exited else { return }
         exited = true
+        logger.debug("client \(client): driver ended\(reason.map { ": \($0)" } ?? "")")
         commands?.finish()
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "exited",
                              text: killedOnPurpose ? "killed by natsfault" : "driver process ended\(reason.map { ": \($0)" } ?? "")"))

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NATSFaultSandbox
 import NATSFaultScenario
 import NATSFaultTimeline
@@ -9,7 +10,13 @@ public enum InnerRun {
     ///
     /// - Parameter sandboxed: whether this process is PID 1 of a fresh sandbox (then it brings up
     ///   loopback and exits as soon as its parent goes away).
-    public static func run(file: String, scenario name: String, target: RunTarget, resultPath: String, sandboxed: Bool) async -> Int32 {
+    /// - Parameter logLevel: how much the runner says on stderr about what it does.
+    public static func run(file: String, scenario name: String, target: RunTarget, resultPath: String, sandboxed: Bool, logLevel: Logger.Level) async -> Int32 {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
         var result: ScenarioResult
         do {
             if sandboxed { try Sandbox.enter() } else { Sandbox.endWithParent(killingProcessGroup: true) }

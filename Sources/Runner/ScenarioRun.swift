@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NATSFaultDrivers
 import NATSFaultScenario
 public import NATSFaultSupervisor
@@ -65,17 +66,18 @@ final class ScenarioRun: Sendable {
         var result = ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description,
                                     client: target.client, serverVersion: target.server.version, outcome: .passed)
         let record: @Sendable (RecordedEvent) -> Void = { [log] in log.append($0) }
+        let logger = Logger(label: "natsfault")
         var servers: [ServerProcess] = []
         var drivers: [String: ClientDriver] = [:]
         var timelineStart = wallStart
         do {
             for spec in scenario.servers {
-                servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory, record: record))
+                servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory, logger: logger, record: record))
             }
             for client in scenario.clients {
                 let name = client.driver ?? target.client
                 let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory)
-                drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, record: record)
+                drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for server in servers where server.spec.startAtBegin { group.addTask { try await server.start() } }
@@ -83,7 +85,8 @@ final class ScenarioRun: Sendable {
                 try await group.waitForAll()
             }
             timelineStart = MonotonicClock.nowNs()
-            let context = StepContext(scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
+            logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
+            let context = StepContext(logger: logger, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
                                       drivers: drivers, log: log, state: state, startNs: timelineStart)
             result.checks = try await withTimeout(scenario.timeout) {
                 try await context.runTimeline()

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NATSFaultDrivers
 import NATSFaultScenario
 import NATSFaultSupervisor
@@ -9,6 +10,7 @@ import Glibc
 
 /// Everything the timeline's steps act on, and the carrying out of each step.
 struct StepContext: Sendable {
+    let logger: Logger
     let scenario: Scenario
     let servers: [String: ServerProcess]
     let drivers: [String: ClientDriver]
@@ -38,6 +40,7 @@ struct StepContext: Sendable {
             var stepEvent = RecordedEvent(monoNs: began, event: "step", text: "\(index + 1). \(describe(step.action))")
             stepEvent.seq = index + 1
             log.append(stepEvent)
+            logger.info("step \(index + 1) at \(step.location): \(describe(step.action))")
             if var check = try await perform(step.action, began: began, stepStarts: stepStarts) {
                 check.location = step.location.description
                 checks.append(check)
@@ -45,6 +48,7 @@ struct StepContext: Sendable {
                                       text: "\(check.passed ? "met" : "NOT met"): \(check.expected); observed \(check.observed)")
                 e.ok = check.passed
                 log.append(e)
+                logger.info("\(check.passed ? "met" : "NOT met"): \(check.expected); observed \(check.observed)")
             }
         }
         try await settle()

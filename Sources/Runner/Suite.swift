@@ -1,4 +1,5 @@
 import Foundation
+public import Logging
 import NATSFaultDrivers
 import NATSFaultReporting
 import NATSFaultSandbox
@@ -23,6 +24,8 @@ public struct RunOptions: Sendable {
     public var filter: String?
     /// false: run on the host's loopback without namespaces (one scenario at a time).
     public var sandbox = true
+    /// The scenario runners' log level; below `warning`, their logs stream to stderr as they run.
+    public var logLevel: Logger.Level = .warning
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -102,19 +105,21 @@ public enum Suite {
                          "--server-version", run.target.server.version, "--work-dir", work, "--result", resultPath]
         for s in run.target.installedServers { arguments += ["--installed-server", "\(s.version)=\(s.path)"] }
         if plan.sandboxed { arguments.append("--sandboxed") }
+        arguments += ["--log-level", plan.logLevel.rawValue]
         let self_ = plan.selfExecutable
         let (executable, fullArguments) = plan.sandboxed ? Sandbox.wrap(self_, arguments) : (self_, arguments)
         let started = MonotonicClock.nowNs()
         var failure: String?
         do {
-            let stderrLog = try FileDescriptor.open(FilePath("\(work)/runner.log"), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
+            let stderrLog = plan.logLevel < .warning ? FileDescriptor.standardError
+                : try FileDescriptor.open(FilePath("\(work)/runner.log"), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
             var platform = PlatformOptions()
             platform.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
             // Unsandboxed, the runner leads a process group of its own that it can take down whole.
             if !plan.sandboxed { platform.processGroupID = 0 }
             let outcome = try await Subprocess.run(
                 .path(FilePath(executable)), arguments: .init(fullArguments), platformOptions: platform,
-                input: .inputWriter, output: .sequence, error: .fileDescriptor(stderrLog, closeAfterSpawningProcess: true)
+                input: .inputWriter, output: .sequence, error: .fileDescriptor(stderrLog, closeAfterSpawningProcess: stderrLog != .standardError)
             ) { execution in
                 // The child's stdin stays open while this runs: its end-of-file tells the child we are gone.
                 for try await _ in execution.standardOutput {}
@@ -147,6 +152,7 @@ struct Plan {
     var runs: [Run]
     var sandboxed: Bool
     var selfExecutable: String
+    var logLevel: Logger.Level
 
     static func make(_ options: RunOptions, print: @Sendable (String) -> Void) async throws -> Plan {
         let scenarios = try ScenarioLoader.load(options.paths).filter { ScenarioLoader.matches($0.name, filter: options.filter) }
@@ -189,7 +195,7 @@ struct Plan {
                 runs.append(Run(scenario: scenario, target: target, skipReason: skip))
             }
         }
-        return Plan(runs: runs, sandboxed: sandboxed, selfExecutable: ToolPaths.executable)
+        return Plan(runs: runs, sandboxed: sandboxed, selfExecutable: ToolPaths.executable, logLevel: options.logLevel)
     }
 
     /// The server binaries to run against: explicit paths, every version, or the newest installed.

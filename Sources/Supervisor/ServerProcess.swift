@@ -1,6 +1,7 @@
 public import NATSFaultScenario
 public import NATSFaultTimeline
 import Foundation
+public import Logging
 import Subprocess
 import SystemPackage
 #if canImport(Glibc)
@@ -18,6 +19,7 @@ public actor ServerProcess {
     private let configPath: String
     private let logPath: String
     private let record: @Sendable (RecordedEvent) -> Void
+    private let logger: Logger
     private var pid: pid_t?
     private var exit: Task<String, Never>?
     /// Set while the harness itself is stopping the server, so its exit is expected.
@@ -26,7 +28,8 @@ public actor ServerProcess {
     /// - Parameters:
     ///   - workDirectory: where the config file and log go.
     ///   - record: receives `server_ready` and `server_exited` events.
-    public init(spec: ServerSpec, binary: ServerBinary, workDirectory: String, record: @escaping @Sendable (RecordedEvent) -> Void) {
+    public init(spec: ServerSpec, binary: ServerBinary, workDirectory: String, logger: Logger, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        self.logger = logger
         self.spec = spec
         self.binary = binary
         self.config = spec.config
@@ -80,8 +83,10 @@ public actor ServerProcess {
         }
         pid = newPID
         stopping = false
+        logger.debug("server \(spec.name): started \(binary.path) -c \(configPath), pid \(newPID)")
         watchExit()
         try await waitUntilReady(timeout: readyTimeout)
+        logger.debug("server \(spec.name): accepting clients on \(spec.url)")
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_ready", text: "pid \(newPID), nats-server \(binary.version)"))
     }
 
@@ -99,6 +104,7 @@ public actor ServerProcess {
         let expected = stopping
         pid = nil
         exit = nil
+        logger.debug("server \(spec.name): \(status)\(expected ? "" : ", unexpected")")
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_exited",
                              text: "\(status)\(expected ? "" : ", unexpected")"))
     }
@@ -106,6 +112,7 @@ public actor ServerProcess {
     /// Sends a signal to the running process; does nothing when it is not running.
     public func signal(_ signal: Int32) {
         guard let pid else { return }
+        logger.debug("server \(spec.name): signal \(signal) to pid \(pid)")
         // Lame duck ends with the server exiting by itself once its clients are gone.
         if [SIGTERM, SIGKILL, SIGINT, SIGUSR2].contains(signal) { stopping = true }
         Glibc.kill(pid, signal)

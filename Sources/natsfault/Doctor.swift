@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import NATSFaultRunner
 
 struct Doctor: AsyncParsableCommand {
@@ -24,11 +25,13 @@ struct RunOne: AsyncParsableCommand {
     @Option var workDir: String
     @Option var result: String
     @Flag var sandboxed = false
+    @Option var logLevel: String = "warning"
 
     func run() async throws {
         let target = RunTarget(client: client, serverPath: serverPath, serverVersion: serverVersion, installed: installedServer,
                                toolDirectory: ToolPaths.directory, workDirectory: workDir)
-        let code = await InnerRun.run(file: file, scenario: scenario, target: target, resultPath: result, sandboxed: sandboxed)
+        let code = await InnerRun.run(file: file, scenario: scenario, target: target, resultPath: result, sandboxed: sandboxed,
+                                      logLevel: Logger.Level(rawValue: logLevel) ?? .warning)
         if code != 0 { throw ExitCode(code) }
     }
 }

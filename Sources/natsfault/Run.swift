@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import NATSFaultRunner
 
 struct Run: AsyncParsableCommand {
@@ -31,10 +32,16 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Run on the host's loopback without namespaces (one scenario at a time).")
     var noSandbox = false
 
+    @Option(help: "Log what the scenario runners do, on stderr: info (steps), debug (processes, driver commands), trace (every driver line).")
+    var logLevel: String = "warning"
+
     func validate() throws {
         guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
         guard ["c"].contains(client) || ["go", "python"].contains(client) else {
             throw ValidationError("unknown --client \"\(client)\"; allowed: c")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown --log-level \"\(logLevel)\"; allowed: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard !(allServers && !serverBinary.isEmpty) else {
             throw ValidationError("give --all-servers or --server-binary, not both")
@@ -51,6 +58,7 @@ struct Run: AsyncParsableCommand {
         options.jobs = jobs
         options.filter = filter
         options.sandbox = !noSandbox
+        options.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
         try finish(await Suite.run(options, print: { printLine($0) }))
     }
 }
