@@ -79,10 +79,17 @@ final class ScenarioRun: Sendable {
                 let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory)
                 drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
             }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for server in servers where server.spec.startAtBegin { group.addTask { try await server.start() } }
-                for driver in drivers.values { group.addTask { _ = try await driver.start() } }
-                try await group.waitForAll()
+            let hellos = try await withThrowingTaskGroup(of: (String, DriverHello)?.self) { group in
+                for server in servers where server.spec.startAtBegin { group.addTask { try await server.start(); return nil } }
+                for (name, driver) in drivers { group.addTask { (name, try await driver.start()) } }
+                var hellos: [String: DriverHello] = [:]
+                while let next = try await group.next() { if let (name, hello) = next { hellos[name] = hello } }
+                return hellos
+            }
+            if let missing = missingCapability(hellos) {
+                result.outcome = .skipped
+                result.reason = missing
+                throw Skipped()
             }
             timelineStart = MonotonicClock.nowNs()
             logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
@@ -91,6 +98,8 @@ final class ScenarioRun: Sendable {
             result.checks = try await withTimeout(scenario.timeout) {
                 try await context.runTimeline()
             }
+        } catch is Skipped {
+            // result already says why
         } catch let error as TimedOut {
             result.outcome = .error
             result.reason = "the scenario did not finish within its timeout of \(DurationText.format(error.limit)); raise \"timeout\" or shorten the timeline"
@@ -124,6 +133,17 @@ final class ScenarioRun: Sendable {
         return result
     }
 
+    /// The first capability a client requires that its driver did not announce, as a skip reason.
+    private func missingCapability(_ hellos: [String: DriverHello]) -> String? {
+        for client in scenario.clients {
+            guard let hello = hellos[client.name] else { continue }
+            if let missing = client.requires.first(where: { !hello.capabilities.contains($0) }) {
+                return "client \(client.name)'s driver (\(hello.library) \(hello.libraryVersion)) lacks the capability \"\(missing)\""
+            }
+        }
+        return nil
+    }
+
     /// A server that exited with no fault asking for it fails the scenario: the harness cannot vouch for the rest.
     private func unexpectedExits(_ events: [RecordedEvent]) -> [Check] {
         events.filter { $0.event == "server_exited" && ($0.text ?? "").hasSuffix("unexpected") }.map {
@@ -141,6 +161,9 @@ final class ScenarioState: Sendable {
 }
 
 struct TimedOut: Error { let limit: Duration }
+
+/// The run is not applicable; the result says why.
+struct Skipped: Error {}
 
 /// Runs `body`, throwing `TimedOut` if it takes longer than `limit` (the body is cancelled).
 func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -60,9 +60,16 @@ struct StepContext: Sendable {
         switch action {
         case .server(let fault, let name):
             guard let server = servers[name] else { return nil }
-            log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: name, event: "fault", text: describe(action)))
+            var faultEvent = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: name, event: "fault", text: describe(action))
+            faultEvent.fault = fault.name
+            log.append(faultEvent)
             try await apply(fault, to: server)
         case .client(let clientAction, let name):
+            if clientAction == .kill {
+                var faultEvent = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: name, event: "fault", text: describe(action))
+                faultEvent.fault = "kill_client"
+                log.append(faultEvent)
+            }
             try await apply(clientAction, to: name)
         case .wait(let d):
             try await Task.sleep(for: d)

@@ -23,7 +23,7 @@ public struct Scenario: Sendable {
         var seen: [String] = []
         for step in steps {
             if case .server(let fault, _) = step.action, !seen.contains(fault.name) { seen.append(fault.name) }
-            if case .client(.kill, _) = step.action, !seen.contains("client_kill") { seen.append("client_kill") }
+            if case .client(.kill, _) = step.action, !seen.contains("kill_client") { seen.append("kill_client") }
         }
         return seen
     }
@@ -85,6 +85,8 @@ public struct ClientSpec: Sendable, Hashable {
     public var options: ConnectOptions
     /// Whether the client connects when the timeline begins (false: a `connect` step connects it).
     public var connectAtBegin: Bool
+    /// Driver capabilities the scenario needs (from the driver's hello); a driver lacking one skips the run.
+    public var requires: [String]
     public var subscriptions: [Subscription]
     public var replies: [Reply]
     /// Publishers started as soon as the client is connected.

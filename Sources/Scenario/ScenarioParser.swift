@@ -47,15 +47,18 @@ public enum ScenarioParser {
     }
 }
 
-/// The line and column of the second block-style `key:` at or after `line` (1-based), where a
+/// The line and column of the second `key:` at or after `line` (1-based, block or flow style), where a
 /// duplicated key is reported (the YAML library names only the mapping).
 private func secondOccurrence(of key: String, in text: String, from line: Int) -> (line: Int, column: Int)? {
     var seen = 0
-    for (index, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= line - 1 {
-        let indent = content.prefix { $0 == " " || $0 == "-" }.count
-        if content.dropFirst(indent).hasPrefix(key + ":") {
+    for (index, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= line {
+        let chars = Array(content)
+        for start in chars.indices where content.dropFirst(start).hasPrefix(key + ":") {
+            // A key starts a line (after indentation and "- ") or follows "{" or "," in a flow mapping.
+            let before = chars[..<start].last { $0 != " " }
+            guard before == nil || before == "-" || before == "{" || before == "," else { continue }
             seen += 1
-            if seen == 2 { return (index + 1, indent + 1) }
+            if seen == 2 { return (index + 1, start + 1) }
         }
     }
     return nil
@@ -150,7 +153,7 @@ private struct Builder {
         config.writeDeadline = try m["write_deadline"]?.positiveDuration()
         config.maxPending = try m["max_pending"]?.int(1...Int(Int32.max), what: "a byte count")
         config.users = try users(m["users"])
-        config.lameDuckGracePeriod = try m["lame_duck_grace_period"]?.duration()
+        config.lameDuckGracePeriod = try m["lame_duck_grace_period"]?.positiveDuration()
         if let v = m["lame_duck_duration"] {
             let d = try v.duration()
             guard d >= .seconds(30) else {
@@ -194,7 +197,7 @@ private struct Builder {
     // MARK: clients
 
     func client(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
-        let m = try value.mapping("a client", allowed: ["name", "driver", "servers", "connect", "options", "subscribe", "reply", "publish", "request"])
+        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "servers", "connect", "options", "subscribe", "reply", "publish", "request"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         var driver: String?
@@ -222,6 +225,7 @@ private struct Builder {
         return ClientSpec(
             name: name, driver: driver, servers: servers, options: try options(m["options"]),
             connectAtBegin: try m["connect"]?.bool() ?? true,
+            requires: try (m["requires"]?.list() ?? []).map { v throws(ScenarioError) in try v.string() },
             subscriptions: subscriptions, replies: replies, publishers: publishers, requesters: requesters)
     }
 
@@ -238,16 +242,16 @@ private struct Builder {
         o.reconnectWait = try m["reconnect_wait"]?.duration()
         o.reconnectJitter = try m["reconnect_jitter"]?.duration()
         o.reconnectBufferBytes = try m["reconnect_buffer_bytes"]?.int(-1...Int(Int32.max), what: "a byte count")
-        o.pingInterval = try m["ping_interval"]?.positiveDuration()
+        o.pingInterval = try m["ping_interval"]?.driverDuration()
         o.maxPingsOut = try m["max_pings_out"]?.int(1...1000)
-        o.connectTimeout = try m["connect_timeout"]?.positiveDuration()
+        o.connectTimeout = try m["connect_timeout"]?.driverDuration()
         o.retryOnFailedConnect = try m["retry_on_failed_connect"]?.bool()
         o.noRandomize = try m["no_randomize"]?.bool()
         o.ignoreDiscoveredServers = try m["ignore_discovered_servers"]?.bool()
         o.user = try m["user"]?.string()
         o.password = try m["password"]?.string()
         o.token = try m["token"]?.string()
-        o.drainTimeout = try m["drain_timeout"]?.positiveDuration()
+        o.drainTimeout = try m["drain_timeout"]?.driverDuration()
         return o
     }
 
@@ -275,7 +279,7 @@ private struct Builder {
         let client = withClient ? try clientReference(m.required("client")) : nil
         let subject = try subjectText(m.required("subject"))
         let p = Publish(
-            subject: subject, stream: try m["stream"]?.string() ?? subject,
+            subject: subject, stream: try streamName(m["stream"]) ?? subject,
             count: try m.required("count").int(1...100_000_000),
             ratePerSecond: try m["rate"]?.positiveNumber(),
             payloadBytes: try m["payload_bytes"]?.int(0...64 * 1024 * 1024, what: "a byte count"))
@@ -287,9 +291,9 @@ private struct Builder {
         let client = withClient ? try clientReference(m.required("client")) : nil
         let subject = try subjectText(m.required("subject"))
         let r = Request(
-            subject: subject, stream: try m["stream"]?.string() ?? subject,
+            subject: subject, stream: try streamName(m["stream"]) ?? subject,
             count: try m["count"]?.int(1...10_000_000) ?? 1,
-            timeout: try m.required("timeout").positiveDuration(),
+            timeout: try m.required("timeout").driverDuration(),
             interval: try m["interval"]?.duration())
         return (r, client)
     }
@@ -349,7 +353,7 @@ private struct Builder {
         case "flush":
             if case .scalar = body.node { return .client(.flush(timeout: .seconds(5)), client: try clientReference(body)) }
             let m = try body.mapping("a flush", allowed: ["client", "timeout"])
-            return .client(.flush(timeout: try m["timeout"]?.positiveDuration() ?? .seconds(5)), client: try clientReference(m.required("client")))
+            return .client(.flush(timeout: try m["timeout"]?.driverDuration() ?? .seconds(5)), client: try clientReference(m.required("client")))
         case "subscribe":
             let (s, c) = try subscription(body, withClient: true)
             return .client(.subscribe(s), client: c!)
@@ -385,10 +389,14 @@ private struct Builder {
     }
 
     func eventMatch(_ m: YAMLMapping) throws(ScenarioError) -> EventMatch {
+        let event = try m.required("event").oneOf(ClientEventKind.self, what: "event")
         let server = try m["server"].map { v throws(ScenarioError) in try serverReference(v) }
+        if let v = m["server"], ![.connected, .reconnected].contains(event) {
+            throw v.error("only connected and reconnected events name a server; remove \"server\" or match one of those")
+        }
         return EventMatch(
             client: try clientReference(m.required("client")),
-            event: try m.required("event").oneOf(ClientEventKind.self, what: "event"),
+            event: event,
             error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"),
             server: server, serverURL: server.flatMap { name in servers.first { $0.name == name }?.url })
     }
@@ -485,6 +493,16 @@ private struct Builder {
         return s
     }
 
+    /// Stream names travel in message payloads (`"<seq> <stream>"`), so they are single tokens.
+    func streamName(_ value: YAMLValue?) throws(ScenarioError) -> String? {
+        guard let value else { return nil }
+        let name = try value.string()
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }), !name.hasSuffix(".") else {
+            throw value.error("\"\(name)\" is not a valid stream name; use letters, digits, -, _ and inner dots")
+        }
+        return name
+    }
+
     func checkName(_ name: String, _ value: YAMLValue) throws(ScenarioError) {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw value.error("\"\(name)\" is not a valid name; use letters, digits, - and _")
@@ -493,15 +511,26 @@ private struct Builder {
 
     /// Streams named by assertions must be published somewhere, subscriptions must exist.
     func checkStreams(_ scenario: Scenario, _ top: YAMLMapping) throws(ScenarioError) {
-        var published = Set(scenario.clients.flatMap { $0.publishers.map(\.stream) })
-        var requested = Set(scenario.clients.flatMap { $0.requesters.map(\.stream) })
+        var published: Set<String> = []
+        var requested: Set<String> = []
+        // Each stream has one publisher or requester: two would count as each other's duplicates.
+        func claim(_ stream: String, _ set: inout Set<String>, at location: SourceLocation) throws(ScenarioError) {
+            guard set.insert(stream).inserted else {
+                throw ScenarioError(location, "stream \"\(stream)\" is used by two publishers or requesters; give each its own \"stream\" name")
+            }
+        }
         var subscriptions: [String: [String]] = [:]
-        for c in scenario.clients { subscriptions[c.name] = c.subscriptions.map(\.name) }
+        let clientValues = (try? top["clients"]?.list()) ?? []
+        for (c, value) in zip(scenario.clients, clientValues) {
+            subscriptions[c.name] = c.subscriptions.map(\.name)
+            for p in c.publishers { try claim(p.stream, &published, at: value.location) }
+            for r in c.requesters { try claim(r.stream, &requested, at: value.location) }
+        }
         for step in scenario.steps {
             guard case .client(let action, let client) = step.action else { continue }
             switch action {
-            case .publish(let p): published.insert(p.stream)
-            case .request(let r): requested.insert(r.stream)
+            case .publish(let p): try claim(p.stream, &published, at: step.location)
+            case .request(let r): try claim(r.stream, &requested, at: step.location)
             case .subscribe(let s): subscriptions[client, default: []].append(s.name)
             default: break
             }
@@ -510,20 +539,25 @@ private struct Builder {
         for (assertion, value) in zip(scenario.assertions, values) {
             switch assertion {
             case .messages(let a):
-                guard published.contains(a.stream) else { throw value.error("no publisher has stream \"\(a.stream)\"; allowed: \(published.sorted().joined(separator: ", "))") }
+                guard published.contains(a.stream) else { throw value.error("no publisher has stream \"\(a.stream)\"; allowed: \(listing(published))") }
                 let subs = subscriptions[a.client] ?? []
                 guard a.subscription.isEmpty || subs.contains(a.subscription) else {
                     throw value.error("client \"\(a.client)\" has no subscription named \"\(a.subscription)\"; allowed: \(subs.joined(separator: ", "))")
                 }
                 guard !subs.isEmpty else { throw value.error("client \"\(a.client)\" subscribes to nothing; add a subscription to it") }
             case .publishes(let a):
-                guard published.contains(a.stream) else { throw value.error("no publisher has stream \"\(a.stream)\"; allowed: \(published.sorted().joined(separator: ", "))") }
+                guard published.contains(a.stream) else { throw value.error("no publisher has stream \"\(a.stream)\"; allowed: \(listing(published))") }
             case .requests(let a):
-                guard requested.contains(a.stream) else { throw value.error("no requester has stream \"\(a.stream)\"; allowed: \(requested.sorted().joined(separator: ", "))") }
+                guard requested.contains(a.stream) else { throw value.error("no requester has stream \"\(a.stream)\"; allowed: \(listing(requested))") }
             default: break
             }
         }
     }
+}
+
+/// `a, b, c`, or a note that there is nothing to choose from.
+private func listing(_ names: Set<String>) -> String {
+    names.isEmpty ? "(nothing is published or requested yet)" : names.sorted().joined(separator: ", ")
 }
 
 extension String {

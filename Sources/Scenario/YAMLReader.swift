@@ -25,7 +25,7 @@ struct YAMLValue {
 
     /// Any scalar, read as text.
     func string() throws(ScenarioError) -> String {
-        guard case .scalar(let s) = node, !(s.style == .plain && s.string == "~") else {
+        guard case .scalar(let s) = node, !(s.style == .plain && ["~", "null", "Null", "NULL"].contains(s.string)) else {
             throw error("expected text, found \(shown)")
         }
         guard !s.string.isEmpty else { throw error("must not be empty; write a name or a value") }
@@ -76,6 +76,13 @@ struct YAMLValue {
     func positiveDuration() throws(ScenarioError) -> Duration {
         let d = try duration()
         guard d > .zero else { throw error("must be more than zero; e.g. 250ms, 2s") }
+        return d
+    }
+
+    /// A duration drivers receive in whole milliseconds: at least 1ms.
+    func driverDuration() throws(ScenarioError) -> Duration {
+        let d = try duration()
+        guard d >= .milliseconds(1) else { throw error("must be at least 1ms (drivers take milliseconds); e.g. 250ms, 2s") }
         return d
     }
 
@@ -140,15 +147,19 @@ private func suggestion(_ key: String, _ allowed: [String]) -> String {
     return " (did you mean \"\(name)\"?)"
 }
 
-private func editDistance(_ a: String, _ b: String) -> Int {
+/// Edits (insert, delete, substitute, swap two neighbours) turning `a` into `b`: optimal string alignment.
+func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
-    var previous = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...max(b.count, 1) where !b.isEmpty {
-            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
+    var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
+    for i in 1...a.count {
+        for j in 1...b.count {
+            d[i][j] = Swift.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1) }
         }
-        previous = current
     }
-    return a.isEmpty ? b.count : previous[b.count]
+    return d[a.count][b.count]
 }

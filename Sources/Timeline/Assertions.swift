@@ -83,14 +83,21 @@ extension MessageAccounting {
     }
 }
 
-/// Periods during which a message may be lost: from the fault (or disconnect) that began an outage
-/// to the reconnect that ended it, for any of the given clients.
+/// Faults that can break a connection, and so begin an outage.
+let disruptiveFaults: Set<String> = ["stop", "kill", "restart", "pause", "lame_duck", "reload", "kill_client"]
+
+/// How long before a fault a message may have been published and still be in flight when it struck.
+let inFlightAllowanceNs: Int64 = 250_000_000
+
+/// Periods during which a message may be lost: from just before the fault (or disconnect) that began
+/// an outage to the reconnect that ended it, for any of the given clients.
 ///
-/// The window starts at the latest fault before the disconnect because messages published between
-/// a server dying and the client noticing are in flight, not lost by the client's fault.
+/// The window starts at the latest disruptive fault before the disconnect, less an in-flight
+/// allowance, because messages published shortly before a server dies, or between its death and the
+/// client noticing, are lost in flight, not by the client's fault.
 func outageWindows(_ events: [RecordedEvent], clients: Set<String>) -> [ClosedRange<Int64>] {
     var windows: [ClosedRange<Int64>] = []
-    let faults = events.filter { $0.event == "fault" }.map(\.monoNs)
+    let faults = events.filter { $0.event == "fault" && disruptiveFaults.contains($0.fault ?? "") }.map { $0.monoNs - inFlightAllowanceNs }
     for client in clients {
         var start: Int64?
         for e in events where e.client == client {

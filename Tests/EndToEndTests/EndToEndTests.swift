@@ -110,6 +110,14 @@ struct EndToEndTests {
         #expect(outcome.output.contains("PASS  \(name) "))
     }
 
+    @Test func aMissingDriverCapabilitySkipsTheRunWithTheReason() throws {
+        let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("needs-service.yaml").path])
+        #expect(outcome.status == 0)
+        #expect(outcome.output.contains("SKIP  needs-service"))
+        #expect(outcome.output.contains("lacks the capability \"service\""))
+        #expect(outcome.output.contains("0 passed, 0 failed, 1 skipped"))
+    }
+
     @Test func runsUnsandboxedWhenAskedTo() throws {
         let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--no-sandbox"])
         #expect(outcome.status == 0, "\(outcome.output)")

@@ -1,5 +1,5 @@
 @testable import NATSFaultScenario
-import NATSFaultTimeline
+@testable import NATSFaultTimeline
 import Testing
 
 private let ms: Int64 = 1_000_000
@@ -132,14 +132,17 @@ struct AssertionTests {
     }
 
     @Test func lossesCountAsOutageLossesFromTheFaultToTheReconnect() {
-        let fault = RecordedEvent(monoNs: 100 * ms, server: "a", event: "fault")
-        let events = [published(50, 1, 1), published(120, 2, 2), published(300, 3, 3), published(500, 4, 4),
-                      fault, event(150, "app", "disconnected"), event(400, "app", "reconnected"),
-                      message(60, 1), message(510, 4)]
+        var fault = RecordedEvent(monoNs: 400 * ms, server: "a", event: "fault")
+        fault.fault = "kill"
+        // Published at 50 (delivered), 200 (in flight 200ms before the fault), 450 (between fault and
+        // disconnect), 600 (while disconnected) and 900 (after the reconnect, delivered).
+        let events = [published(50, 1, 1), published(200, 2, 2), published(450, 3, 3), published(600, 4, 4), published(900, 5, 5),
+                      fault, event(500, "app", "disconnected"), event(800, "app", "reconnected"),
+                      message(60, 1), message(910, 5)]
         var a = accounting(lostOnlyDuringOutage: true)
         a.maxLost = nil
         let t = a.tally(events)
-        #expect(t.lost == [2, 3])
+        #expect(t.lost == [2, 3, 4])
         #expect(t.lostOutsideOutage.isEmpty)
         #expect(Assertion.messages(a).check(events).passed)
         let withoutOutage = events.filter { $0.event != "disconnected" }
@@ -181,5 +184,37 @@ struct AssertionTests {
         #expect(!Assertion.requests(strict).check(events).passed)
         let noTimeouts = RequestOutcomes(stream: "r", outcomes: ["timeout": .exactly(0)], p99Below: nil)
         #expect(!Assertion.requests(noTimeouts).check(events).passed)
+    }
+}
+
+struct OutageWindowTests {
+    @Test func aLossLongBeforeTheFaultIsNotAnOutageLoss() {
+        var fault = RecordedEvent(monoNs: 1000 * ms, server: "a", event: "fault")
+        fault.fault = "kill"
+        var early = RecordedEvent(monoNs: 500 * ms, client: "app", event: "published")
+        (early.stream, early.seq, early.ok) = ("s", 1, true)
+        let events = [early, fault, event(1010, "app", "disconnected"), event(1500, "app", "reconnected")]
+        let a = MessageAccounting(stream: "s", client: "app", subscription: "", received: nil, maxLost: nil, maxDuplicated: nil,
+                                  maxReordered: nil, lostOnlyDuringOutage: true)
+        #expect(a.tally(events).lostOutsideOutage == [1])
+    }
+
+    @Test func aStartOrResumeDoesNotBeginAnOutage() {
+        var start = RecordedEvent(monoNs: 100 * ms, server: "a", event: "fault")
+        start.fault = "start"
+        var message = RecordedEvent(monoNs: 150 * ms, client: "app", event: "published")
+        (message.stream, message.seq, message.ok) = ("s", 1, true)
+        let events = [start, message, event(900, "app", "disconnected"), event(1500, "app", "reconnected")]
+        let a = MessageAccounting(stream: "s", client: "app", subscription: "", received: nil, maxLost: nil, maxDuplicated: nil,
+                                  maxReordered: nil, lostOnlyDuringOutage: true)
+        #expect(a.tally(events).lostOutsideOutage == [1])
+    }
+}
+
+struct EditDistanceTests {
+    @Test func aSwapOfNeighboursIsOneEdit() {
+        #expect(editDistance("wihtin", "within") == 1)
+        #expect(editDistance("pign_interval", "ping_interval") == 1)
+        #expect(editDistance("", "abc") == 3)
     }
 }
