@@ -118,6 +118,25 @@ struct EndToEndTests {
         #expect(outcome.output.contains("0 passed, 0 failed, 1 skipped"))
     }
 
+    @Test func filterListAndDoctor() throws {
+        let filtered = try Self.run(["run", Self.fixtures.path, "--filter", "req*s"])
+        #expect(filtered.status == 0, "\(filtered.output)")
+        #expect(filtered.output.split(separator: "\n").filter { $0.hasPrefix("PASS") || $0.hasPrefix("FAIL") }.count == 1)
+        #expect(filtered.output.contains("PASS  requests "))
+        #expect(try Self.run(["run", Self.fixtures.path, "--filter", "no-such-scenario"]).status == 2)
+
+        let list = try Self.run(["list", "scenarios"])
+        #expect(list.status == 0)
+        #expect(list.output.contains("server-crash-restart\n    The server is SIGKILLed"))
+        #expect(list.output.contains("faults: restart"))
+
+        let doctor = try Self.run(["doctor"])
+        #expect(doctor.status == 0, "\(doctor.output)")
+        #expect(doctor.output.contains("✓ nats-server 2.15.1") && doctor.output.contains("✓ nats-server 2.9.10"))
+        #expect(doctor.output.contains("✓ namespaces"))
+        #expect(doctor.output.contains("✓ driver c (nats.c)"))
+    }
+
     @Test func runsUnsandboxedWhenAskedTo() throws {
         let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--no-sandbox"])
         #expect(outcome.status == 0, "\(outcome.output)")

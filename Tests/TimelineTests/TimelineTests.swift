@@ -188,26 +188,31 @@ struct AssertionTests {
 }
 
 struct OutageWindowTests {
-    @Test func aLossLongBeforeTheFaultIsNotAnOutageLoss() {
+    /// Whether a message published at `publishedAt` and lost counts as lost outside an outage,
+    /// given one fault at 1000 ms and a disconnect/reconnect after it.
+    func lostOutside(fault name: String, publishedAt: Int64) -> Bool {
         var fault = RecordedEvent(monoNs: 1000 * ms, server: "a", event: "fault")
-        fault.fault = "kill"
-        var early = RecordedEvent(monoNs: 500 * ms, client: "app", event: "published")
-        (early.stream, early.seq, early.ok) = ("s", 1, true)
-        let events = [early, fault, event(1010, "app", "disconnected"), event(1500, "app", "reconnected")]
+        fault.fault = name
+        var message = RecordedEvent(monoNs: publishedAt * ms, client: "app", event: "published")
+        (message.stream, message.seq, message.ok) = ("s", 1, true)
+        let events = [message, fault, event(1900, "app", "disconnected"), event(2500, "app", "reconnected")]
         let a = MessageAccounting(stream: "s", client: "app", subscription: "", received: nil, maxLost: nil, maxDuplicated: nil,
                                   maxReordered: nil, lostOnlyDuringOutage: true)
-        #expect(a.tally(events).lostOutsideOutage == [1])
+        return a.tally(events).lostOutsideOutage == [1]
+    }
+
+    @Test func aMessageInFlightWhenTheFaultStruckIsAnOutageLoss() {
+        #expect(!lostOutside(fault: "kill", publishedAt: 900))
+        #expect(!lostOutside(fault: "kill", publishedAt: 1500))
+    }
+
+    @Test func aLossLongBeforeTheFaultIsNotAnOutageLoss() {
+        #expect(lostOutside(fault: "kill", publishedAt: 500))
     }
 
     @Test func aStartOrResumeDoesNotBeginAnOutage() {
-        var start = RecordedEvent(monoNs: 100 * ms, server: "a", event: "fault")
-        start.fault = "start"
-        var message = RecordedEvent(monoNs: 150 * ms, client: "app", event: "published")
-        (message.stream, message.seq, message.ok) = ("s", 1, true)
-        let events = [start, message, event(900, "app", "disconnected"), event(1500, "app", "reconnected")]
-        let a = MessageAccounting(stream: "s", client: "app", subscription: "", received: nil, maxLost: nil, maxDuplicated: nil,
-                                  maxReordered: nil, lostOnlyDuringOutage: true)
-        #expect(a.tally(events).lostOutsideOutage == [1])
+        #expect(lostOutside(fault: "start", publishedAt: 1500))
+        #expect(lostOutside(fault: "resume", publishedAt: 1500))
     }
 }
 
