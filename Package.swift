@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The scenario model, YAML decoding and validation: pure values, no effects.
@@ -55,6 +56,17 @@ let package = Package(
             ],
             path: "Sources/Drivers"
         ),
+        // The SwiftNIO TCP proxy between each client and each server: relay, NATS protocol parsing, socket faults.
+        .target(
+            name: "NATSFaultProxy",
+            dependencies: [
+                "NATSFaultScenario", "NATSFaultTimeline",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/FaultProxy"
+        ),
         // Console progress, JUnit XML and JSON results.
         .target(
             name: "NATSFaultReporting",
@@ -66,7 +78,7 @@ let package = Package(
             name: "NATSFaultRunner",
             dependencies: [
                 "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultSupervisor",
-                "NATSFaultSandbox", "NATSFaultDrivers", "NATSFaultReporting",
+                "NATSFaultSandbox", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultProxy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -75,7 +87,8 @@ let package = Package(
         .executableTarget(
             name: "natsfault",
             dependencies: [
-                "NATSFaultRunner",
+                "NATSFaultRunner", "NATSFaultProxy",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -97,6 +110,10 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario"], exclude: ["Malformed"]),
         .testTarget(name: "TimelineTests", dependencies: ["NATSFaultTimeline", "NATSFaultScenario"]),
         .testTarget(name: "ReportingTests", dependencies: ["NATSFaultReporting", "NATSFaultTimeline"], exclude: ["Golden"]),
+        .testTarget(
+            name: "FaultProxyTests",
+            dependencies: ["NATSFaultProxy", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["NATSFaultTimeline"], exclude: ["Fixtures"]),
     ]
 )

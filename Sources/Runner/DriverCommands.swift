@@ -4,7 +4,7 @@ import NATSFaultScenario
 /// The driver-protocol fields for the scenario's actions.
 enum DriverCommands {
     static func connect(_ client: ClientSpec, scenario: Scenario) -> [String: JSONValue] {
-        let urls = client.servers.compactMap { scenario.server(named: $0)?.url }
+        let urls = client.servers.compactMap { scenario.server(named: $0).map { scenario.url(of: $0, for: client) } }
         var options: [String: JSONValue] = [:]
         let o = client.options
         if let v = o.allowReconnect { options["allow_reconnect"] = .bool(v) }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NATSFaultDrivers
+import NATSFaultProxy
 import NATSFaultScenario
 public import NATSFaultSupervisor
 import NATSFaultTimeline
@@ -69,6 +70,7 @@ final class ScenarioRun: Sendable {
         let logger = Logger(label: "natsfault")
         var servers: [ServerProcess] = []
         var drivers: [String: ClientDriver] = [:]
+        let proxy = scenario.clients.contains { $0.link == .proxy } ? FaultProxy(threads: 1, record: record) : nil
         var timelineStart = wallStart
         do {
             for spec in scenario.servers {
@@ -86,6 +88,7 @@ final class ScenarioRun: Sendable {
                 while let next = try await group.next() { if let (name, hello) = next { hellos[name] = hello } }
                 return hellos
             }
+            if let proxy { try await startLinks(proxy) }
             if let missing = missingCapability(hellos) {
                 result.outcome = .skipped
                 result.reason = missing
@@ -93,7 +96,7 @@ final class ScenarioRun: Sendable {
             }
             timelineStart = MonotonicClock.nowNs()
             logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
-            let context = StepContext(logger: logger, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
+            let context = StepContext(logger: logger, proxy: proxy, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
                                       drivers: drivers, log: log, state: state, startNs: timelineStart)
             result.checks = try await withTimeout(scenario.timeout) {
                 try await context.runTimeline()
@@ -111,6 +114,7 @@ final class ScenarioRun: Sendable {
         log.append(RecordedEvent(monoNs: timelineEnd, event: "teardown", text: "the timeline is over; stopping clients and servers"))
 
         for driver in drivers.values { await driver.shutdown() }
+        await proxy?.shutdown()
         for server in servers { await server.shutdown() }
 
         result.events = log.snapshot()
@@ -131,6 +135,18 @@ final class ScenarioRun: Sendable {
         result.timelineSeconds = Double(timelineEnd - timelineStart) / 1e9
         result.wallSeconds = Double(MonotonicClock.nowNs() - wallStart) / 1e9
         return result
+    }
+
+    /// Opens a proxy listener for every link of every proxied client.
+    private func startLinks(_ proxy: FaultProxy) async throws {
+        for client in scenario.clients where client.link == .proxy {
+            for name in client.servers {
+                guard let server = scenario.server(named: name) else { continue }
+                let (host, port) = scenario.address(of: server, for: client)
+                try await proxy.addLink(LinkID(client: client.name, server: server.name), listenHost: host, listenPort: port,
+                                        upstreamHost: server.host, upstreamPort: server.port)
+            }
+        }
     }
 
     /// The first capability a client requires that its driver did not announce, as a skip reason.
@@ -156,8 +172,12 @@ final class ScenarioRun: Sendable {
 /// Mutable bookkeeping of a run: long-running driver operations still in flight.
 final class ScenarioState: Sendable {
     private let pending = Mutex<[Task<Void, Never>]>([])
+    private let heals = Mutex<[Task<Void, Never>]>([])
     func add(_ task: Task<Void, Never>) { pending.withLock { $0.append(task) } }
     func drain() -> [Task<Void, Never>] { pending.withLock { let all = $0; $0 = []; return all } }
+    /// A fault's scheduled self-heal; cancelled when the timeline ends.
+    func addHeal(_ task: Task<Void, Never>) { heals.withLock { $0.append(task) } }
+    func cancelHeals() { for task in heals.withLock({ $0 }) { task.cancel() } }
 }
 
 struct TimedOut: Error { let limit: Duration }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NATSFaultDrivers
+import NATSFaultProxy
 import NATSFaultScenario
 import NATSFaultSupervisor
 import NATSFaultTimeline
@@ -11,6 +12,7 @@ import Glibc
 /// Everything the timeline's steps act on, and the carrying out of each step.
 struct StepContext: Sendable {
     let logger: Logger
+    let proxy: FaultProxy?
     let scenario: Scenario
     let servers: [String: ServerProcess]
     let drivers: [String: ClientDriver]
@@ -41,7 +43,7 @@ struct StepContext: Sendable {
             stepEvent.seq = index + 1
             log.append(stepEvent)
             logger.info("step \(index + 1) at \(step.location): \(describe(step.action))")
-            if var check = try await perform(step.action, began: began, stepStarts: stepStarts) {
+            if var check = try await perform(step.action, index: index, began: began, stepStarts: stepStarts) {
                 check.location = step.location.description
                 checks.append(check)
                 var e = RecordedEvent(monoNs: check.decidedAtNs ?? MonotonicClock.nowNs(), event: "expectation",
@@ -52,11 +54,12 @@ struct StepContext: Sendable {
             }
         }
         try await settle()
+        state.cancelHeals()
         return checks
     }
 
     /// Carries out one action; an expectation returns its check.
-    private func perform(_ action: Action, began: Int64, stepStarts: [String: Int64]) async throws -> Check? {
+    private func perform(_ action: Action, index: Int, began: Int64, stepStarts: [String: Int64]) async throws -> Check? {
         switch action {
         case .server(let fault, let name):
             guard let server = servers[name] else { return nil }
@@ -73,6 +76,14 @@ struct StepContext: Sendable {
             try await apply(clientAction, to: name)
         case .wait(let d):
             try await Task.sleep(for: d)
+        case .expectServer(let expectation):
+            return await watchServer(expectation)
+        case .proxy(let step):
+            try await inject(step, faultID: index, action: action)
+        case .heal(.all):
+            for id in proxy?.activeFaults ?? [] { try await heal(faultID: id) }
+        case .heal(.step(let id)):
+            if let faultID = scenario.steps.firstIndex(where: { $0.id == id }) { try await heal(faultID: faultID) }
         case .expect(let expectation):
             let anchor = expectation.since.flatMap { stepStarts[$0] } ?? began
             return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now) }
@@ -93,6 +104,49 @@ struct StepContext: Sendable {
                 try await Task.sleep(for: .nanoseconds(max(1_000_000, min(10_000_000, deadline - now))))
             }
         }
+    }
+
+    /// Polls a server's monitoring port until the condition holds or the window closes.
+    private func watchServer(_ e: ServerExpectation) async -> Check {
+        let deadline = MonotonicClock.nowNs() + e.within.nanoseconds
+        let spec = scenario.server(named: e.server)!
+        var observed = "nothing read"
+        while true {
+            do {
+                let document = try await Monitoring.get(host: spec.host, port: spec.monitorPort, path: e.condition.path)
+                let (met, seen) = e.condition.judge(document)
+                observed = seen
+                if met { return Check(passed: true, expected: e.condition.expected(server: e.server), observed: seen, decidedAtNs: MonotonicClock.nowNs()) }
+            } catch {
+                observed = "\(error)"
+            }
+            if MonotonicClock.nowNs() >= deadline || Task.isCancelled { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return Check(passed: false, expected: e.condition.expected(server: e.server) + " within \(DurationText.format(e.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs())
+    }
+
+    /// Applies a proxy fault (recorded as a fault event) and, with a duration, schedules its heal.
+    private func inject(_ step: ProxyFaultStep, faultID: Int, action: Action) async throws {
+        guard let proxy else { return }
+        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: step.client, server: step.server, event: "fault", text: describe(action))
+        e.fault = step.fault.name
+        log.append(e)
+        try await proxy.apply(step.fault, faultID: faultID, client: step.client, server: step.server)
+        if let duration = step.duration {
+            let context = self
+            state.addHeal(Task {
+                try? await Task.sleep(for: duration)
+                guard !Task.isCancelled else { return }
+                try? await context.heal(faultID: faultID)
+            })
+        }
+    }
+
+    private func heal(faultID: Int) async throws {
+        guard let proxy, try await proxy.heal(faultID: faultID) else { return }
+        let step = scenario.steps[faultID]
+        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "heal", text: "healed: \(describe(step.action))"))
     }
 
     private func apply(_ fault: ServerFault, to server: ServerProcess) async throws {
@@ -214,5 +268,11 @@ func describe(_ action: Action) -> String {
     case .wait(let d): "wait \(DurationText.format(d))"
     case .expect(let e): "expect \(e.match) \(e.count) within \(DurationText.format(e.within))"
     case .expectAbsent(let e): "expect no \(e.match) for \(DurationText.format(e.duration))"
+    case .proxy(let p):
+        "proxy \(p.fault.name)" + (p.fault.direction.map { $0 == .both ? "" : " \($0.rawValue)" } ?? "")
+            + " on \(p.client ?? "every client") → \(p.server ?? "every server")" + (p.duration.map { " for \(DurationText.format($0))" } ?? "")
+    case .heal(.all): "heal every proxy fault"
+    case .expectServer(let e): "expect \(e.condition.expected(server: e.server)) within \(DurationText.format(e.within))"
+    case .heal(.step(let id)): "heal \(id)"
     }
 }

@@ -24,11 +24,29 @@ public struct Scenario: Sendable {
         for step in steps {
             if case .server(let fault, _) = step.action, !seen.contains(fault.name) { seen.append(fault.name) }
             if case .client(.kill, _) = step.action, !seen.contains("kill_client") { seen.append("kill_client") }
+            if case .proxy(let p) = step.action, !seen.contains(p.fault.name) { seen.append(p.fault.name) }
         }
         return seen
     }
 
     public func server(named name: String) -> ServerSpec? { servers.first { $0.name == name } }
+
+    /// Where `client` reaches `server`: the server itself, or the proxy's listener for that link,
+    /// `127.1.<client position>.<server position>` on the server's port.
+    public func address(of server: ServerSpec, for client: ClientSpec) -> (host: String, port: Int) {
+        guard client.link == .proxy, let c = clients.firstIndex(where: { $0.name == client.name }),
+              let s = servers.firstIndex(where: { $0.name == server.name }) else { return (server.host, server.port) }
+        return (Self.proxyHost(client: c, server: s), server.port)
+    }
+
+    /// The proxy listener's address for the client at position `client` and the server at `server`.
+    static func proxyHost(client: Int, server: Int) -> String { "127.1.\(client + 1).\(server + 1)" }
+
+    /// The URL `client` connects to for `server`.
+    public func url(of server: ServerSpec, for client: ClientSpec) -> String {
+        let (host, port) = address(of: server, for: client)
+        return "nats://\(host):\(port)"
+    }
     public func client(named name: String) -> ClientSpec? { clients.first { $0.name == name } }
 }
 
@@ -85,6 +103,8 @@ public struct ClientSpec: Sendable, Hashable {
     public var options: ConnectOptions
     /// Whether the client connects when the timeline begins (false: a `connect` step connects it).
     public var connectAtBegin: Bool
+    /// Whether the client reaches its servers through the fault proxy (the default) or directly.
+    public var link: LinkMode
     /// Driver capabilities the scenario needs (from the driver's hello); a driver lacking one skips the run.
     public var requires: [String]
     public var subscriptions: [Subscription]
@@ -93,6 +113,14 @@ public struct ClientSpec: Sendable, Hashable {
     public var publishers: [Publish]
     /// Requesters started as soon as the client is connected.
     public var requesters: [Request]
+}
+
+/// How a client reaches its servers.
+public enum LinkMode: String, Sendable, Hashable, CaseIterable {
+    /// Through the fault proxy, one listener per server: socket and protocol faults can target it.
+    case proxy
+    /// Straight to the servers: proxy faults cannot touch it.
+    case direct
 }
 
 /// Connect options from DRIVER-PROTOCOL.md; nil means the library's default.
@@ -170,6 +198,25 @@ public enum Action: Sendable {
     case wait(Duration)
     case expect(EventExpectation)
     case expectAbsent(AbsenceExpectation)
+    case proxy(ProxyFaultStep)
+    case heal(HealTarget)
+    case expectServer(ServerExpectation)
+}
+
+/// A timeline step: a server's monitoring port must show a condition within a window.
+public struct ServerExpectation: Sendable, Hashable {
+    public enum Condition: Sendable, Hashable {
+        /// A closed connection (`/connz?state=closed`), of the named client if given, whose reason contains the text.
+        case closed(client: String?, reason: String)
+        /// This many open connections (`/connz`), of the named client if given.
+        case open(client: String?, count: CountRange)
+        /// A numeric `/varz` field in this range.
+        case varz(field: String, count: CountRange)
+    }
+
+    public var server: String
+    public var condition: Condition
+    public var within: Duration
 }
 
 /// A fault or control action applied to one nats-server.

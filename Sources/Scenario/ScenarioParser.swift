@@ -70,6 +70,9 @@ private struct Builder {
     var servers: [ServerSpec] = []
     var serverNames: [String] { servers.map(\.name) }
     var clientNames: [String] = []
+    var clients: [ClientSpec] = []
+    /// Proxy-fault steps still active at the current point of the timeline, by id (nil: no id), for `heal`.
+    var healable: [String?] = []
 
     init(file: String) { self.file = file }
 
@@ -90,20 +93,21 @@ private struct Builder {
 
         let clientValues = try top.required("clients").list()
         guard !clientValues.isEmpty else { throw try top.required("clients").error("needs at least one client") }
-        var clients: [ClientSpec] = []
+        guard clientValues.count <= 250 else { throw try top.required("clients").error("at most 250 clients") }
         for value in clientValues {
             let spec = try client(value)
             if clientNames.contains(spec.name) || serverNames.contains(spec.name) {
                 throw value.error("name \"\(spec.name)\" is used twice; server and client names must be unique")
             }
             clientNames.append(spec.name)
-            clients.append(spec)
+            self.clients.append(spec)
         }
 
         var steps: [Step] = []
         var stepIDs: [String] = []
         for value in try top["timeline"]?.list() ?? [] {
             let s = try step(value, earlierIDs: stepIDs)
+            if case .proxy(let p) = s.action, !p.fault.isOneShot { healable.append(s.id) }
             if let id = s.id {
                 if stepIDs.contains(id) { throw value.error("step id \"\(id)\" is used twice; ids must be unique") }
                 stepIDs.append(id)
@@ -123,7 +127,7 @@ private struct Builder {
         let timeout = try top["timeout"]?.positiveDuration() ?? .seconds(180)
         let judges = steps.contains { step in
             switch step.action {
-            case .expect, .expectAbsent: true
+            case .expect, .expectAbsent, .expectServer: true
             default: false
             }
         }
@@ -134,7 +138,7 @@ private struct Builder {
         let scenario = Scenario(
             name: name, description: description, file: file,
             serverVersions: versions, serverVersionsReason: try top["server_versions_reason"]?.string(),
-            servers: servers, clients: clients, steps: steps, assertions: assertions, timeout: timeout)
+            servers: servers, clients: self.clients, steps: steps, assertions: assertions, timeout: timeout)
         try checkStreams(scenario, top)
         return scenario
     }
@@ -197,7 +201,7 @@ private struct Builder {
     // MARK: clients
 
     func client(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
-        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "servers", "connect", "options", "subscribe", "reply", "publish", "request"])
+        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "link", "servers", "connect", "options", "subscribe", "reply", "publish", "request"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         var driver: String?
@@ -225,6 +229,7 @@ private struct Builder {
         return ClientSpec(
             name: name, driver: driver, servers: servers, options: try options(m["options"]),
             connectAtBegin: try m["connect"]?.bool() ?? true,
+            link: try m["link"]?.oneOf(LinkMode.self, what: "link") ?? .proxy,
             requires: try (m["requires"]?.list() ?? []).map { v throws(ScenarioError) in try v.string() },
             subscriptions: subscriptions, replies: replies, publishers: publishers, requesters: requesters)
     }
@@ -302,9 +307,9 @@ private struct Builder {
 
     static let serverFaultKeys = ["start", "stop", "kill", "restart", "pause", "resume", "lame_duck", "reload"]
     static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close", "kill_client"]
-    static let otherStepKeys = ["wait", "expect", "expect_absent"]
+    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "proxy", "heal"]
 
-    func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
+    mutating func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
         let actions = Self.serverFaultKeys + Self.clientActionKeys + Self.otherStepKeys
         let m = try value.mapping("a timeline step", allowed: ["id", "at", "after"] + actions)
         let actionKeys = m.keys.filter { actions.contains($0) }
@@ -325,7 +330,7 @@ private struct Builder {
         return Step(id: id, timing: timing, action: try action(key, body, earlierIDs: earlierIDs), location: value.location)
     }
 
-    func action(_ key: String, _ body: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Action {
+    mutating func action(_ key: String, _ body: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Action {
         switch key {
         case "start": return .server(.start, server: try serverReference(body))
         case "stop": return .server(.stop, server: try serverReference(body))
@@ -367,6 +372,43 @@ private struct Builder {
             let (r, c) = try request(body, withClient: true)
             return .client(.request(r), client: c!)
         case "wait": return .wait(try body.duration())
+        case "proxy": return .proxy(try proxyFault(body))
+        case "expect_server":
+            let m = try body.mapping("a server expectation", allowed: ["server", "closed", "open", "varz", "within"])
+            let kinds = m.keys.filter { ["closed", "open", "varz"].contains($0) }
+            guard kinds.count == 1, let kind = kinds.first, let v = m[kind] else {
+                throw body.error("a server expectation checks one of closed, open, varz; found \(kinds.isEmpty ? "none" : kinds.joined(separator: " and "))")
+            }
+            let condition: ServerExpectation.Condition
+            switch kind {
+            case "closed":
+                let c = try v.mapping("a closed-connection check", allowed: ["client", "reason"])
+                condition = .closed(client: try c["client"].map { x throws(ScenarioError) in try clientReference(x) }, reason: try c.required("reason").string())
+            case "open":
+                let c = try v.mapping("an open-connections check", allowed: ["client", "count", "min", "max"])
+                condition = .open(client: try c["client"].map { x throws(ScenarioError) in try clientReference(x) }, count: try countRange(c, default: .atLeastOne))
+            default:
+                let c = try v.mapping("a varz check", allowed: ["field", "count", "min", "max"])
+                let field = try c.required("field").string()
+                guard field.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    throw try c.required("field").error("\"\(field)\" is not a /varz field name, e.g. slow_consumers, connections, total_connections")
+                }
+                condition = .varz(field: field, count: try countRange(c, default: .atLeastOne))
+            }
+            return .expectServer(ServerExpectation(server: try serverReference(m.required("server")), condition: condition, within: try m.required("within").duration()))
+        case "heal":
+            let target = try body.string()
+            if target == "all" {
+                guard !healable.isEmpty else { throw body.error("no proxy fault is active here to heal; heal follows a proxy step that has an id") }
+                healable.removeAll()
+                return .heal(.all)
+            }
+            guard let index = healable.firstIndex(of: target) else {
+                let named = healable.compactMap { $0 }
+                throw body.error("no active proxy fault has id \"\(target)\"; allowed: \(healable.isEmpty ? "(none active here; do not heal a fault twice)" : (named + ["all"]).joined(separator: ", "))")
+            }
+            healable.remove(at: index)
+            return .heal(.step(target))
         case "expect":
             let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "within", "not_before", "count", "min", "max", "since"])
             var since: String?
@@ -388,6 +430,76 @@ private struct Builder {
         }
     }
 
+    /// A `proxy:` step: the fault, its parameters, its target links and how long it lasts.
+    func proxyFault(_ body: YAMLValue) throws(ScenarioError) -> ProxyFaultStep {
+        let common = ["fault", "client", "server", "for"]
+        let kinds = ["reset", "close", "blackhole", "stall", "refuse", "accept_then_drop", "latency", "bandwidth", "slicer",
+                     "limit_bytes", "drop_pings", "drop_pongs", "delay_pongs", "inject_err"]
+        guard case .mapping = body.node else { throw body.error("expected a proxy fault as a mapping, e.g. {fault: reset, client: app}") }
+        let first = try body.mapping("a proxy fault", allowed: common + ["direction", "latency", "jitter", "seed", "bytes_per_s", "bytes", "delay", "message"])
+        let kind = try first.required("fault").string()
+        guard kinds.contains(kind) else { throw try first.required("fault").error("unknown proxy fault \"\(kind)\"; allowed: \(kinds.joined(separator: ", "))") }
+        let parameters: [String] = switch kind {
+        case "stall", "drop_pings", "drop_pongs": ["direction"]
+        case "latency": ["latency", "jitter", "seed", "direction"]
+        case "bandwidth": ["bytes_per_s", "direction"]
+        case "slicer": ["bytes", "delay", "direction"]
+        case "limit_bytes": ["bytes", "direction"]
+        case "delay_pongs": ["delay", "direction"]
+        case "inject_err": ["message"]
+        default: []
+        }
+        let m = try body.mapping("a \(kind) fault", allowed: common + parameters)
+        func direction(default fallback: Direction?) throws(ScenarioError) -> Direction {
+            guard let v = m["direction"] else {
+                guard let fallback else { throw body.error("a \(kind) fault needs \"direction\"; allowed: \(Direction.allowedList)") }
+                return fallback
+            }
+            return try v.oneOf(Direction.self, what: "direction")
+        }
+        let fault: ProxyFault
+        switch kind {
+        case "reset": fault = .reset
+        case "close": fault = .close
+        case "blackhole": fault = .blackhole
+        case "refuse": fault = .refuse
+        case "accept_then_drop": fault = .acceptThenDrop
+        case "stall": fault = .stall(try direction(default: nil))
+        case "latency":
+            fault = .latency(try m.required("latency").duration(), jitter: try m["jitter"]?.duration() ?? .zero,
+                             seed: UInt64(try m["seed"]?.int(0...Int.max) ?? 1), try direction(default: .both))
+        case "bandwidth": fault = .bandwidth(bytesPerSecond: try m.required("bytes_per_s").int(1...Int(Int32.max), what: "a byte rate"), try direction(default: .both))
+        case "slicer":
+            fault = .slicer(bytes: try m.required("bytes").int(1...Int(Int32.max), what: "a byte count"),
+                            delay: try m["delay"]?.duration() ?? .milliseconds(1), try direction(default: .both))
+        case "limit_bytes": fault = .limitBytes(try m.required("bytes").int(0...Int.max, what: "a byte count"), try direction(default: .both))
+        case "drop_pings": fault = .dropPings(try direction(default: .both))
+        case "drop_pongs": fault = .dropPongs(try direction(default: .both))
+        case "delay_pongs": fault = .delayPongs(try m.required("delay").positiveDuration(), try direction(default: .both))
+        default: fault = .injectError(try m.required("message").string())
+        }
+        if let v = m["for"], fault.isOneShot {
+            throw v.error("a \(kind) fault happens once; \"for\" applies only to faults that last (blackhole, stall, latency, …)")
+        }
+        var client: String?
+        if let v = m["client"] {
+            client = try clientReference(v)
+            if clients.first(where: { $0.name == client })?.link == .direct {
+                throw v.error("client \"\(client!)\" connects directly; give it \"link: proxy\" (the default) to put faults on its links")
+            }
+        } else if !clients.contains(where: { $0.link == .proxy }) {
+            throw body.error("no client goes through the proxy; proxy faults need a client with \"link: proxy\" (the default)")
+        }
+        var server: String?
+        if let v = m["server"] {
+            server = try serverReference(v)
+            if let client, let spec = clients.first(where: { $0.name == client }), !spec.servers.contains(server!) {
+                throw v.error("client \"\(client)\" does not connect to server \"\(server!)\"; allowed: \(spec.servers.joined(separator: ", "))")
+            }
+        }
+        return ProxyFaultStep(fault: fault, client: client, server: server, duration: try m["for"]?.positiveDuration())
+    }
+
     func eventMatch(_ m: YAMLMapping) throws(ScenarioError) -> EventMatch {
         let event = try m.required("event").oneOf(ClientEventKind.self, what: "event")
         let server = try m["server"].map { v throws(ScenarioError) in try serverReference(v) }
@@ -398,7 +510,7 @@ private struct Builder {
             client: try clientReference(m.required("client")),
             event: event,
             error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"),
-            server: server, serverURL: server.flatMap { name in servers.first { $0.name == name }?.url })
+            server: server, serverURL: urlFor(server: server, client: try clientReference(m.required("client"))))
     }
 
     /// `count: N`, or `min:` and/or `max:`, in the mapping itself.
@@ -468,6 +580,13 @@ private struct Builder {
     }
 
     // MARK: references
+
+    /// The URL the client connects to for the server (through the proxy unless it is direct).
+    func urlFor(server: String?, client: String) -> String? {
+        guard let server, let spec = servers.first(where: { $0.name == server }),
+              let c = clients.firstIndex(where: { $0.name == client }), let s = servers.firstIndex(where: { $0.name == server }) else { return nil }
+        return clients[c].link == .proxy ? "nats://\(Scenario.proxyHost(client: c, server: s)):\(spec.port)" : spec.url
+    }
 
     func serverReference(_ value: YAMLValue) throws(ScenarioError) -> String {
         let name = try value.string()

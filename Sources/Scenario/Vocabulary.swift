@@ -27,6 +27,8 @@ public enum ClientEventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case error
     case lameDuck = "lame_duck"
     case discoveredServers = "discovered_servers"
+    /// A `-ERR` the server sent this client, seen on the wire by the proxy (proxied clients only).
+    case serverErr = "server_err"
     /// A `connect` command failed (server down without retry, refused, authorization …); the error says why.
     case connectFailed = "connect_failed"
     /// The driver process itself ended (a crash, or killed by a fault).

@@ -83,8 +83,8 @@ extension MessageAccounting {
     }
 }
 
-/// Faults that can break a connection, and so begin an outage.
-let disruptiveFaults: Set<String> = ["stop", "kill", "restart", "pause", "lame_duck", "reload", "kill_client"]
+/// Faults that cannot break a connection; every other fault may begin an outage.
+let harmlessFaults: Set<String> = ["start", "resume"]
 
 /// How long before a fault a message may have been published and still be in flight when it struck.
 let inFlightAllowanceNs: Int64 = 250_000_000
@@ -97,7 +97,7 @@ let inFlightAllowanceNs: Int64 = 250_000_000
 /// client noticing, are lost in flight, not by the client's fault.
 func outageWindows(_ events: [RecordedEvent], clients: Set<String>) -> [ClosedRange<Int64>] {
     var windows: [ClosedRange<Int64>] = []
-    let faults = events.filter { $0.event == "fault" && disruptiveFaults.contains($0.fault ?? "") }.map { $0.monoNs - inFlightAllowanceNs }
+    let faults = events.filter { $0.event == "fault" && !harmlessFaults.contains($0.fault ?? "start") }.map { $0.monoNs - inFlightAllowanceNs }
     for client in clients {
         var start: Int64?
         for e in events where e.client == client {

@@ -1,0 +1,59 @@
+import NATSFaultScenario
+import NATSFaultTimeline
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The proxy between clients and servers: one listener per client × server link, faults per link.
+///
+/// Owns its event-loop group; `shutdown()` closes every listener and connection and stops the group.
+public final class FaultProxy: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let record: @Sendable (RecordedEvent) -> Void
+    private let links = NIOLockedValueBox<[LinkID: Link]>([:])
+    /// Which links each active fault was applied to.
+    private let applied = NIOLockedValueBox<[Int: [LinkID]]>([:])
+
+    /// - Parameters:
+    ///   - threads: event-loop threads; one serves a scenario, several serve heavy traffic.
+    ///   - record: receives what the proxy sees that matters: server errors, dropped PINGs and PONGs.
+    public init(threads: Int = 1, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.record = record
+    }
+
+    /// Starts a link: listen on `listenHost:listenPort`, relay to `upstreamHost:upstreamPort`.
+    public func addLink(_ id: LinkID, listenHost: String, listenPort: Int, upstreamHost: String, upstreamPort: Int) async throws {
+        let link = Link(id: id, listen: try SocketAddress(ipAddress: listenHost, port: listenPort),
+                        upstream: try SocketAddress(ipAddress: upstreamHost, port: upstreamPort), group: group, record: record)
+        try await link.open()
+        links.withLockedValue { $0[id] = link }
+    }
+
+    /// Applies a fault to every link of `client` (nil: all clients) to `server` (nil: all servers).
+    ///
+    /// - Parameter faultID: the name `heal(faultID:)` removes it by.
+    public func apply(_ fault: ProxyFault, faultID: Int, client: String?, server: String?) async throws {
+        let targets = links.withLockedValue { $0.values.filter { (client == nil || $0.id.client == client) && (server == nil || $0.id.server == server) } }
+        for link in targets { try await link.add(fault, id: faultID) }
+        if !fault.isOneShot { applied.withLockedValue { $0[faultID] = targets.map(\.id) } }
+    }
+
+    /// Removes a fault from every link it was applied to; returns whether it was active.
+    @discardableResult
+    public func heal(faultID: Int) async throws -> Bool {
+        guard let ids = applied.withLockedValue({ $0.removeValue(forKey: faultID) }) else { return false }
+        let targets = links.withLockedValue { all in ids.compactMap { all[$0] } }
+        for link in targets { try await link.remove(faultID: faultID) }
+        return true
+    }
+
+    /// The ids of the faults currently active.
+    public var activeFaults: [Int] { applied.withLockedValue { Array($0.keys).sorted() } }
+
+    /// Closes every link and stops the event loops.
+    public func shutdown() async {
+        for link in links.withLockedValue({ Array($0.values) }) { await link.shutdown() }
+        try? await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,190 @@
+import NATSFaultScenario
+import NATSFaultTimeline
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// One client × server link: the client connects to its listener, the proxy connects on to the server.
+public struct LinkID: Sendable, Hashable, CustomStringConvertible {
+    public var client: String
+    public var server: String
+
+    public init(client: String, server: String) {
+        self.client = client
+        self.server = server
+    }
+
+    public var description: String { "\(client) → \(server)" }
+}
+
+/// A relayed connection: the client's channel, the server's, and the handlers shaping each way.
+struct RelayedConnection: Sendable {
+    let clientChannel: Channel
+    let serverChannel: Channel
+    let toServer: NIOLoopBound<DirectionHandler>
+    let toClient: NIOLoopBound<DirectionHandler>
+
+    var eventLoop: EventLoop { clientChannel.eventLoop }
+
+    func update(_ faults: [ProxyFault]) {
+        eventLoop.execute {
+            toServer.value.update(faults)
+            toClient.value.update(faults)
+        }
+    }
+
+    func inject(_ line: String) {
+        eventLoop.execute {
+            toClient.value.inject(clientChannel.allocator.buffer(string: line))
+        }
+    }
+
+    /// Closes both sides; with `reset`, with RST (SO_LINGER 0) instead of FIN.
+    func close(reset: Bool) {
+        eventLoop.execute {
+            for channel in [clientChannel, serverChannel] {
+                if reset { abort(channel) } else { channel.close(promise: nil) }
+            }
+        }
+    }
+}
+
+/// Closes a channel with RST instead of FIN (SO_LINGER with a zero timeout).
+func abort(_ channel: Channel) {
+    if let socket = channel as? SocketOptionProvider {
+        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+    } else {
+        channel.close(promise: nil)
+    }
+}
+
+/// The listener of one link, its relayed connections and the faults active on it.
+final class Link: Sendable {
+    let id: LinkID
+    let listen: SocketAddress
+    let upstream: SocketAddress
+    private let group: EventLoopGroup
+    private let record: @Sendable (RecordedEvent) -> Void
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var faults: [Int: ProxyFault] = [:]
+        var connections: [ObjectIdentifier: RelayedConnection] = [:]
+        var listener: Channel?
+    }
+
+    init(id: LinkID, listen: SocketAddress, upstream: SocketAddress, group: EventLoopGroup, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        self.id = id
+        self.listen = listen
+        self.upstream = upstream
+        self.group = group
+        self.record = record
+    }
+
+    var faults: [ProxyFault] { state.withLockedValue { Array($0.faults.sorted { $0.key < $1.key }.map(\.value)) } }
+
+    /// Starts listening (again, after `refuse` healed).
+    func open() async throws {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 4096)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] child in relay(child) }
+            .bind(to: listen).get()
+        state.withLockedValue { $0.listener = channel }
+    }
+
+    /// Stops listening: new connections are refused.
+    func closeListener() async {
+        let listener = state.withLockedValue { s -> Channel? in
+            defer { s.listener = nil }
+            return s.listener
+        }
+        try? await listener?.close()
+    }
+
+    func add(_ fault: ProxyFault, id faultID: Int) async throws {
+        switch fault {
+        case .reset, .close:
+            for c in state.withLockedValue({ Array($0.connections.values) }) { c.close(reset: fault == .reset) }
+        case .injectError(let message):
+            for c in state.withLockedValue({ Array($0.connections.values) }) { c.inject("-ERR '\(message)'\r\n") }
+        case .refuse:
+            state.withLockedValue { $0.faults[faultID] = fault }
+            await closeListener()
+        default:
+            let (faults, connections) = state.withLockedValue { s in
+                s.faults[faultID] = fault
+                return (Array(s.faults.sorted { $0.key < $1.key }.map(\.value)), Array(s.connections.values))
+            }
+            for c in connections { c.update(faults) }
+        }
+    }
+
+    /// Removes a fault; returns whether it was active here.
+    @discardableResult
+    func remove(faultID: Int) async throws -> Bool {
+        let (removed, faults, connections, listening) = state.withLockedValue { s in
+            (s.faults.removeValue(forKey: faultID), Array(s.faults.sorted { $0.key < $1.key }.map(\.value)), Array(s.connections.values), s.listener != nil)
+        }
+        guard let removed else { return false }
+        if removed == .refuse, !listening, !faults.contains(.refuse) {
+            try await open()
+        }
+        for c in connections { c.update(faults) }
+        return true
+    }
+
+    func shutdown() async {
+        await closeListener()
+        for c in state.withLockedValue({ Array($0.connections.values) }) { c.close(reset: false) }
+    }
+
+    /// Sets up a newly accepted client connection: connect to the server, then glue the two.
+    private func relay(_ client: Channel) -> EventLoopFuture<Void> {
+        if state.withLockedValue({ $0.faults.values.contains(.acceptThenDrop) }) {
+            client.close(promise: nil)
+            return client.eventLoop.makeSucceededVoidFuture()
+        }
+        let upstream = self.upstream, id = self.id, record = self.record
+        return ClientBootstrap(group: client.eventLoop)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connect(to: upstream)
+            .flatMap { [self] server in
+                let (clientGlue, serverGlue) = GlueHandler.matchedPair()
+                let close: () -> Void = { client.close(promise: nil); server.close(promise: nil) }
+                let toServer = DirectionHandler(flow: .toServer, link: id, record: record, limitReached: close)
+                let toClient = DirectionHandler(flow: .toClient, link: id, record: record, limitReached: close)
+                do {
+                    try client.pipeline.syncOperations.addHandlers([toServer, clientGlue])
+                    try server.pipeline.syncOperations.addHandlers([toClient, serverGlue])
+                } catch {
+                    close()
+                    return client.eventLoop.makeFailedFuture(error)
+                }
+                let connection = RelayedConnection(clientChannel: client, serverChannel: server,
+                                                   toServer: NIOLoopBound(toServer, eventLoop: client.eventLoop),
+                                                   toClient: NIOLoopBound(toClient, eventLoop: client.eventLoop))
+                let key = ObjectIdentifier(client)
+                let faults = state.withLockedValue { s in
+                    s.connections[key] = connection
+                    return Array(s.faults.sorted { $0.key < $1.key }.map(\.value))
+                }
+                toServer.update(faults)
+                toClient.update(faults)
+                client.closeFuture.whenComplete { [self] _ in
+                    _ = state.withLockedValue { $0.connections.removeValue(forKey: key) }
+                    server.close(promise: nil)
+                }
+                return client.eventLoop.makeSucceededVoidFuture()
+            }
+            .flatMapError { _ in
+                // The server is not there: the client sees its connection reset, as it would directly.
+                abort(client)
+                return client.eventLoop.makeSucceededVoidFuture()
+            }
+    }
+}
+

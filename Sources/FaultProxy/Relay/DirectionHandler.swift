@@ -1,0 +1,256 @@
+import NATSFaultScenario
+import NATSFaultTimeline
+import NIOCore
+
+/// Applies the active faults to the bytes flowing one way through one relayed connection.
+///
+/// Sits in front of the glue handler of the channel the bytes are read from. Every chunk goes
+/// through the NATS parser (to see server errors and operation boundaries); with no fault active a
+/// chunk passes on whole. Queued bytes (stall, latency, bandwidth, slicer) are bounded: past
+/// `highWater` the handler stops reading, so the sender feels TCP back-pressure instead of the
+/// proxy buffering without bound.
+final class DirectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct Queued {
+        var bytes: ByteBuffer
+        /// nil while held by a stall.
+        var releaseAt: NIODeadline?
+    }
+
+    static let highWater = 1 << 20
+    static let lowWater = 1 << 18
+
+    let flow: Direction
+    let link: LinkID
+    private let record: @Sendable (RecordedEvent) -> Void
+    /// Called when a byte limit is reached: the connection is closed.
+    private let limitReached: () -> Void
+    private var parser = NATSProtocolParser()
+    private var shape = FlowShape()
+    private var generator = SeededGenerator(seed: 0)
+    private var context: ChannelHandlerContext?
+    private var queue = CircularBuffer<Queued>()
+    private var queuedBytes = 0
+    private var lastReleaseAt = NIODeadline.uptimeNanoseconds(0)
+    private var releaseTask: Scheduled<Void>?
+    private var readWithheld = false
+    private var bytesLeft: Int?
+    /// Lines waiting for an operation boundary: injected errors and delayed PONGs that are due.
+    private var dueLines: [ByteBuffer] = []
+    private var gaveUpReported = false
+
+    init(flow: Direction, link: LinkID, record: @escaping @Sendable (RecordedEvent) -> Void, limitReached: @escaping () -> Void) {
+        self.flow = flow
+        self.link = link
+        self.record = record
+        self.limitReached = limitReached
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        releaseTask?.cancel()
+        self.context = nil
+    }
+
+    /// Takes the faults now active on the link.
+    func update(_ faults: [ProxyFault]) {
+        let new = FlowShape(faults: faults, flow: flow)
+        guard new != shape else { return }
+        if new.seed != shape.seed || (new.latency != nil && shape.latency == nil) { generator = SeededGenerator(seed: new.seed) }
+        if new.limitBytes != shape.limitBytes { bytesLeft = new.limitBytes }
+        let wasStalled = shape.stalled
+        shape = new
+        if wasStalled && !new.stalled, let context {
+            let now = NIODeadline.now()
+            for i in queue.indices where queue[i].releaseAt == nil { queue[i].releaseAt = now }
+            release(context: context)
+        }
+    }
+
+    /// Sends `line` (a whole protocol line) at the next operation boundary.
+    func inject(_ line: ByteBuffer) {
+        dueLines.append(line)
+        if parser.isAtBoundary, let context { emitDueLines(context: context) }
+    }
+
+    // MARK: inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let chunk = unwrapInboundIn(data)
+        let items = parser.feed(chunk)
+        observe(items)
+        guard !shape.blackhole else { return }
+        if shape.filtersOperations {
+            emit(filtered(items, allocator: context.channel.allocator), context: context)
+        } else {
+            emit(chunk, context: context)
+        }
+        if parser.isAtBoundary { emitDueLines(context: context) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.fireChannelReadComplete()
+    }
+
+    // MARK: outbound
+
+    func read(context: ChannelHandlerContext) {
+        if queuedBytes > Self.highWater {
+            readWithheld = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: the flow
+
+    private func observe(_ items: [NATSStreamItem]) {
+        if flow == .toClient {
+            for case .operation(let op) in items where op.kind == .err {
+                let text = op.errorText ?? ""
+                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: ClientEventKind.serverErr.rawValue,
+                                      error: ClientError(kind: ServerErrorKind.kind(of: text).rawValue, message: text), text: "-ERR '\(text)' from the server")
+                e.url = nil
+                record(e)
+            }
+        }
+        if let reason = parser.gaveUp, !gaveUpReported {
+            gaveUpReported = true
+            record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: "log",
+                                 text: "proxy stopped parsing \(flow.rawValue): \(reason); bytes still pass, protocol faults no longer apply"))
+        }
+    }
+
+    /// The chunk without the operations the faults drop, with delayed PONGs set aside.
+    private func filtered(_ items: [NATSStreamItem], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: items.reduce(0) { $0 + $1.bytes.readableBytes })
+        for item in items {
+            if case .operation(let op) = item {
+                if op.kind == .ping && shape.dropPings { dropped("PING"); continue }
+                if op.kind == .pong && shape.dropPongs { dropped("PONG"); continue }
+                if op.kind == .pong, let delay = shape.pongDelay {
+                    schedulePong(op.line, after: delay)
+                    continue
+                }
+            }
+            var bytes = item.bytes
+            out.writeBuffer(&bytes)
+        }
+        return out
+    }
+
+    private func dropped(_ op: String) {
+        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server,
+                             event: op == "PING" ? "ping_dropped" : "pong_dropped", text: "\(op) dropped \(flow.rawValue)"))
+    }
+
+    private func schedulePong(_ line: ByteBuffer, after delay: Duration) {
+        guard let context else { return }
+        context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { [self] in
+            inject(line)
+        }
+    }
+
+    private func emitDueLines(context: ChannelHandlerContext) {
+        guard !dueLines.isEmpty else { return }
+        let lines = dueLines
+        dueLines = []
+        for line in lines { emit(line, context: context) }
+        context.fireChannelReadComplete()
+    }
+
+    /// Passes bytes on, through the queue when the flow is shaped or already has bytes waiting.
+    private func emit(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        var bytes = bytes
+        guard bytes.readableBytes > 0 else { return }
+        var cut = false
+        if let left = bytesLeft {
+            if bytes.readableBytes >= left {
+                bytes = bytes.getSlice(at: bytes.readerIndex, length: left)!
+                cut = true
+            }
+            bytesLeft = left - bytes.readableBytes
+        }
+        if !shape.queues && queue.isEmpty {
+            if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
+        } else {
+            enqueue(bytes)
+            release(context: context)
+        }
+        if cut {
+            context.fireChannelReadComplete()
+            limitReached()
+        }
+    }
+
+    private func enqueue(_ bytes: ByteBuffer) {
+        var rest = bytes
+        let now = NIODeadline.now()
+        while rest.readableBytes > 0 {
+            let piece = rest.readSlice(length: min(shape.pieceSize, rest.readableBytes))!
+            queuedBytes += piece.readableBytes
+            guard !shape.stalled else {
+                queue.append(Queued(bytes: piece, releaseAt: nil))
+                continue
+            }
+            var at = now
+            if let latency = shape.latency {
+                let jitter = shape.jitter.nanoseconds
+                let offset = jitter > 0 ? Int64.random(in: -jitter...jitter, using: &generator) : 0
+                at = at + .nanoseconds(max(0, latency.nanoseconds + offset))
+            }
+            at = max(at, lastReleaseAt)
+            if let slice = shape.slice, lastReleaseAt.uptimeNanoseconds > 0 {
+                at = max(at, lastReleaseAt + .nanoseconds(slice.delay.nanoseconds))
+            }
+            if let rate = shape.bytesPerSecond {
+                // This piece may leave only once the previous ones have had their share of the rate.
+                at = max(at, lastReleaseAt)
+                lastReleaseAt = at + .nanoseconds(Int64(piece.readableBytes) * 1_000_000_000 / Int64(rate))
+            } else {
+                lastReleaseAt = at
+            }
+            queue.append(Queued(bytes: piece, releaseAt: at))
+        }
+    }
+
+    /// Releases every queued piece that is due, in order, and schedules the next release.
+    private func release(context: ChannelHandlerContext) {
+        releaseTask?.cancel()
+        releaseTask = nil
+        let now = NIODeadline.now()
+        var released = false
+        while let first = queue.first, let at = first.releaseAt, at <= now {
+            queue.removeFirst()
+            queuedBytes -= first.bytes.readableBytes
+            context.fireChannelRead(wrapInboundOut(first.bytes))
+            released = true
+        }
+        if released { context.fireChannelReadComplete() }
+        if let next = queue.first?.releaseAt {
+            releaseTask = context.eventLoop.scheduleTask(deadline: next) { [self] in
+                if let context = self.context { release(context: context) }
+            }
+        }
+        if readWithheld && queuedBytes < Self.lowWater {
+            readWithheld = false
+            context.read()
+        }
+    }
+}
+
+extension NATSStreamItem {
+    /// The bytes this item covers in the stream.
+    var bytes: ByteBuffer {
+        switch self {
+        case .operation(let op): op.line
+        case .payload(let b, _): b
+        case .unparsed(let b): b
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import NATSFaultProxy
+import NIOCore
+
+struct Proxy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Relay NATS connections through natsfault's proxy, with no fault: to try a client against it, or to measure it.")
+
+    @Option(help: "HOST:PORT to listen on.")
+    var listen: String
+
+    @Option(help: "HOST:PORT of the nats-server to relay to.")
+    var to: String
+
+    @Option(help: "Event-loop threads.")
+    var threads: Int = System.coreCount
+
+    func validate() throws {
+        guard Self.split(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \"\(listen)\"") }
+        guard Self.split(to) != nil else { throw ValidationError("--to must be HOST:PORT, got \"\(to)\"") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
+    }
+
+    static func split(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        return (String(text[..<colon]), port)
+    }
+
+    func run() async throws {
+        let (host, port) = Self.split(listen)!, (upHost, upPort) = Self.split(to)!
+        let proxy = FaultProxy(threads: threads, record: { _ in })
+        try await proxy.addLink(LinkID(client: "proxy", server: "upstream"), listenHost: host, listenPort: port, upstreamHost: upHost, upstreamPort: upPort)
+        printLine("relaying \(listen) → \(to); stop with Ctrl-C")
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+}
