@@ -23,11 +23,20 @@ public final class FaultProxy: Sendable {
     }
 
     /// Starts a link: listen on `listenHost:listenPort`, relay to `upstreamHost:upstreamPort`.
-    public func addLink(_ id: LinkID, listenHost: String, listenPort: Int, upstreamHost: String, upstreamPort: Int) async throws {
+    ///
+    /// - Parameter upstreamUp: whether the server runs now; the link listens only while it does.
+    public func addLink(_ id: LinkID, listenHost: String, listenPort: Int, upstreamHost: String, upstreamPort: Int, upstreamUp: Bool = true) async throws {
         let link = Link(id: id, listen: try SocketAddress(ipAddress: listenHost, port: listenPort),
                         upstream: try SocketAddress(ipAddress: upstreamHost, port: upstreamPort), group: group, record: record)
-        try await link.open()
         links.withLockedValue { $0[id] = link }
+        try await link.setUpstream(up: upstreamUp)
+    }
+
+    /// Tells every link to `server` whether it runs, so that they refuse connections while it does not.
+    public func setServer(_ server: String, running: Bool) async throws {
+        for link in links.withLockedValue({ $0.values.filter { $0.id.server == server } }) {
+            try await link.setUpstream(up: running)
+        }
     }
 
     /// Applies a fault to every link of `client` (nil: all clients) to `server` (nil: all servers).

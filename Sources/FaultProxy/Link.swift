@@ -71,6 +71,10 @@ final class Link: Sendable {
         var faults: [Int: ProxyFault] = [:]
         var connections: [ObjectIdentifier: RelayedConnection] = [:]
         var listener: Channel?
+        /// Whether the server behind the link runs: while it does not, the link refuses
+        /// connections as the server's own port would, instead of accepting and resetting them.
+        var upstreamUp = true
+        var wantsListener: Bool { upstreamUp && !faults.values.contains(.refuse) }
     }
 
     init(id: LinkID, listen: SocketAddress, upstream: SocketAddress, group: EventLoopGroup, record: @escaping @Sendable (RecordedEvent) -> Void) {
@@ -83,8 +87,20 @@ final class Link: Sendable {
 
     var faults: [ProxyFault] { state.withLockedValue { Array($0.faults.sorted { $0.key < $1.key }.map(\.value)) } }
 
-    /// Starts listening (again, after `refuse` healed).
-    func open() async throws {
+    /// Opens or closes the listener so that it listens exactly while the server runs and no `refuse` is active.
+    func reconcile() async throws {
+        let (wanted, listening) = state.withLockedValue { ($0.wantsListener, $0.listener != nil) }
+        if wanted && !listening { try await open() }
+        if !wanted && listening { await closeListener() }
+    }
+
+    /// Tells the link whether its server is running.
+    func setUpstream(up: Bool) async throws {
+        state.withLockedValue { $0.upstreamUp = up }
+        try await reconcile()
+    }
+
+    private func open() async throws {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 4096)
@@ -96,7 +112,7 @@ final class Link: Sendable {
     }
 
     /// Stops listening: new connections are refused.
-    func closeListener() async {
+    private func closeListener() async {
         let listener = state.withLockedValue { s -> Channel? in
             defer { s.listener = nil }
             return s.listener
@@ -112,7 +128,7 @@ final class Link: Sendable {
             for c in state.withLockedValue({ Array($0.connections.values) }) { c.inject("-ERR '\(message)'\r\n") }
         case .refuse:
             state.withLockedValue { $0.faults[faultID] = fault }
-            await closeListener()
+            try await reconcile()
         default:
             let (faults, connections) = state.withLockedValue { s in
                 s.faults[faultID] = fault
@@ -125,18 +141,17 @@ final class Link: Sendable {
     /// Removes a fault; returns whether it was active here.
     @discardableResult
     func remove(faultID: Int) async throws -> Bool {
-        let (removed, faults, connections, listening) = state.withLockedValue { s in
-            (s.faults.removeValue(forKey: faultID), Array(s.faults.sorted { $0.key < $1.key }.map(\.value)), Array(s.connections.values), s.listener != nil)
+        let (removed, faults, connections) = state.withLockedValue { s in
+            (s.faults.removeValue(forKey: faultID), Array(s.faults.sorted { $0.key < $1.key }.map(\.value)), Array(s.connections.values))
         }
         guard let removed else { return false }
-        if removed == .refuse, !listening, !faults.contains(.refuse) {
-            try await open()
-        }
+        if removed == .refuse { try await reconcile() }
         for c in connections { c.update(faults) }
         return true
     }
 
     func shutdown() async {
+        state.withLockedValue { $0.upstreamUp = false }
         await closeListener()
         for c in state.withLockedValue({ Array($0.connections.values) }) { c.close(reset: false) }
     }

@@ -144,7 +144,7 @@ final class ScenarioRun: Sendable {
                 guard let server = scenario.server(named: name) else { continue }
                 let (host, port) = scenario.address(of: server, for: client)
                 try await proxy.addLink(LinkID(client: client.name, server: server.name), listenHost: host, listenPort: port,
-                                        upstreamHost: server.host, upstreamPort: server.port)
+                                        upstreamHost: server.host, upstreamPort: server.port, upstreamUp: server.startAtBegin)
             }
         }
     }

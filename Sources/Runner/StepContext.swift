@@ -66,7 +66,7 @@ struct StepContext: Sendable {
             var faultEvent = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: name, event: "fault", text: describe(action))
             faultEvent.fault = fault.name
             log.append(faultEvent)
-            try await apply(fault, to: server)
+            try await apply(fault, to: server, named: name)
         case .client(let clientAction, let name):
             if clientAction == .kill {
                 var faultEvent = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: name, event: "fault", text: describe(action))
@@ -149,15 +149,24 @@ struct StepContext: Sendable {
         log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "heal", text: "healed: \(describe(step.action))"))
     }
 
-    private func apply(_ fault: ServerFault, to server: ServerProcess) async throws {
+    /// Applies a server fault; the proxy's links to the server listen exactly while it runs.
+    private func apply(_ fault: ServerFault, to server: ServerProcess, named name: String) async throws {
         switch fault {
-        case .start: try await server.start()
-        case .stop: await server.stop(signal: SIGTERM)
-        case .kill: await server.stop(signal: SIGKILL)
+        case .start:
+            try await server.start()
+            try await proxy?.setServer(name, running: true)
+        case .stop:
+            await server.stop(signal: SIGTERM)
+            try await proxy?.setServer(name, running: false)
+        case .kill:
+            await server.stop(signal: SIGKILL)
+            try await proxy?.setServer(name, running: false)
         case .restart(let down, let kill):
             await server.stop(signal: kill ? SIGKILL : SIGTERM)
+            try await proxy?.setServer(name, running: false)
             if down > .zero { try await Task.sleep(for: down) }
             try await server.start()
+            try await proxy?.setServer(name, running: true)
         case .pause: await server.signal(SIGSTOP)
         case .resume: await server.signal(SIGCONT)
         case .lameDuck: await server.signal(SIGUSR2)

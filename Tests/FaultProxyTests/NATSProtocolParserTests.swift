@@ -4,7 +4,7 @@ import NIOEmbedded
 import Testing
 
 /// An operation as the tests compare it: its control line and its payload reassembled.
-struct Parsed: Equatable, Sendable, CustomStringConvertible {
+private struct Parsed: Equatable, Sendable, CustomStringConvertible {
     var kind: NATSOperationKind
     var line: String
     var payloadLength = 0
@@ -15,13 +15,13 @@ struct Parsed: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// A realistic stream of one direction and what the parser must make of it.
-struct StreamCase: Sendable, CustomTestStringConvertible {
+struct ProtocolStream: Sendable, CustomTestStringConvertible {
     var name: String
-    var expected: [Parsed]
+    fileprivate var expected: [Parsed]
     var text: String { expected.map { $0.line + $0.payload }.joined() }
     var testDescription: String { name }
 
-    static let serverToClient = StreamCase(name: "server to client", expected: [
+    static let serverToClient = ProtocolStream(name: "server to client", expected: [
         Parsed(kind: .info, line: #"INFO {"server_id":"NCXYZ","version":"2.10.22","proto":1,"headers":true,"max_payload":1048576}"# + "\r\n"),
         Parsed(kind: .ok, line: "+OK\r\n"),
         Parsed(kind: .msg, line: "MSG orders.new 1 5\r\n", payloadLength: 7, payload: "hello\r\n"),
@@ -31,7 +31,7 @@ struct StreamCase: Sendable, CustomTestStringConvertible {
         Parsed(kind: .err, line: "-ERR 'Stale Connection'\r\n", errorText: "Stale Connection"),
     ])
 
-    static let clientToServer = StreamCase(name: "client to server", expected: [
+    static let clientToServer = ProtocolStream(name: "client to server", expected: [
         Parsed(kind: .connect, line: #"CONNECT {"verbose":false,"pedantic":false,"headers":true,"name":"app"}"# + "\r\n"),
         Parsed(kind: .sub, line: "SUB orders.* 1\r\n"),
         Parsed(kind: .sub, line: "SUB jobs workers 2\r\n"),
@@ -48,11 +48,11 @@ struct StreamCase: Sendable, CustomTestStringConvertible {
 }
 
 /// Runs `reads` through a decoder on an embedded channel and collects what it fires.
-func decode(_ reads: [String], parser: NATSProtocolParser = NATSProtocolParser()) throws -> (items: [NATSStreamItem], parser: NATSProtocolParser) {
+private func decode(_ reads: [String], parser: NATSProtocolParser = NATSProtocolParser()) throws -> (items: [NATSStreamItem], parser: NATSProtocolParser) {
     try decode(reads.map { ByteBuffer(string: $0) }, parser: parser)
 }
 
-func decode(_ reads: [ByteBuffer], parser: NATSProtocolParser = NATSProtocolParser()) throws -> (items: [NATSStreamItem], parser: NATSProtocolParser) {
+private func decode(_ reads: [ByteBuffer], parser: NATSProtocolParser = NATSProtocolParser()) throws -> (items: [NATSStreamItem], parser: NATSProtocolParser) {
     let decoder = NATSProtocolDecoder(parser: parser)
     let channel = EmbeddedChannel(handler: decoder)
     for read in reads { try channel.writeInbound(read) }
@@ -63,12 +63,12 @@ func decode(_ reads: [ByteBuffer], parser: NATSProtocolParser = NATSProtocolPars
 }
 
 /// `text` cut into reads of `size` bytes.
-func chunks(_ text: String, of size: Int) -> [String] {
+private func chunks(_ text: String, of size: Int) -> [String] {
     let bytes = Array(text.utf8)
     return stride(from: 0, to: bytes.count, by: size).map { String(decoding: bytes[$0..<min($0 + size, bytes.count)], as: UTF8.self) }
 }
 
-func bytes(of item: NATSStreamItem) -> ByteBuffer {
+private func bytes(of item: NATSStreamItem) -> ByteBuffer {
     switch item {
     case .operation(let operation): operation.line
     case .payload(let bytes, _), .unparsed(let bytes): bytes
@@ -76,12 +76,12 @@ func bytes(of item: NATSStreamItem) -> ByteBuffer {
 }
 
 /// The stream the items cover, in order.
-func text(of items: [NATSStreamItem]) -> String {
+private func text(of items: [NATSStreamItem]) -> String {
     items.map { String(buffer: bytes(of: $0)) }.joined()
 }
 
 /// The operations, each with its payload reassembled; checks that payload items frame each payload exactly.
-func operations(in items: [NATSStreamItem]) -> [Parsed] {
+private func operations(in items: [NATSStreamItem]) -> [Parsed] {
     var parsed: [Parsed] = []
     var remaining = 0
     for item in items {
@@ -103,17 +103,17 @@ func operations(in items: [NATSStreamItem]) -> [Parsed] {
     return parsed
 }
 
-func unparsed(in items: [NATSStreamItem]) -> String {
+private func unparsed(in items: [NATSStreamItem]) -> String {
     items.map { if case .unparsed(let bytes) = $0 { String(buffer: bytes) } else { "" } }.joined()
 }
 
-func address(of buffer: ByteBuffer) -> UInt {
+private func address(of buffer: ByteBuffer) -> UInt {
     buffer.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
 }
 
 struct NATSProtocolParserTests {
-    @Test(arguments: StreamCase.both)
-    func parsesAStreamReadAtOnce(stream: StreamCase) throws {
+    @Test(arguments: ProtocolStream.both)
+    func parsesAStreamReadAtOnce(stream: ProtocolStream) throws {
         let (items, parser) = try decode([stream.text])
         #expect(operations(in: items) == stream.expected)
         #expect(text(of: items) == stream.text)
@@ -122,8 +122,8 @@ struct NATSProtocolParserTests {
         #expect(parser.isAtBoundary)
     }
 
-    @Test(arguments: StreamCase.both)
-    func parsesAStreamSplitAnywhereIntoTwoReads(stream: StreamCase) throws {
+    @Test(arguments: ProtocolStream.both)
+    func parsesAStreamSplitAnywhereIntoTwoReads(stream: ProtocolStream) throws {
         let bytes = Array(stream.text.utf8)
         for cut in 1..<bytes.count {
             let reads = [String(decoding: bytes[..<cut], as: UTF8.self), String(decoding: bytes[cut...], as: UTF8.self)]
@@ -134,8 +134,8 @@ struct NATSProtocolParserTests {
         }
     }
 
-    @Test(arguments: StreamCase.both)
-    func parsesAStreamReadOneByteAtATime(stream: StreamCase) throws {
+    @Test(arguments: ProtocolStream.both)
+    func parsesAStreamReadOneByteAtATime(stream: ProtocolStream) throws {
         let (items, parser) = try decode(chunks(stream.text, of: 1))
         #expect(operations(in: items) == stream.expected)
         #expect(text(of: items) == stream.text)
