@@ -43,6 +43,10 @@ struct FlowShape: Equatable {
     /// Whether chunks wait in a queue instead of passing at once.
     var queues: Bool { stalled || latency != nil || bytesPerSecond != nil || slice != nil }
 
+    /// How many queued bytes make the relay stop reading: about a second of a throttled link (at
+    /// least 64 KiB), else 1 MiB. A slow link holds little; a big queue would hide its slowness.
+    var queueLimit: Int { bytesPerSecond.map { max(65536, $0) } ?? (1 << 20) }
+
     /// The largest piece a chunk is cut into before it is queued.
     var pieceSize: Int {
         var size = Int.max

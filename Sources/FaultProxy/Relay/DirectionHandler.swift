@@ -7,7 +7,7 @@ import NIOCore
 /// Sits in front of the glue handler of the channel the bytes are read from. Every chunk goes
 /// through the NATS parser (to see server errors and operation boundaries); with no fault active a
 /// chunk passes on whole. Queued bytes (stall, latency, bandwidth, slicer) are bounded: past
-/// `highWater` the handler stops reading, so the sender feels TCP back-pressure instead of the
+/// the shape's queue limit the handler stops reading, so the sender feels TCP back-pressure instead of the
 /// proxy buffering without bound.
 final class DirectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
@@ -21,8 +21,6 @@ final class DirectionHandler: ChannelDuplexHandler {
         var releaseAt: NIODeadline?
     }
 
-    static let highWater = 1 << 20
-    static let lowWater = 1 << 18
 
     let flow: Direction
     let link: LinkID
@@ -100,7 +98,7 @@ final class DirectionHandler: ChannelDuplexHandler {
     // MARK: outbound
 
     func read(context: ChannelHandlerContext) {
-        if queuedBytes > Self.highWater {
+        if queuedBytes > shape.queueLimit {
             readWithheld = true
         } else {
             context.read()
@@ -237,7 +235,7 @@ final class DirectionHandler: ChannelDuplexHandler {
                 if let context = self.context { release(context: context) }
             }
         }
-        if readWithheld && queuedBytes < Self.lowWater {
+        if readWithheld && queuedBytes < shape.queueLimit / 4 {
             readWithheld = false
             context.read()
         }
