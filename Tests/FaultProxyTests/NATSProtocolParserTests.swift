@@ -1,6 +1,5 @@
 import NATSFaultProxy
 import NIOCore
-import NIOEmbedded
 import Testing
 
 /// An operation as the tests compare it: its control line and its payload reassembled.
@@ -47,19 +46,16 @@ struct ProtocolStream: Sendable, CustomTestStringConvertible {
     static let both = [serverToClient, clientToServer]
 }
 
-/// Runs `reads` through a decoder on an embedded channel and collects what it fires.
+/// Feeds `reads` to a parser, in order, and collects what it returns.
 private func decode(_ reads: [String], parser: NATSProtocolParser = NATSProtocolParser()) throws -> (items: [NATSStreamItem], parser: NATSProtocolParser) {
     try decode(reads.map { ByteBuffer(string: $0) }, parser: parser)
 }
 
 private func decode(_ reads: [ByteBuffer], parser: NATSProtocolParser = NATSProtocolParser()) throws -> (items: [NATSStreamItem], parser: NATSProtocolParser) {
-    let decoder = NATSProtocolDecoder(parser: parser)
-    let channel = EmbeddedChannel(handler: decoder)
-    for read in reads { try channel.writeInbound(read) }
+    var parser = parser
     var items: [NATSStreamItem] = []
-    while let item = try channel.readInbound(as: NATSStreamItem.self) { items.append(item) }
-    _ = try channel.finish()
-    return (items, decoder.parser)
+    for read in reads { items += parser.feed(read) }
+    return (items, parser)
 }
 
 /// `text` cut into reads of `size` bytes.

@@ -33,7 +33,8 @@ final class DirectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var queue = CircularBuffer<Queued>()
     private var queuedBytes = 0
-    private var lastReleaseAt = NIODeadline.uptimeNanoseconds(0)
+    /// When the last queued piece leaves (with a bandwidth limit: when the link is free again).
+    private var lastReleaseAt: NIODeadline?
     private var releaseTask: Scheduled<Void>?
     private var readWithheld = false
     private var bytesLeft: Int?
@@ -64,7 +65,7 @@ final class DirectionHandler: ChannelDuplexHandler {
         let wasStalled = shape.stalled
         shape = new
         if wasStalled && !new.stalled, let context {
-            let now = NIODeadline.now()
+            let now = context.eventLoop.now
             for i in queue.indices where queue[i].releaseAt == nil { queue[i].releaseAt = now }
             release(context: context)
         }
@@ -177,7 +178,7 @@ final class DirectionHandler: ChannelDuplexHandler {
         if !shape.queues && queue.isEmpty {
             if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
         } else {
-            enqueue(bytes)
+            enqueue(bytes, now: context.eventLoop.now)
             release(context: context)
         }
         if cut {
@@ -186,9 +187,8 @@ final class DirectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func enqueue(_ bytes: ByteBuffer) {
+    private func enqueue(_ bytes: ByteBuffer, now: NIODeadline) {
         var rest = bytes
-        let now = NIODeadline.now()
         while rest.readableBytes > 0 {
             let piece = rest.readSlice(length: min(shape.pieceSize, rest.readableBytes))!
             queuedBytes += piece.readableBytes
@@ -202,13 +202,11 @@ final class DirectionHandler: ChannelDuplexHandler {
                 let offset = jitter > 0 ? Int64.random(in: -jitter...jitter, using: &generator) : 0
                 at = at + .nanoseconds(max(0, latency.nanoseconds + offset))
             }
-            at = max(at, lastReleaseAt)
-            if let slice = shape.slice, lastReleaseAt.uptimeNanoseconds > 0 {
-                at = max(at, lastReleaseAt + .nanoseconds(slice.delay.nanoseconds))
+            if let last = lastReleaseAt {
+                // Order is kept; slices leave `delay` apart; a throttled link is busy until `last`.
+                at = max(at, shape.slice.map { last + .nanoseconds($0.delay.nanoseconds) } ?? last)
             }
             if let rate = shape.bytesPerSecond {
-                // This piece may leave only once the previous ones have had their share of the rate.
-                at = max(at, lastReleaseAt)
                 lastReleaseAt = at + .nanoseconds(Int64(piece.readableBytes) * 1_000_000_000 / Int64(rate))
             } else {
                 lastReleaseAt = at
@@ -221,7 +219,7 @@ final class DirectionHandler: ChannelDuplexHandler {
     private func release(context: ChannelHandlerContext) {
         releaseTask?.cancel()
         releaseTask = nil
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         var released = false
         while let first = queue.first, let at = first.releaseAt, at <= now {
             queue.removeFirst()

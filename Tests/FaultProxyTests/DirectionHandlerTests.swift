@@ -1,0 +1,225 @@
+import NATSFaultScenario
+import NATSFaultTimeline
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import NATSFaultProxy
+
+/// One relay direction on an embedded channel: what goes in is a read from the peer, what comes out
+/// (`readInbound`) is what the proxy would forward.
+private final class Harness {
+    let channel: EmbeddedChannel
+    let handler: DirectionHandler
+    let reads = ReadCounter()
+    let recorded = NIOLockedValueBox<[RecordedEvent]>([])
+    let limitHits = NIOLockedValueBox(0)
+
+    init(flow: Direction, faults: [ProxyFault] = []) throws {
+        let recorded = self.recorded, limitHits = self.limitHits
+        handler = DirectionHandler(flow: flow, link: LinkID(client: "app", server: "a"),
+                                   record: { e in recorded.withLockedValue { $0.append(e) } },
+                                   limitReached: { limitHits.withLockedValue { $0 += 1 } })
+        channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([reads, handler])
+        handler.update(faults)
+    }
+
+    func send(_ text: String) throws { try channel.writeInbound(ByteBuffer(string: text)) }
+
+    /// Everything forwarded so far, as text.
+    func forwarded() throws -> String {
+        var out = ""
+        while var b = try channel.readInbound(as: ByteBuffer.self) { out += b.readString(length: b.readableBytes) ?? "" }
+        return out
+    }
+
+    func advance(_ ms: Int64) { channel.embeddedEventLoop.advanceTime(by: .milliseconds(ms)) }
+
+    func events(_ name: String) -> [RecordedEvent] { recorded.withLockedValue { $0.filter { $0.event == name } } }
+}
+
+/// Counts the read requests that get past the direction handler.
+private final class ReadCounter: ChannelOutboundHandler, @unchecked Sendable {
+    typealias OutboundIn = ByteBuffer
+    var count = 0
+    func read(context: ChannelHandlerContext) {
+        count += 1
+        context.read()
+    }
+}
+
+private let clientStream = "CONNECT {\"verbose\":false}\r\nSUB a 1\r\nPING\r\nPUB a 6\r\nPING\r\n\r\nPONG\r\nPUB a 0\r\n\r\nping\r\n"
+private let serverStream = "INFO {\"x\":1}\r\n+OK\r\nPONG\r\nMSG a 1 6\r\nPONG\r\n\r\nPING\r\n-ERR 'Stale Connection'\r\n"
+
+struct DirectionHandlerTests {
+    @Test(arguments: 0...clientStream.utf8.count)
+    func passesEveryByteWhenNoFaultIsActive(split: Int) throws {
+        let h = try Harness(flow: .toServer)
+        let bytes = Array(clientStream.utf8)
+        try h.send(String(decoding: bytes[..<split], as: UTF8.self))
+        try h.send(String(decoding: bytes[split...], as: UTF8.self))
+        #expect(try h.forwarded() == clientStream)
+    }
+
+    @Test(arguments: 0...clientStream.utf8.count)
+    func dropsExactlyThePINGOperationsWhereverTheStreamIsSplit(split: Int) throws {
+        let h = try Harness(flow: .toServer, faults: [.dropPings(.toServer)])
+        let bytes = Array(clientStream.utf8)
+        try h.send(String(decoding: bytes[..<split], as: UTF8.self))
+        try h.send(String(decoding: bytes[split...], as: UTF8.self))
+        // The payload "PING\r\n" of the first PUB is data, not an operation: it stays.
+        #expect(try h.forwarded() == "CONNECT {\"verbose\":false}\r\nSUB a 1\r\nPUB a 6\r\nPING\r\n\r\nPONG\r\nPUB a 0\r\n\r\n")
+        #expect(h.events("ping_dropped").count == 2)
+    }
+
+    @Test func dropsPONGsOnlyInTheFaultsDirection() throws {
+        let toClient = try Harness(flow: .toClient, faults: [.dropPongs(.toClient)])
+        try toClient.send(serverStream)
+        #expect(try toClient.forwarded() == "INFO {\"x\":1}\r\n+OK\r\nMSG a 1 6\r\nPONG\r\n\r\nPING\r\n-ERR 'Stale Connection'\r\n")
+        let toServer = try Harness(flow: .toServer, faults: [.dropPongs(.toClient)])
+        try toServer.send(clientStream)
+        #expect(try toServer.forwarded() == clientStream)
+    }
+
+    @Test func recordsEveryErrorTheServerSends() throws {
+        let h = try Harness(flow: .toClient)
+        try h.send(serverStream)
+        let errors = h.events("server_err")
+        #expect(errors.count == 1)
+        #expect(errors.first?.error?.kind == "stale_connection")
+        #expect(errors.first?.error?.message == "Stale Connection")
+        #expect(errors.first?.client == "app")
+    }
+
+    @Test func blackholeForwardsNothingAndHealingDoesNotReplay() throws {
+        let h = try Harness(flow: .toClient, faults: [.blackhole])
+        try h.send(serverStream)
+        #expect(try h.forwarded() == "")
+        h.handler.update([])
+        try h.send("PING\r\n")
+        #expect(try h.forwarded() == "PING\r\n")
+    }
+
+    @Test func stallHoldsBytesInOrderUntilHealed() throws {
+        let h = try Harness(flow: .toServer, faults: [.stall(.toServer)])
+        try h.send("PUB a 1\r\n")
+        try h.send("x\r\n")
+        h.advance(10_000)
+        #expect(try h.forwarded() == "")
+        h.handler.update([])
+        try h.send("PING\r\n")
+        #expect(try h.forwarded() == "PUB a 1\r\nx\r\nPING\r\n")
+    }
+
+    @Test func stallStopsReadingOnceItsQueueIsFull() throws {
+        let h = try Harness(flow: .toServer, faults: [.stall(.both)])
+        let big = "PUB a 70000\r\n" + String(repeating: "x", count: 70000) + "\r\n"
+        for _ in 0..<16 { try h.send(big) }
+        let before = h.reads.count
+        h.channel.read()
+        #expect(h.reads.count == before, "a full queue must hold back reads")
+        h.handler.update([])
+        #expect(h.reads.count == before + 1, "healing must resume reading")
+    }
+
+    @Test func latencyDelaysAndKeepsOrder() throws {
+        let h = try Harness(flow: .toClient, faults: [.latency(.milliseconds(100), jitter: .zero, seed: 1, .toClient)])
+        try h.send("PING\r\n")
+        h.advance(50)
+        try h.send("PONG\r\n")
+        h.advance(49)
+        #expect(try h.forwarded() == "")
+        h.advance(1)
+        #expect(try h.forwarded() == "PING\r\n")
+        h.advance(50)
+        #expect(try h.forwarded() == "PONG\r\n")
+    }
+
+    @Test func jitterRepeatsWithTheSameSeed() throws {
+        func releaseTimes(seed: UInt64) throws -> [Int] {
+            let h = try Harness(flow: .toClient, faults: [.latency(.milliseconds(50), jitter: .milliseconds(40), seed: seed, .toClient)])
+            for _ in 0..<5 { try h.send("PING\r\n"); h.advance(1) }
+            var times: [Int] = []
+            for t in 0..<200 {
+                let n = try h.forwarded().utf8.count / 6
+                times += Array(repeating: t, count: n)
+                h.advance(1)
+            }
+            return times
+        }
+        let a = try releaseTimes(seed: 7), b = try releaseTimes(seed: 7), c = try releaseTimes(seed: 8)
+        #expect(a.count == 5)
+        #expect(a == b)
+        #expect(a != c)
+    }
+
+    @Test func bandwidthPacesTheBytes() throws {
+        let h = try Harness(flow: .toClient, faults: [.bandwidth(bytesPerSecond: 1000, .toClient)])
+        try h.send("PUB a 194\r\n" + String(repeating: "x", count: 194) + "\r\n")  // 207 bytes
+        var seen = try h.forwarded().utf8.count
+        #expect(seen <= 20)
+        h.advance(100)
+        seen += try h.forwarded().utf8.count
+        #expect((100...120).contains(seen), "at 1000 B/s, about 100 bytes in 100 ms, saw \(seen)")
+        h.advance(150)
+        seen += try h.forwarded().utf8.count
+        #expect(seen == 207)
+    }
+
+    @Test func slicerDeliversPiecesApart() throws {
+        let h = try Harness(flow: .toServer, faults: [.slicer(bytes: 4, delay: .milliseconds(5), .toServer)])
+        try h.send("PING\r\nPONG\r\n")  // 12 bytes: three pieces
+        #expect(try h.forwarded() == "PING")
+        h.advance(5)
+        #expect(try h.forwarded() == "\r\nPO")
+        h.advance(5)
+        #expect(try h.forwarded() == "NG\r\n")
+    }
+
+    @Test func limitBytesForwardsTheLimitThenCuts() throws {
+        let h = try Harness(flow: .toClient, faults: [.limitBytes(10, .toClient)])
+        try h.send("PING\r\nPONG\r\nPING\r\n")
+        #expect(try h.forwarded() == "PING\r\nPONG")
+        #expect(h.limitHits.withLockedValue { $0 } == 1)
+    }
+
+    @Test func delayedPONGsComeLaterAndOtherOperationsPass() throws {
+        let h = try Harness(flow: .toClient, faults: [.delayPongs(.milliseconds(200), .toClient)])
+        try h.send("PONG\r\nPING\r\n")
+        #expect(try h.forwarded() == "PING\r\n")
+        h.advance(199)
+        #expect(try h.forwarded() == "")
+        h.advance(1)
+        #expect(try h.forwarded() == "PONG\r\n")
+    }
+
+    @Test func injectedErrorsWaitForAnOperationBoundary() throws {
+        let h = try Harness(flow: .toClient)
+        try h.send("MSG a 1 10\r\n01234")
+        h.handler.inject(ByteBuffer(string: "-ERR 'Permissions Violation'\r\n"))
+        #expect(try h.forwarded() == "MSG a 1 10\r\n01234")
+        try h.send("56789\r\nPING\r\n")
+        #expect(try h.forwarded() == "56789\r\nPING\r\n-ERR 'Permissions Violation'\r\n")
+        h.handler.inject(ByteBuffer(string: "-ERR 'x'\r\n"))
+        #expect(try h.forwarded() == "-ERR 'x'\r\n")
+    }
+}
+
+struct FlowShapeTests {
+    @Test func faultsApplyOnlyToTheirDirection() {
+        let faults: [ProxyFault] = [.dropPings(.toServer), .latency(.milliseconds(5), jitter: .zero, seed: 1, .both), .stall(.toClient)]
+        let up = FlowShape(faults: faults, flow: .toServer), down = FlowShape(faults: faults, flow: .toClient)
+        #expect(up.dropPings && !down.dropPings)
+        #expect(up.latency == .milliseconds(5) && down.latency == .milliseconds(5))
+        #expect(!up.stalled && down.stalled)
+        #expect(FlowShape(faults: [.reset, .refuse, .injectError("x")], flow: .toClient) == FlowShape())
+    }
+
+    @Test func aThrottledLinkHoldsAboutOneSecondOfBandwidth() {
+        #expect(FlowShape(faults: [.bandwidth(bytesPerSecond: 20_000, .both)], flow: .toClient).queueLimit == 65536)
+        #expect(FlowShape(faults: [.bandwidth(bytesPerSecond: 200_000, .both)], flow: .toClient).queueLimit == 200_000)
+        #expect(FlowShape().queueLimit == 1 << 20)
+    }
+}
