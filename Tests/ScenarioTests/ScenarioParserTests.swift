@@ -74,7 +74,7 @@ struct ScenarioParserTests {
         #expect(down == .seconds(1) && kill)
         guard case .expect(let e) = s.steps[3].action else { Issue.record("not an expectation"); return }
         #expect(e.count == CountRange(min: 0, max: 2))
-        #expect(e.match.serverURL == "nats://127.0.0.1:4333")
+        #expect(e.match.serverURL == "nats://127.1.1.1:4333", "app reaches server a through its proxy link")
         #expect(e.since == "crash" && e.notBefore == .seconds(1))
         #expect(s.assertions.count == 5)
         #expect(s.faultNames == ["restart", "reload"])
