@@ -51,21 +51,35 @@ public struct NATSProtocolParser: Sendable {
     /// - Returns: the items covering `chunk`'s bytes, except those of a control line that is not
     ///   complete yet: they come back with the read that completes it.
     public mutating func feed(_ chunk: ByteBuffer) -> [NATSStreamItem] {
+        parse(chunk, everything: true)
+    }
+
+    /// Parses the next bytes of the stream, like `feed`, but returns only the `-ERR` operations.
+    ///
+    /// For a relay that forwards chunks whole and only watches the stream: it keeps the parser's
+    /// state (boundaries, giving up) without building an item per operation and payload.
+    public mutating func skim(_ chunk: ByteBuffer) -> [NATSOperation] {
+        parse(chunk, everything: false).compactMap { item in
+            if case .operation(let op) = item { op } else { nil }
+        }
+    }
+
+    private mutating func parse(_ chunk: ByteBuffer, everything: Bool) -> [NATSStreamItem] {
         var input = chunk
         var items: [NATSStreamItem] = []
         while input.readableBytes > 0 {
             if gaveUp != nil {
-                items.append(.unparsed(input.readSlice(length: input.readableBytes)!))
+                if everything { items.append(.unparsed(input.readSlice(length: input.readableBytes)!)) } else { input.moveReaderIndex(to: input.writerIndex) }
             } else if remainingPayload > 0 {
-                readPayload(from: &input, into: &items)
+                readPayload(from: &input, into: &items, everything: everything)
             } else {
-                readLine(from: &input, into: &items)
+                readLine(from: &input, into: &items, everything: everything)
             }
         }
         return items
     }
 
-    private mutating func readPayload(from input: inout ByteBuffer, into items: inout [NATSStreamItem]) {
+    private mutating func readPayload(from input: inout ByteBuffer, into items: inout [NATSStreamItem], everything: Bool) {
         let available = min(remainingPayload, input.readableBytes)
         let start = input.readerIndex
         // A trailer byte other than CR LF means the sizes did not describe the stream.
@@ -77,7 +91,11 @@ public struct NATSProtocolParser: Sendable {
         let good = wrong(crOffset, .cr) ? crOffset : wrong(lfOffset, .lf) ? lfOffset : available
         if good > 0 {
             remainingPayload -= good
-            items.append(.payload(input.readSlice(length: good)!, endsOperation: remainingPayload == 0))
+            if everything {
+                items.append(.payload(input.readSlice(length: good)!, endsOperation: remainingPayload == 0))
+            } else {
+                input.moveReaderIndex(forwardBy: good)
+            }
         }
         if good < available {
             let found = input.getInteger(at: input.readerIndex, as: UInt8.self)!
@@ -85,7 +103,7 @@ public struct NATSProtocolParser: Sendable {
         }
     }
 
-    private mutating func readLine(from input: inout ByteBuffer, into items: inout [NATSStreamItem]) {
+    private mutating func readLine(from input: inout ByteBuffer, into items: inout [NATSStreamItem], everything: Bool) {
         let newline = input.withUnsafeReadableBytes { $0.firstIndex(of: .lf) }
         let bytesOfLine = newline.map { $0 + 1 } ?? input.readableBytes
         let length = (partialLine?.readableBytes ?? 0) + bytesOfLine
@@ -93,7 +111,7 @@ public struct NATSProtocolParser: Sendable {
             let limit = startsWithHandshakeVerb(input) ? maxHandshakeLine : maxControlLine
             if length > limit {
                 gaveUp = "a control line is longer than \(limit) bytes"
-                if let partial = partialLine.take() { items.append(.unparsed(partial)) }
+                if let partial = partialLine.take(), everything { items.append(.unparsed(partial)) }
                 return
             }
         }
@@ -111,10 +129,10 @@ public struct NATSProtocolParser: Sendable {
         switch Self.operation(in: line) {
         case .success(let operation):
             remainingPayload = operation.payloadLength
-            items.append(.operation(operation))
+            if everything || operation.kind == .err { items.append(.operation(operation)) }
         case .failure(let malformed):
             gaveUp = malformed.reason
-            items.append(.unparsed(line))
+            if everything { items.append(.unparsed(line)) }
         }
     }
 

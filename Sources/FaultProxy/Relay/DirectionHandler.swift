@@ -81,12 +81,14 @@ final class DirectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let chunk = unwrapInboundIn(data)
-        let items = parser.feed(chunk)
-        observe(items)
-        guard !shape.blackhole else { return }
         if shape.filtersOperations {
+            let items = parser.feed(chunk)
+            observe(items.compactMap { if case .operation(let op) = $0, op.kind == .err { op } else { nil } })
+            guard !shape.blackhole else { return }
             emit(filtered(items, allocator: context.channel.allocator), context: context)
         } else {
+            observe(parser.skim(chunk))
+            guard !shape.blackhole else { return }
             emit(chunk, context: context)
         }
         if parser.isAtBoundary { emitDueLines(context: context) }
@@ -108,9 +110,10 @@ final class DirectionHandler: ChannelDuplexHandler {
 
     // MARK: the flow
 
-    private func observe(_ items: [NATSStreamItem]) {
+    /// Records the server's errors (towards the client) and, once, the parser giving up.
+    private func observe(_ errors: [NATSOperation]) {
         if flow == .toClient {
-            for case .operation(let op) in items where op.kind == .err {
+            for op in errors {
                 let text = op.errorText ?? ""
                 var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: ClientEventKind.serverErr.rawValue,
                                       error: ClientError(kind: ServerErrorKind.kind(of: text).rawValue, message: text), text: "-ERR '\(text)' from the server")
