@@ -319,3 +319,23 @@ struct NATSProtocolParserTests {
         #expect(address(of: bytes) == address(of: second) + 4)
     }
 }
+
+struct NATSProtocolSkimTests {
+    static let stream = "INFO {}\r\nMSG a 1 12\r\n-ERR 'x'\r\nPI\r\n-ERR 'Stale Connection'\r\nPING\r\n"
+
+    @Test(arguments: 0...stream.utf8.count)
+    func skimReturnsOnlyErrorsAndKeepsTheSameState(split: Int) {
+        let bytes = Array(Self.stream.utf8)
+        var skimmer = NATSProtocolParser(), feeder = NATSProtocolParser()
+        var errors: [String] = []
+        for part in [bytes[..<split], bytes[split...]] {
+            let chunk = ByteBuffer(bytes: Array(part))
+            errors += skimmer.skim(chunk).map { $0.errorText ?? "?" }
+            _ = feeder.feed(chunk)
+            #expect(skimmer.isAtBoundary == feeder.isAtBoundary)
+        }
+        // The payload of the MSG holds "-ERR 'x'\r\nPI": data, not an error.
+        #expect(errors == ["Stale Connection"])
+        #expect(skimmer.isAtBoundary)
+    }
+}
