@@ -103,8 +103,9 @@ struct EndToEndTests {
 
     /// client-crash: a killed driver is a client event, not a harness crash; reload-revokes-user: SIGHUP
     /// with a changed user list; requests: request/reply outcomes; mixed-versions: servers pinned to versions;
-    /// proxy-link-faults: every link-level proxy fault with an effect the scenario checks.
-    @Test(arguments: ["client-crash", "reload-revokes-user", "requests", "mixed-versions", "proxy-link-faults"])
+    /// proxy-link-faults: every link-level proxy fault with an effect the scenario checks; ping-faults:
+    /// drop_pings and delay_pongs.
+    @Test(arguments: ["client-crash", "reload-revokes-user", "requests", "mixed-versions", "proxy-link-faults", "ping-faults"])
     func fixtureScenarioPasses(_ name: String) throws {
         let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("\(name).yaml").path])
         #expect(outcome.status == 0, "\(outcome.output)")
