@@ -42,19 +42,27 @@ struct RelayedConnection: Sendable {
     /// Closes both sides; with `reset`, with RST (SO_LINGER 0) instead of FIN.
     func close(reset: Bool) {
         eventLoop.execute {
-            for channel in [clientChannel, serverChannel] {
-                if reset { abort(channel) } else { channel.close(promise: nil) }
+            if reset {
+                abort([clientChannel, serverChannel])
+            } else {
+                clientChannel.close(promise: nil)
+                serverChannel.close(promise: nil)
             }
         }
     }
 }
 
-/// Closes a channel with RST instead of FIN (SO_LINGER with a zero timeout).
-func abort(_ channel: Channel) {
-    if let socket = channel as? SocketOptionProvider {
-        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
-    } else {
-        channel.close(promise: nil)
+/// Closes channels with RST instead of FIN (SO_LINGER with a zero timeout).
+///
+/// Every channel gets its linger set before any is closed: closing one makes the relay close its
+/// partner, which must then reset too, not end with a FIN.
+func abort(_ channels: [Channel]) {
+    guard let loop = channels.first?.eventLoop else { return }
+    let lingers = channels.map { channel in
+        (channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)) ?? loop.makeSucceededVoidFuture()
+    }
+    EventLoopFuture.andAllComplete(lingers, on: loop).whenComplete { _ in
+        for channel in channels { channel.close(promise: nil) }
     }
 }
 
@@ -197,7 +205,7 @@ final class Link: Sendable {
             }
             .flatMapError { _ in
                 // The server is not there: the client sees its connection reset, as it would directly.
-                abort(client)
+                abort([client])
                 return client.eventLoop.makeSucceededVoidFuture()
             }
     }
