@@ -132,7 +132,7 @@ private struct Builder {
             }
         }
         guard judges || !assertions.isEmpty else {
-            throw root.error("a scenario judges something; add an \"expect\" or \"expect_absent\" step to \"timeline\" or an entry to \"assert\"")
+            throw root.error("a scenario judges something; add an \"expect\", \"expect_absent\" or \"expect_server\" step to \"timeline\" or an entry to \"assert\"")
         }
 
         let scenario = Scenario(
@@ -399,7 +399,7 @@ private struct Builder {
         case "heal":
             let target = try body.string()
             if target == "all" {
-                guard !healable.isEmpty else { throw body.error("no proxy fault is active here to heal; heal follows a proxy step that has an id") }
+                guard !healable.isEmpty else { throw body.error("no proxy fault is active here to heal; \"heal: all\" follows a proxy step with a lasting fault") }
                 healable.removeAll()
                 return .heal(.all)
             }
@@ -493,6 +493,9 @@ private struct Builder {
         var server: String?
         if let v = m["server"] {
             server = try serverReference(v)
+            guard clients.contains(where: { $0.link == .proxy && $0.servers.contains(server!) }) else {
+                throw v.error("no proxied client connects to server \"\(server!)\"; the fault would act on nothing")
+            }
             if let client, let spec = clients.first(where: { $0.name == client }), !spec.servers.contains(server!) {
                 throw v.error("client \"\(client)\" does not connect to server \"\(server!)\"; allowed: \(spec.servers.joined(separator: ", "))")
             }

@@ -97,13 +97,13 @@ let inFlightAllowanceNs: Int64 = 250_000_000
 /// client noticing, are lost in flight, not by the client's fault.
 func outageWindows(_ events: [RecordedEvent], clients: Set<String>) -> [ClosedRange<Int64>] {
     var windows: [ClosedRange<Int64>] = []
-    let faults = events.filter { $0.event == "fault" && !harmlessFaults.contains($0.fault ?? "start") }.map { $0.monoNs - inFlightAllowanceNs }
+    let faults = events.filter { $0.event == "fault" && !harmlessFaults.contains($0.fault ?? "start") }.map(\.monoNs)
     for client in clients {
         var start: Int64?
         for e in events where e.client == client {
             switch e.event {
             case "disconnected" where start == nil:
-                start = faults.last(where: { $0 <= e.monoNs }) ?? e.monoNs
+                start = faults.last(where: { $0 <= e.monoNs }).map { $0 - inFlightAllowanceNs } ?? e.monoNs
             case "reconnected", "connected", "closed", "exited":
                 if let s = start { windows.append(s...e.monoNs); start = nil }
             default: break

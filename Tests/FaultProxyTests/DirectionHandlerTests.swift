@@ -102,6 +102,13 @@ struct DirectionHandlerTests {
         #expect(try h.forwarded() == "PING\r\n")
     }
 
+    @Test func aBlackholedPathCarriesNoInjectedLineEither() throws {
+        let h = try Harness(flow: .toClient, faults: [.blackhole])
+        h.handler.inject(ByteBuffer(string: "-ERR 'x'\r\n"))
+        try h.send("PING\r\n")
+        #expect(try h.forwarded() == "")
+    }
+
     @Test func stallHoldsBytesInOrderUntilHealed() throws {
         let h = try Harness(flow: .toServer, faults: [.stall(.toServer)])
         try h.send("PUB a 1\r\n")

@@ -162,6 +162,8 @@ final class DirectionHandler: ChannelDuplexHandler {
         guard !dueLines.isEmpty else { return }
         let lines = dueLines
         dueLines = []
+        // A blackholed path carries nothing, not even what the proxy itself would say.
+        guard !shape.blackhole else { return }
         for line in lines { emit(line, context: context) }
         context.fireChannelReadComplete()
     }
