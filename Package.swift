@@ -88,7 +88,6 @@ let package = Package(
             name: "natsfault",
             dependencies: [
                 "NATSFaultRunner", "NATSFaultProxy",
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

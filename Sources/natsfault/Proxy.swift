@@ -1,6 +1,5 @@
 import ArgumentParser
 import NATSFaultProxy
-import NIOCore
 
 struct Proxy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,8 +11,8 @@ struct Proxy: AsyncParsableCommand {
     @Option(help: "HOST:PORT of the nats-server to relay to.")
     var to: String
 
-    @Option(help: "Event-loop threads.")
-    var threads: Int = System.coreCount
+    @Option(help: "Event-loop threads (one, as in scenarios, serves thousands of connections).")
+    var threads: Int = 1
 
     func validate() throws {
         guard Self.split(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \"\(listen)\"") }
