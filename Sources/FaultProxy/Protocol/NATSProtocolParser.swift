@@ -1,4 +1,7 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Splits one direction of a NATS client connection into operations and payloads, incrementally.
 ///
@@ -83,12 +86,13 @@ public struct NATSProtocolParser: Sendable {
         let available = min(remainingPayload, input.readableBytes)
         let start = input.readerIndex
         // A trailer byte other than CR LF means the sizes did not describe the stream.
-        func wrong(_ offset: Int, _ expected: UInt8) -> Bool {
-            offset >= 0 && offset < available && input.getInteger(at: start + offset, as: UInt8.self) != expected
+        var good = available
+        let crOffset = remainingPayload - 2, lfOffset = remainingPayload - 1
+        if crOffset >= 0 && crOffset < available && input.getInteger(at: start + crOffset, as: UInt8.self) != .cr {
+            good = crOffset
+        } else if lfOffset >= 0 && lfOffset < available && input.getInteger(at: start + lfOffset, as: UInt8.self) != .lf {
+            good = lfOffset
         }
-        let crOffset = remainingPayload - 2
-        let lfOffset = remainingPayload - 1
-        let good = wrong(crOffset, .cr) ? crOffset : wrong(lfOffset, .lf) ? lfOffset : available
         if good > 0 {
             remainingPayload -= good
             if everything {
@@ -104,7 +108,10 @@ public struct NATSProtocolParser: Sendable {
     }
 
     private mutating func readLine(from input: inout ByteBuffer, into items: inout [NATSStreamItem], everything: Bool) {
-        let newline = input.withUnsafeReadableBytes { $0.firstIndex(of: .lf) }
+        let newline = input.withUnsafeReadableBytes { bytes -> Int? in
+            guard let base = bytes.baseAddress, let found = memchr(base, Int32(UInt8.lf), bytes.count) else { return nil }
+            return base.distance(to: UnsafeRawPointer(found))
+        }
         let bytesOfLine = newline.map { $0 + 1 } ?? input.readableBytes
         let length = (partialLine?.readableBytes ?? 0) + bytesOfLine
         if length > maxControlLine {
@@ -114,6 +121,21 @@ public struct NATSProtocolParser: Sendable {
                 if let partial = partialLine.take(), everything { items.append(.unparsed(partial)) }
                 return
             }
+        }
+        if newline != nil && partialLine == nil && !everything {
+            // The common case when skimming: a whole line in one read, kept only if it is an -ERR.
+            let classified = input.withUnsafeReadableBytes { Self.classify(UnsafeRawBufferPointer(rebasing: $0[..<bytesOfLine])) }
+            if let reason = classified.malformed {
+                gaveUp = reason
+                input.moveReaderIndex(forwardBy: bytesOfLine)
+            } else {
+                remainingPayload = classified.payloadLength
+                let line = input.readSlice(length: bytesOfLine)!
+                if classified.kind == .err {
+                    items.append(.operation(NATSOperation(kind: .err, line: line, payloadLength: 0, errorText: classified.errorText)))
+                }
+            }
+            return
         }
         var line = input.readSlice(length: bytesOfLine)!
         if newline == nil || partialLine != nil {
@@ -154,66 +176,89 @@ extension NATSProtocolParser {
         var reason: String
     }
 
-    /// Classifies a complete control line and reads the sizes of its payload.
-    private static func operation(in line: ByteBuffer) -> Result<NATSOperation, MalformedLine> {
-        line.withUnsafeReadableBytes { bytes in
-            var end = bytes.count - 1
-            if end > 0 && bytes[end - 1] == .cr { end -= 1 }
-            var verbEnd = 0
-            while verbEnd < end && !bytes[verbEnd].isBlank { verbEnd += 1 }
-            let kind = kind(ofVerb: UnsafeRawBufferPointer(rebasing: bytes[..<verbEnd]))
-            var operation = NATSOperation(kind: kind, line: line, payloadLength: 0, errorText: nil)
-            func malformed(_ problem: String) -> Result<NATSOperation, MalformedLine> {
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<min(end, 128)]), as: UTF8.self)
-                return .failure(MalformedLine(reason: "malformed control line '\(text)': \(problem)"))
-            }
-            switch kind {
-            case .pub, .msg, .hpub, .hmsg:
-                let arguments = Arguments(bytes, from: verbEnd, to: end)
-                let withHeaders = kind == .hpub || kind == .hmsg
-                // PUB <subject> [reply] ..., MSG <subject> <sid> [reply] ...: one more for MSG and HMSG.
-                let fixed = (kind == .msg || kind == .hmsg ? 2 : 1) + (withHeaders ? 2 : 1)
-                guard arguments.count == fixed || arguments.count == fixed + 1 else {
-                    return malformed("\(arguments.count) arguments, expected \(fixed) or \(fixed + 1)")
-                }
-                guard let total = size(bytes, arguments.last) else { return malformed("the size is not a number of 1 to 9 digits") }
-                if withHeaders {
-                    guard let header = size(bytes, arguments.beforeLast) else {
-                        return malformed("the header size is not a number of 1 to 9 digits")
-                    }
-                    guard header <= total else { return malformed("the header size \(header) exceeds the total size \(total)") }
-                }
-                operation.payloadLength = total + 2
-            case .err:
-                var from = verbEnd, to = end
-                while from < to && bytes[from].isBlank { from += 1 }
-                while to > from && bytes[to - 1].isBlank { to -= 1 }
-                if from < to && bytes[from] == .quote { from += 1 }
-                if to > from && bytes[to - 1] == .quote { to -= 1 }
-                operation.errorText = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
-            case .info, .connect, .sub, .unsub, .ping, .pong, .ok, .unknown:
-                break
-            }
-            return .success(operation)
-        }
+    /// What a control line is: a concrete type, not a generic result, because it is made per line.
+    private struct Classified {
+        var kind: NATSOperationKind
+        var payloadLength = 0
+        var errorText: String?
+        /// Why the line cannot be read, if it cannot.
+        var malformed: String?
     }
 
-    private static let verbs: [(StaticString, NATSOperationKind)] = [
-        ("MSG", .msg), ("HMSG", .hmsg), ("PUB", .pub), ("HPUB", .hpub), ("PING", .ping), ("PONG", .pong), ("+OK", .ok),
-        ("SUB", .sub), ("UNSUB", .unsub), ("-ERR", .err), ("INFO", .info), ("CONNECT", .connect),
-    ]
+    /// Classifies a complete control line and reads the sizes of its payload.
+    private static func operation(in line: ByteBuffer) -> Result<NATSOperation, MalformedLine> {
+        let c = line.withUnsafeReadableBytes { classify($0) }
+        if let reason = c.malformed { return .failure(MalformedLine(reason: reason)) }
+        return .success(NATSOperation(kind: c.kind, line: line, payloadLength: c.payloadLength, errorText: c.errorText))
+    }
+
+    /// The kind, payload length and error text of a complete control line's bytes.
+    private static func classify(_ bytes: UnsafeRawBufferPointer) -> Classified {
+        var end = bytes.count - 1
+        if end > 0 && bytes[end - 1] == .cr { end -= 1 }
+        var verbEnd = 0
+        while verbEnd < end && !bytes[verbEnd].isBlank { verbEnd += 1 }
+        let kind = kind(ofVerb: UnsafeRawBufferPointer(rebasing: bytes[..<verbEnd]))
+        var operation = Classified(kind: kind)
+        func malformed(_ problem: String) -> Classified {
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<min(end, 128)]), as: UTF8.self)
+            return Classified(kind: kind, malformed: "malformed control line '\(text)': \(problem)")
+        }
+        switch kind {
+        case .pub, .msg, .hpub, .hmsg:
+            let arguments = Arguments(bytes, from: verbEnd, to: end)
+            let withHeaders = kind == .hpub || kind == .hmsg
+            // PUB <subject> [reply] ..., MSG <subject> <sid> [reply] ...: one more for MSG and HMSG.
+            let fixed = (kind == .msg || kind == .hmsg ? 2 : 1) + (withHeaders ? 2 : 1)
+            guard arguments.count == fixed || arguments.count == fixed + 1 else {
+                return malformed("\(arguments.count) arguments, expected \(fixed) or \(fixed + 1)")
+            }
+            guard let total = size(bytes, arguments.last) else { return malformed("the size is not a number of 1 to 9 digits") }
+            if withHeaders {
+                guard let header = size(bytes, arguments.beforeLast) else {
+                    return malformed("the header size is not a number of 1 to 9 digits")
+                }
+                guard header <= total else { return malformed("the header size \(header) exceeds the total size \(total)") }
+            }
+            operation.payloadLength = total + 2
+        case .err:
+            var from = verbEnd, to = end
+            while from < to && bytes[from].isBlank { from += 1 }
+            while to > from && bytes[to - 1].isBlank { to -= 1 }
+            if from < to && bytes[from] == .quote { from += 1 }
+            if to > from && bytes[to - 1] == .quote { to -= 1 }
+            operation.errorText = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
+        case .info, .connect, .sub, .unsub, .ping, .pong, .ok, .unknown:
+            break
+        }
+        return operation
+    }
 
     /// The kind named by `verb`, compared without regard to ASCII case.
+    ///
+    /// The verb's bytes, upper-cased, are packed into one integer and switched on: this runs for
+    /// every line of the stream.
     private static func kind(ofVerb verb: UnsafeRawBufferPointer) -> NATSOperationKind {
-        for (name, kind) in verbs where name.utf8CodeUnitCount == verb.count {
-            let matches = name.withUTF8Buffer { name in
-                zip(name, verb).allSatisfy { expected, byte in
-                    (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte) == expected
-                }
-            }
-            if matches { return kind }
+        guard (3...7).contains(verb.count) else { return .unknown }
+        var packed: UInt64 = 0
+        for byte in verb {
+            packed = packed << 8 | UInt64(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
         }
-        return .unknown
+        switch packed {
+        case 0x4D_5347: return .msg  // MSG
+        case 0x50_5542: return .pub  // PUB
+        case 0x53_5542: return .sub  // SUB
+        case 0x2B_4F4B: return .ok  // +OK
+        case 0x484D_5347: return .hmsg  // HMSG
+        case 0x4850_5542: return .hpub  // HPUB
+        case 0x5049_4E47: return .ping  // PING
+        case 0x504F_4E47: return .pong  // PONG
+        case 0x2D45_5252: return .err  // -ERR
+        case 0x494E_464F: return .info  // INFO
+        case 0x55_4E53_5542: return .unsub  // UNSUB
+        case 0x43_4F4E_4E45_4354: return .connect  // CONNECT
+        default: return .unknown
+        }
     }
 
     /// A size argument: 1 to 9 decimal digits, as nats-server accepts.
@@ -235,14 +280,25 @@ extension NATSProtocolParser {
         var beforeLast = 0..<0
 
         init(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) {
+            // One pass over raw bytes: a token starts where a non-blank follows a blank.
+            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
             var index = start
-            while true {
-                while index < end && bytes[index].isBlank { index += 1 }
-                guard index < end else { return }
-                let tokenStart = index
-                while index < end && !bytes[index].isBlank { index += 1 }
+            var tokenStart = -1
+            while index < end {
+                let blank = base[index] == 0x20 || base[index] == 0x09
+                if !blank && tokenStart < 0 {
+                    tokenStart = index
+                } else if blank && tokenStart >= 0 {
+                    beforeLast = last
+                    last = tokenStart..<index
+                    count += 1
+                    tokenStart = -1
+                }
+                index += 1
+            }
+            if tokenStart >= 0 {
                 beforeLast = last
-                last = tokenStart..<index
+                last = tokenStart..<end
                 count += 1
             }
         }
