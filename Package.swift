@@ -69,6 +69,18 @@ let package = Package(
             // The relay parses every byte that crosses it; runtime exclusivity checks cost it about a tenth of its time.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
+        // libiptc (Debian's libiptc-dev) behind a small C layer that lays out iptables entries.
+        .target(
+            name: "CFirewall",
+            path: "Sources/CFirewall",
+            linkerSettings: [.linkedLibrary("ip4tc")]
+        ),
+        // iptables rules in the scenario's own network namespace: the only module that imports libiptc.
+        .target(
+            name: "NATSFaultFirewall",
+            dependencies: ["CFirewall", "NATSFaultScenario"],
+            path: "Sources/Firewall"
+        ),
         // Console progress, JUnit XML and JSON results.
         .target(
             name: "NATSFaultReporting",
@@ -80,7 +92,7 @@ let package = Package(
             name: "NATSFaultRunner",
             dependencies: [
                 "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultSupervisor",
-                "NATSFaultSandbox", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultProxy",
+                "NATSFaultSandbox", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultProxy", "NATSFaultFirewall",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],

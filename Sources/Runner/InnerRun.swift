@@ -23,6 +23,8 @@ public enum InnerRun {
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let scenario = try ScenarioParser.parse(text, file: file)
             guard scenario.name == name else { throw RunError.nothingToRun("\(file) no longer holds scenario \(name)") }
+            var target = target
+            target.sandboxed = sandboxed
             result = await ScenarioRun(scenario: scenario, target: target).run()
         } catch {
             result = ScenarioResult(scenario: name, file: file, description: "", client: target.client,

@@ -21,6 +21,8 @@ public struct RunTarget: Sendable, Codable {
     public var toolDirectory: String
     /// Where configs and logs go.
     public var workDirectory: String
+    /// Whether the run has its own namespaces.
+    public var sandboxed = false
 
     public init(client: String, server: ServerBinary, installedServers: [ServerBinary] = [], toolDirectory: String, workDirectory: String) {
         self.client = client
@@ -96,7 +98,7 @@ final class ScenarioRun: Sendable {
             }
             timelineStart = MonotonicClock.nowNs()
             logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
-            let context = StepContext(logger: logger, proxy: proxy, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
+            let context = StepContext(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
                                       drivers: drivers, log: log, state: state, startNs: timelineStart)
             result.checks = try await withTimeout(scenario.timeout) {
                 try await context.runTimeline()
@@ -175,6 +177,12 @@ final class ScenarioState: Sendable {
     private let heals = Mutex<[Task<Void, Never>]>([])
     func add(_ task: Task<Void, Never>) { pending.withLock { $0.append(task) } }
     func drain() -> [Task<Void, Never>] { pending.withLock { let all = $0; $0 = []; return all } }
+    private let firewall = Mutex<Set<Int>>([])
+    /// Firewall steps whose rules are in place, by step index.
+    var activeFirewallSteps: [Int] { firewall.withLock { $0.sorted() } }
+    func firewallAdded(_ step: Int) { _ = firewall.withLock { $0.insert(step) } }
+    /// Marks a firewall step's rules removed; false if they were not in place.
+    func firewallRemoved(_ step: Int) -> Bool { firewall.withLock { $0.remove(step) != nil } }
     /// A fault's scheduled self-heal; cancelled when the timeline ends.
     func addHeal(_ task: Task<Void, Never>) { heals.withLock { $0.append(task) } }
     func cancelHeals() { for task in heals.withLock({ $0 }) { task.cancel() } }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NATSFaultDrivers
+import NATSFaultFirewall
 import NATSFaultProxy
 import NATSFaultScenario
 import NATSFaultSupervisor
@@ -13,6 +14,8 @@ import Glibc
 struct StepContext: Sendable {
     let logger: Logger
     let proxy: FaultProxy?
+    /// Whether this run has its own network namespace (firewall rules need one).
+    let sandboxed: Bool
     let scenario: Scenario
     let servers: [String: ServerProcess]
     let drivers: [String: ClientDriver]
@@ -80,10 +83,14 @@ struct StepContext: Sendable {
             return await watchServer(expectation)
         case .proxy(let step):
             try await inject(step, faultID: index, action: action)
+        case .firewall(let step):
+            try addRules(step, stepIndex: index, action: action)
         case .heal(.all):
             for id in proxy?.activeFaults ?? [] { try await heal(faultID: id) }
+            for id in state.activeFirewallSteps { try healRules(stepIndex: id) }
         case .heal(.step(let id)):
-            if let faultID = scenario.steps.firstIndex(where: { $0.id == id }) { try await heal(faultID: faultID) }
+            guard let faultID = scenario.steps.firstIndex(where: { $0.id == id }) else { break }
+            if case .firewall = scenario.steps[faultID].action { try healRules(stepIndex: faultID) } else { try await heal(faultID: faultID) }
         case .expect(let expectation):
             let anchor = expectation.since.flatMap { stepStarts[$0] } ?? began
             return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now) }
@@ -124,6 +131,32 @@ struct StepContext: Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return Check(passed: false, expected: e.condition.expected(server: e.server) + " within \(DurationText.format(e.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs())
+    }
+
+    /// Adds a firewall step's rules (recorded as a fault event) and, with a duration, schedules their removal.
+    private func addRules(_ step: FirewallStep, stepIndex: Int, action: Action) throws {
+        guard sandboxed else {
+            throw ScenarioRunError.setupFailed("firewall rules need the scenario's own network namespace, and namespaces are not available here; they would change the host's firewall")
+        }
+        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "fault", text: describe(action))
+        e.fault = "firewall"
+        log.append(e)
+        for rule in step.rules { try Firewall.add(rule) }
+        state.firewallAdded(stepIndex)
+        if let duration = step.duration {
+            let context = self
+            state.addHeal(Task {
+                try? await Task.sleep(for: duration)
+                guard !Task.isCancelled else { return }
+                try? context.healRules(stepIndex: stepIndex)
+            })
+        }
+    }
+
+    private func healRules(stepIndex: Int) throws {
+        guard state.firewallRemoved(stepIndex), case .firewall(let step) = scenario.steps[stepIndex].action else { return }
+        for rule in step.rules { try Firewall.remove(rule) }
+        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "heal", text: "healed: \(describe(scenario.steps[stepIndex].action))"))
     }
 
     /// Applies a proxy fault (recorded as a fault event) and, with a duration, schedules its heal.
@@ -280,7 +313,8 @@ func describe(_ action: Action) -> String {
     case .proxy(let p):
         "proxy \(p.fault.name)" + (p.fault.direction.map { $0 == .both ? "" : " \($0.rawValue)" } ?? "")
             + " on \(p.client ?? "every client") → \(p.server ?? "every server")" + (p.duration.map { " for \(DurationText.format($0))" } ?? "")
-    case .heal(.all): "heal every proxy fault"
+    case .firewall(let f): "firewall: " + f.rules.map(\.description).joined(separator: "; ") + (f.duration.map { " for \(DurationText.format($0))" } ?? "")
+    case .heal(.all): "heal every proxy fault and firewall rule"
     case .expectServer(let e): "expect \(e.condition.expected(server: e.server)) within \(DurationText.format(e.within))"
     case .heal(.step(let id)): "heal \(id)"
     }

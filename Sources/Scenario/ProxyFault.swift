@@ -95,8 +95,8 @@ public struct ProxyFaultStep: Sendable, Hashable {
 
 /// What a `heal` step removes.
 public enum HealTarget: Sendable, Hashable {
-    /// The fault installed by the step with this id.
+    /// The proxy fault or firewall rules installed by the step with this id.
     case step(String)
-    /// Every active proxy fault.
+    /// Every active proxy fault and firewall rule.
     case all
 }

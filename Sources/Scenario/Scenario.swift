@@ -25,6 +25,7 @@ public struct Scenario: Sendable {
             if case .server(let fault, _) = step.action, !seen.contains(fault.name) { seen.append(fault.name) }
             if case .client(.kill, _) = step.action, !seen.contains("kill_client") { seen.append("kill_client") }
             if case .proxy(let p) = step.action, !seen.contains(p.fault.name) { seen.append(p.fault.name) }
+            if case .firewall(let f) = step.action, let name = f.rules.first.map({ "firewall_\($0.action.rawValue)" }), !seen.contains(name) { seen.append(name) }
         }
         return seen
     }
@@ -199,6 +200,7 @@ public enum Action: Sendable {
     case expect(EventExpectation)
     case expectAbsent(AbsenceExpectation)
     case proxy(ProxyFaultStep)
+    case firewall(FirewallStep)
     case heal(HealTarget)
     case expectServer(ServerExpectation)
 }

@@ -108,6 +108,7 @@ private struct Builder {
         for value in try top["timeline"]?.list() ?? [] {
             let s = try step(value, earlierIDs: stepIDs)
             if case .proxy(let p) = s.action, !p.fault.isOneShot { healable.append(s.id) }
+            if case .firewall = s.action { healable.append(s.id) }
             if let id = s.id {
                 if stepIDs.contains(id) { throw value.error("step id \"\(id)\" is used twice; ids must be unique") }
                 stepIDs.append(id)
@@ -307,7 +308,7 @@ private struct Builder {
 
     static let serverFaultKeys = ["start", "stop", "kill", "restart", "pause", "resume", "lame_duck", "reload"]
     static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close", "kill_client"]
-    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "proxy", "heal"]
+    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "proxy", "firewall", "heal"]
 
     mutating func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
         let actions = Self.serverFaultKeys + Self.clientActionKeys + Self.otherStepKeys
@@ -373,6 +374,7 @@ private struct Builder {
             return .client(.request(r), client: c!)
         case "wait": return .wait(try body.duration())
         case "proxy": return .proxy(try proxyFault(body))
+        case "firewall": return .firewall(try firewall(body))
         case "expect_server":
             let m = try body.mapping("a server expectation", allowed: ["server", "closed", "open", "varz", "within"])
             let kinds = m.keys.filter { ["closed", "open", "varz"].contains($0) }
@@ -399,13 +401,13 @@ private struct Builder {
         case "heal":
             let target = try body.string()
             if target == "all" {
-                guard !healable.isEmpty else { throw body.error("no proxy fault is active here to heal; \"heal: all\" follows a proxy step with a lasting fault") }
+                guard !healable.isEmpty else { throw body.error("no proxy fault or firewall rule is active here to heal; \"heal: all\" follows a firewall step or a proxy step with a lasting fault") }
                 healable.removeAll()
                 return .heal(.all)
             }
             guard let index = healable.firstIndex(of: target) else {
                 let named = healable.compactMap { $0 }
-                throw body.error("no active proxy fault has id \"\(target)\"; allowed: \(healable.isEmpty ? "(none active here; do not heal a fault twice)" : (named + ["all"]).joined(separator: ", "))")
+                throw body.error("no active proxy fault or firewall rule has id \"\(target)\"; allowed: \(healable.isEmpty ? "(none active here; do not heal a fault twice)" : (named + ["all"]).joined(separator: ", "))")
             }
             healable.remove(at: index)
             return .heal(.step(target))
@@ -428,6 +430,50 @@ private struct Builder {
         default:
             throw body.error("unknown action \"\(key)\"")
         }
+    }
+
+    /// A `firewall:` step: iptables rules matched by direction, transport, port and loopback addresses.
+    func firewall(_ body: YAMLValue) throws(ScenarioError) -> FirewallStep {
+        let m = try body.mapping("a firewall rule", allowed: ["action", "direction", "transport", "server", "port", "source", "destination", "for"])
+        let action = try m.required("action").oneOf(FirewallAction.self, what: "firewall action")
+        let transport = try m["transport"]?.string() ?? "tcp"
+        guard ["tcp", "udp"].contains(transport) else { throw try m.required("transport").error("unknown transport \"\(transport)\"; allowed: tcp, udp") }
+        if action == .reject, transport == "udp" { throw try m.required("action").error("a TCP reset cannot answer UDP; use reject_icmp or drop") }
+        var directions: [FirewallDirection] = [.in]
+        if let v = m["direction"] {
+            let text = try v.string()
+            if text == "both" { directions = [.in, .out] } else {
+                guard let d = FirewallDirection(rawValue: text) else { throw v.error("unknown direction \"\(text)\"; allowed: in, out, both") }
+                directions = [d]
+            }
+        }
+        var port = try m["port"]?.int(1...65535)
+        var serverHost: String?
+        if let v = m["server"] {
+            guard port == nil else { throw v.error("give \"server\" or \"port\", not both") }
+            let spec = servers.first { $0.name == (try? v.string()) }
+            _ = try serverReference(v)
+            port = spec?.port
+            serverHost = spec?.host
+        }
+        func address(_ key: String) throws(ScenarioError) -> String? {
+            guard let v = m[key] else { return nil }
+            let text = try v.string()
+            let octets = text.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
+            guard octets.count == 4, text.split(separator: ".").count == 4 else { throw v.error("\"\(text)\" is not an IPv4 address; e.g. 127.0.0.2") }
+            guard octets[0] == 127 else { throw v.error("\(text) is outside the sandbox; rules may only name loopback addresses (127.0.0.0/8)") }
+            return text
+        }
+        let source = try address("source"), destination = try address("destination")
+        guard port != nil || source != nil || destination != nil else {
+            throw body.error("a firewall rule needs \"server\", \"port\", \"source\" or \"destination\"; a rule on all traffic would cut the harness off too")
+        }
+        let rules = directions.map { d in
+            // The server's own address is the destination of what arrives for it and the source of what it sends.
+            FirewallRule(action: action, direction: d, transport: transport, port: port,
+                         source: source ?? (d == .out ? serverHost : nil), destination: destination ?? (d == .in ? serverHost : nil))
+        }
+        return FirewallStep(rules: rules, duration: try m["for"]?.positiveDuration())
     }
 
     /// A `proxy:` step: the fault, its parameters, its target links and how long it lasts.
