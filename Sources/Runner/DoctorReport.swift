@@ -2,6 +2,7 @@ import Foundation
 import NATSFaultDrivers
 import NATSFaultSandbox
 import NATSFaultSupervisor
+import Subprocess
 
 /// What `doctor` found: each piece natsfault needs, present or not, with the fix.
 public struct DoctorReport: Sendable {
@@ -10,6 +11,18 @@ public struct DoctorReport: Sendable {
     public var canRun: Bool
 
     public var text: String { lines.joined(separator: "\n") }
+
+    /// Runs `natsfault _firewall-roundtrip` in a fresh sandbox.
+    static func firewallRoundTrip() async -> (passed: Bool, detail: String) {
+        let (executable, arguments) = Sandbox.wrap(ToolPaths.executable, ["_firewall-roundtrip"])
+        do {
+            let result = try await Subprocess.run(.path(.init(executable)), arguments: .init(arguments), output: .string(limit: 65536), error: .string(limit: 65536))
+            let text = (result.standardOutput ?? "") + (result.standardError ?? "")
+            return (result.terminationStatus.isSuccess, text.split(separator: "\n").first { $0.hasPrefix("FAIL") }.map(String.init) ?? text)
+        } catch {
+            return (false, "\(error)")
+        }
+    }
 
     public static func make() async -> DoctorReport {
         var lines: [String] = []
@@ -35,10 +48,14 @@ public struct DoctorReport: Sendable {
         let sandbox = Sandbox.probe()
         lines.append((sandbox.available ? "✓" : "✗") + " namespaces: \(sandbox.detail)"
                      + (sandbox.available ? "" : " — run falls back to the host's loopback, one scenario at a time"))
-        let iptc = ["/usr/lib/x86_64-linux-gnu/libip4tc.so.2", "/usr/lib/aarch64-linux-gnu/libip4tc.so.2", "/usr/lib/libip4tc.so.2"]
-            .first { FileManager.default.fileExists(atPath: $0) }
-        lines.append(iptc.map { "✓ libiptc: \($0) (firewall faults are not in this version's catalogue yet)" }
-                     ?? "· libiptc: not found (for firewall faults, later) — install: apt-get install libiptc-dev iptables")
+        if sandbox.available {
+            let check = await firewallRoundTrip()
+            lines.append(check.passed
+                ? "✓ firewall faults: libiptc adds, reads back and removes rules in a sandbox's network namespace"
+                : "✗ firewall faults: the libiptc round trip failed — \(check.detail); firewall steps will error (install: apt-get install libiptc-dev iptables)")
+        } else {
+            lines.append("✗ firewall faults: need namespaces (above); natsfault never changes the host's firewall, so firewall steps will error")
+        }
         return DoctorReport(lines: lines, canRun: canRun)
     }
 }

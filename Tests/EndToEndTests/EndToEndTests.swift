@@ -137,6 +137,24 @@ struct EndToEndTests {
         #expect(doctor.output.contains("✓ nats-server 2.15.1") && doctor.output.contains("✓ nats-server 2.9.10"))
         #expect(doctor.output.contains("✓ namespaces"))
         #expect(doctor.output.contains("✓ driver c (nats.c)"))
+        #expect(doctor.output.contains("✓ firewall faults"))
+    }
+
+    @Test func firewallRulesRoundTripThroughLibiptcInsideANamespace() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--user", "--map-root-user", "--net", Self.natsfault, "_firewall-roundtrip"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 8 && lines.allSatisfy { $0.hasPrefix("ok") }, "\(output)")
+        #expect(output.contains("tcp dpt:4222 spt:0 src:127.0.0.3 dst:- -> REJECT tcp-reset"))
+        #expect(output.contains("tcp dpt:0 spt:8222 src:127.0.0.2 dst:- -> REJECT icmp-port-unreachable"))
     }
 
     @Test func runsUnsandboxedWhenAskedTo() throws {
