@@ -26,8 +26,9 @@ struct RelayedConnection: Sendable {
 
     var eventLoop: EventLoop { clientChannel.eventLoop }
 
-    func update(_ faults: [ProxyFault]) {
-        eventLoop.execute {
+    /// Hands the connection the faults now active; the future completes once they are in effect.
+    func update(_ faults: [ProxyFault]) -> EventLoopFuture<Void> {
+        eventLoop.submit {
             toServer.value.update(faults)
             toClient.value.update(faults)
         }
@@ -142,7 +143,8 @@ final class Link: Sendable {
                 s.faults[faultID] = fault
                 return (Array(s.faults.sorted { $0.key < $1.key }.map(\.value)), Array(s.connections.values))
             }
-            for c in connections { c.update(faults) }
+            // The step that applies a fault finishes only once every connection has it.
+            for c in connections { try? await c.update(faults).get() }
         }
     }
 
@@ -154,7 +156,7 @@ final class Link: Sendable {
         }
         guard let removed else { return false }
         if removed == .refuse { try await reconcile() }
-        for c in connections { c.update(faults) }
+        for c in connections { try? await c.update(faults).get() }
         return true
     }
 
