@@ -76,7 +76,9 @@ final class ScenarioRun: Sendable {
         var timelineStart = wallStart
         do {
             for spec in scenario.servers {
-                servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory, logger: logger, record: record))
+                let peers = scenario.servers.filter { $0.name != spec.name && spec.config.cluster != nil && $0.config.cluster == spec.config.cluster }
+                servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory,
+                                             peers: peers, logger: logger, record: record))
             }
             for client in scenario.clients {
                 let name = client.driver ?? target.client

@@ -80,6 +80,11 @@ public struct ServerConfig: Sendable, Hashable {
     public var users: [User]
     public var lameDuckGracePeriod: Duration?
     public var lameDuckDuration: Duration?
+    /// The cluster this server belongs to: every server of the scenario with the same name gets
+    /// routes to all the others.
+    public var cluster: String?
+    /// The port of the cluster listener (on the server's own address).
+    public var clusterPort: Int = 6222
 
     public init() { users = [] }
 }

@@ -147,7 +147,7 @@ private struct Builder {
     // MARK: servers
 
     func server(_ value: YAMLValue, index: Int) throws(ScenarioError) -> ServerSpec {
-        let m = try value.mapping("a server", allowed: ["name", "version", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "users", "lame_duck_grace_period", "lame_duck_duration"])
+        let m = try value.mapping("a server", allowed: ["name", "version", "cluster", "cluster_port", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "users", "lame_duck_grace_period", "lame_duck_duration"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         guard index < 250 else { throw value.error("at most 250 servers") }
@@ -158,6 +158,11 @@ private struct Builder {
         config.writeDeadline = try m["write_deadline"]?.positiveDuration()
         config.maxPending = try m["max_pending"]?.int(1...Int(Int32.max), what: "a byte count")
         config.users = try users(m["users"])
+        if let v = m["cluster"] { config.cluster = try v.string(); try checkName(config.cluster!, v) }
+        if let v = m["cluster_port"] {
+            guard config.cluster != nil else { throw v.error("cluster_port needs \"cluster\": the name of the cluster this server joins") }
+            config.clusterPort = try v.int(1...65535)
+        }
         config.lameDuckGracePeriod = try m["lame_duck_grace_period"]?.positiveDuration()
         if let v = m["lame_duck_duration"] {
             let d = try v.duration()

@@ -4,7 +4,9 @@ import Foundation
 /// The nats-server configuration file for a server spec.
 public enum ServerConfigFile {
     /// Renders the configuration text: listen address, monitoring port and the scenario's settings.
-    public static func render(_ spec: ServerSpec, config: ServerConfig) -> String {
+    ///
+    /// - Parameter peers: the other members of the server's cluster, routed to explicitly.
+    public static func render(_ spec: ServerSpec, config: ServerConfig, peers: [ServerSpec] = []) -> String {
         var lines = [
             "server_name: \(quoted(spec.name))",
             "host: \(quoted(spec.host))",
@@ -18,6 +20,15 @@ public enum ServerConfigFile {
         if let v = config.maxPending { lines.append("max_pending: \(v)") }
         if let v = config.lameDuckGracePeriod { lines.append("lame_duck_grace_period: \(quoted(goDuration(v)))") }
         if let v = config.lameDuckDuration { lines.append("lame_duck_duration: \(quoted(goDuration(v)))") }
+        if let cluster = config.cluster {
+            lines.append("cluster {")
+            lines.append("  name: \(quoted(cluster))")
+            lines.append("  host: \(quoted(spec.host))")
+            lines.append("  port: \(config.clusterPort)")
+            let routes = peers.map { quoted("nats-route://\($0.host):\($0.config.clusterPort)") }
+            lines.append("  routes: [\(routes.joined(separator: ", "))]")
+            lines.append("}")
+        }
         if !config.users.isEmpty {
             lines.append("authorization {")
             lines.append("  users: [")

@@ -28,7 +28,11 @@ public actor ServerProcess {
     /// - Parameters:
     ///   - workDirectory: where the config file and log go.
     ///   - record: receives `server_ready` and `server_exited` events.
-    public init(spec: ServerSpec, binary: ServerBinary, workDirectory: String, logger: Logger, record: @escaping @Sendable (RecordedEvent) -> Void) {
+    private let peers: [ServerSpec]
+
+    /// - Parameter peers: the other members of the server's cluster.
+    public init(spec: ServerSpec, binary: ServerBinary, workDirectory: String, peers: [ServerSpec] = [], logger: Logger, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        self.peers = peers
         self.logger = logger
         self.spec = spec
         self.binary = binary
@@ -160,7 +164,7 @@ public actor ServerProcess {
 
     private func writeConfig() throws {
         do {
-            try ServerConfigFile.render(spec, config: config).write(toFile: configPath, atomically: true, encoding: .utf8)
+            try ServerConfigFile.render(spec, config: config, peers: peers).write(toFile: configPath, atomically: true, encoding: .utf8)
         } catch {
             throw SupervisorError.cannotWrite(path: configPath, reason: "\(error)")
         }
