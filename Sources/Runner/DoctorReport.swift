@@ -17,7 +17,7 @@ public struct DoctorReport: Sendable {
         let (executable, arguments) = Sandbox.wrap(ToolPaths.executable, ["_firewall-roundtrip"])
         do {
             let result = try await Subprocess.run(.path(.init(executable)), arguments: .init(arguments), output: .string(limit: 65536), error: .string(limit: 65536))
-            let text = (result.standardOutput ?? "") + (result.standardError ?? "")
+            let text = result.standardOutput + result.standardError
             return (result.terminationStatus.isSuccess, text.split(separator: "\n").first { $0.hasPrefix("FAIL") }.map(String.init) ?? text)
         } catch {
             return (false, "\(error)")

@@ -24,20 +24,12 @@ public enum Monitoring {
     }
 
     private static func exchange(host: String, port: Int, path: String) throws -> Data {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let fd: Int32
+        switch LoopbackSocket.connect(host: host, port: port, timeout: .seconds(2)) {
+        case .success(let connected): fd = connected
+        case .failure(let error): throw Failure(description: "cannot reach the monitoring port \(host):\(port): \(error.text)")
         }
-        guard connected == 0 else { throw Failure(description: "cannot reach the monitoring port \(host):\(port): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
         let request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\n\r\n".utf8)
         guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
             throw Failure(description: "cannot send to the monitoring port: \(String(cString: strerror(errno)))")

@@ -188,19 +188,8 @@ public actor ServerProcess {
 enum ServerProbe {
     /// Connects, reads the first bytes and says whether they start with `INFO `.
     static func greetsWithINFO(host: String, port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard case .success(let fd) = LoopbackSocket.connect(host: host, port: port, timeout: .milliseconds(500)) else { return false }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return false }
         var buffer = [UInt8](repeating: 0, count: 5)
         let n = recv(fd, &buffer, 5, Int32(MSG_WAITALL))
         return n == 5 && buffer == Array("INFO ".utf8)

@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking TCP connection to a server's port on loopback, with read and write timeouts.
+enum LoopbackSocket {
+    /// Connects to `host:port`; returns the descriptor (the caller closes it), or the errno text.
+    static func connect(host: String, port: Int, timeout: Duration) -> Result<Int32, LoopbackSocketError> {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return .failure(LoopbackSocketError(text: String(cString: strerror(errno)))) }
+        let (seconds, attoseconds) = timeout.components
+        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            let text = String(cString: strerror(errno))
+            close(fd)
+            return .failure(LoopbackSocketError(text: text))
+        }
+        return .success(fd)
+    }
+}
+
+struct LoopbackSocketError: Error {
+    var text: String
+}
