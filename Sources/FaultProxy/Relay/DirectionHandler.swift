@@ -153,7 +153,8 @@ final class DirectionHandler: ChannelDuplexHandler {
 
     private func schedulePong(_ line: ByteBuffer, after delay: Duration) {
         guard let context else { return }
-        context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { [self] in
+        // The handler lives on this event loop, so the task may use it without crossing threads.
+        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(delay.nanoseconds)) { [self] in
             inject(line)
         }
     }
@@ -234,7 +235,7 @@ final class DirectionHandler: ChannelDuplexHandler {
         }
         if released { context.fireChannelReadComplete() }
         if let next = queue.first?.releaseAt {
-            releaseTask = context.eventLoop.scheduleTask(deadline: next) { [self] in
+            releaseTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: next) { [self] in
                 if let context = self.context { release(context: context) }
             }
         }
