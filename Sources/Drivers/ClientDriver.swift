@@ -21,7 +21,6 @@ public actor ClientDriver {
     private var nextID = 1
     private var waiting: [Int: (op: String, continuation: CheckedContinuation<DriverAck, any Error>)] = [:]
     private var helloWaiter: CheckedContinuation<DriverHello, any Error>?
-    private var hello: DriverHello?
     private var commands: AsyncStream<[UInt8]>.Continuation?
     private var process: Task<Void, Never>?
     private var pid: pid_t?
@@ -129,8 +128,6 @@ public actor ClientDriver {
         await process?.value
     }
 
-    public var capabilities: [String] { hello?.capabilities ?? [] }
-
     /// The last lines the driver wrote on stderr.
     public nonisolated func stderrTail(lines: Int = 20) -> String {
         guard let text = try? String(contentsOfFile: stderrPath, encoding: .utf8), !text.isEmpty else { return "(nothing on stderr)" }
@@ -156,7 +153,6 @@ public actor ClientDriver {
         switch parsed.event {
         case "hello":
             let h = DriverHello(library: parsed.library ?? "?", libraryVersion: parsed.libraryVersion ?? "?", capabilities: parsed.capabilities ?? [])
-            hello = h
             if let v = parsed.protocol, v != 1 {
                 helloWaiter?.resume(throwing: DriverError.unsupportedProtocol(client: client, version: v))
             } else {

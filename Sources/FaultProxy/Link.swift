@@ -84,6 +84,8 @@ final class Link: Sendable {
         /// connections as the server's own port would, instead of accepting and resetting them.
         var upstreamUp = true
         var wantsListener: Bool { upstreamUp && !faults.values.contains(.refuse) }
+        /// The active faults in the order they were applied (fault ids grow with the timeline).
+        var ordered: [ProxyFault] { faults.sorted { $0.key < $1.key }.map(\.value) }
     }
 
     init(id: LinkID, listen: SocketAddress, upstream: SocketAddress, group: EventLoopGroup, record: @escaping @Sendable (RecordedEvent) -> Void) {
@@ -93,8 +95,6 @@ final class Link: Sendable {
         self.group = group
         self.record = record
     }
-
-    var faults: [ProxyFault] { state.withLockedValue { Array($0.faults.sorted { $0.key < $1.key }.map(\.value)) } }
 
     /// Opens or closes the listener so that it listens exactly while the server runs and no `refuse` is active.
     func reconcile() async throws {
@@ -141,7 +141,7 @@ final class Link: Sendable {
         default:
             let (faults, connections) = state.withLockedValue { s in
                 s.faults[faultID] = fault
-                return (Array(s.faults.sorted { $0.key < $1.key }.map(\.value)), Array(s.connections.values))
+                return (s.ordered, Array(s.connections.values))
             }
             // The step that applies a fault finishes only once every connection has it.
             for c in connections { try? await c.update(faults).get() }
@@ -152,7 +152,7 @@ final class Link: Sendable {
     @discardableResult
     func remove(faultID: Int) async throws -> Bool {
         let (removed, faults, connections) = state.withLockedValue { s in
-            (s.faults.removeValue(forKey: faultID), Array(s.faults.sorted { $0.key < $1.key }.map(\.value)), Array(s.connections.values))
+            (s.faults.removeValue(forKey: faultID), s.ordered, Array(s.connections.values))
         }
         guard let removed else { return false }
         if removed == .refuse { try await reconcile() }
@@ -195,7 +195,7 @@ final class Link: Sendable {
                 let key = ObjectIdentifier(client)
                 let faults = state.withLockedValue { s in
                     s.connections[key] = connection
-                    return Array(s.faults.sorted { $0.key < $1.key }.map(\.value))
+                    return s.ordered
                 }
                 toServer.update(faults)
                 toClient.update(faults)

@@ -68,6 +68,7 @@ final class ScenarioRun: Sendable {
         let wallStart = MonotonicClock.nowNs()
         var result = ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description,
                                     client: target.client, serverVersion: target.server.version, outcome: .passed)
+        result.sandboxed = target.sandboxed
         let record: @Sendable (RecordedEvent) -> Void = { [log] in log.append($0) }
         let logger = Logger(label: "natsfault")
         var servers: [ServerProcess] = []

@@ -106,8 +106,7 @@ public enum Suite {
         for s in run.target.installedServers { arguments += ["--installed-server", "\(s.version)=\(s.path)"] }
         if plan.sandboxed { arguments.append("--sandboxed") }
         arguments += ["--log-level", plan.logLevel.rawValue]
-        let self_ = plan.selfExecutable
-        let (executable, fullArguments) = plan.sandboxed ? Sandbox.wrap(self_, arguments) : (self_, arguments)
+        let (executable, fullArguments) = plan.sandboxed ? Sandbox.wrap(plan.selfExecutable, arguments) : (plan.selfExecutable, arguments)
         let started = MonotonicClock.nowNs()
         var failure: String?
         do {

@@ -32,12 +32,3 @@ public struct ScenarioError: Error, Sendable, Hashable, CustomStringConvertible 
 
     public var description: String { "\(location): \(message)" }
 }
-
-/// Several problems found in one pass over a file, in file order.
-public struct ScenarioErrors: Error, Sendable, CustomStringConvertible {
-    public var errors: [ScenarioError]
-
-    public init(_ errors: [ScenarioError]) { self.errors = errors }
-
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
-}

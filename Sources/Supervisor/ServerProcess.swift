@@ -42,8 +42,6 @@ public actor ServerProcess {
         self.record = record
     }
 
-    public var isRunning: Bool { pid != nil }
-
     /// Writes the config, starts the process and returns once it accepts clients.
     ///
     /// - Throws: `SupervisorError` when it cannot start or does not become ready within `readyTimeout`.

@@ -18,6 +18,8 @@ public struct ScenarioResult: Codable, Sendable {
     public var outcome: Outcome
     /// Why it errored or was skipped.
     public var reason: String?
+    /// Whether the run had its own user, network and PID namespaces.
+    public var sandboxed = false
     /// Wall time of the whole run including start and teardown, in seconds.
     public var wallSeconds: Double
     /// Time from the timeline's start to its end, in seconds.

@@ -18,11 +18,11 @@ struct EndToEndTests {
         var output: String
     }
 
-    /// Runs natsfault to completion.
-    static func run(_ arguments: [String]) throws -> Outcome {
+    /// Runs natsfault (or, with `executable`, another program) to completion.
+    static func run(_ arguments: [String], executable: String = natsfault) throws -> Outcome {
         try #require(FileManager.default.isExecutableFile(atPath: natsfault), "build natsfault first: swift build (scripts/test does)")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: natsfault)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = root
         let pipe = Pipe()
@@ -65,6 +65,7 @@ struct EndToEndTests {
             let events = run["events"] as? [[String: Any]] ?? []
             #expect(events.contains { $0["event"] as? String == "fault" } || run["scenario"] as? String == "retry-on-failed-connect")
             #expect(events.allSatisfy { ($0["mono_ns"] as? Int ?? 0) > 0 })
+            #expect(run["sandboxed"] as? Bool == true, "every run gets its own namespaces")
         }
     }
 
@@ -141,16 +142,9 @@ struct EndToEndTests {
     }
 
     @Test func firewallRulesRoundTripThroughLibiptcInsideANamespace() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["--user", "--map-root-user", "--net", Self.natsfault, "_firewall-roundtrip"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let outcome = try Self.run(["--user", "--map-root-user", "--net", Self.natsfault, "_firewall-roundtrip"], executable: "/usr/bin/unshare")
+        let output = outcome.output
+        #expect(outcome.status == 0, "\(output)")
         let lines = output.split(separator: "\n")
         #expect(lines.count == 8 && lines.allSatisfy { $0.hasPrefix("ok") }, "\(output)")
         #expect(output.contains("tcp dpt:4222 spt:0 src:127.0.0.3 dst:- -> REJECT tcp-reset"))
@@ -158,8 +152,14 @@ struct EndToEndTests {
     }
 
     @Test func runsUnsandboxedWhenAskedTo() throws {
-        let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--no-sandbox"])
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("run.json").path
+        let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--no-sandbox", "--json", json])
         #expect(outcome.status == 0, "\(outcome.output)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let runs = try #require(document["runs"] as? [[String: Any]])
+        #expect(runs.first?["sandboxed"] as? Bool == false, "--no-sandbox must run on the host's loopback")
     }
 
     @Test(arguments: [true, false])

@@ -50,6 +50,17 @@ struct FaultProxySocketTests {
         return n >= 0 ? (String(decoding: buffer[0..<n], as: UTF8.self), 0) : ("", errno)
     }
 
+    /// A client connection through the proxy and the server's end of it, with one byte relayed to
+    /// prove the relay is set up (a fault applied earlier could find no connection to act on).
+    static func relayed(port: Int, upstream: Listener) throws -> (client: Int32, server: Int32) {
+        let client = connect(port: port)
+        try #require(client >= 0)
+        let server = upstream.accept()
+        _ = send(client, "x", 1, 0)
+        try #require(receive(server).0 == "x", "the relay is established")
+        return (client, server)
+    }
+
     func withProxy(_ body: (FaultProxy, _ proxyPort: Int, _ upstream: Listener) async throws -> Void) async throws {
         let upstream = try Listener()
         let port = try Self.freePort()
@@ -61,11 +72,8 @@ struct FaultProxySocketTests {
 
     @Test func halfCloseReachesTheOtherSideAndRepliesStillFlow() async throws {
         try await withProxy { _, port, upstream in
-            let client = Self.connect(port: port)
-            try #require(client >= 0)
-            defer { close(client) }
-            let server = upstream.accept()
-            defer { close(server) }
+            let (client, server) = try Self.relayed(port: port, upstream: upstream)
+            defer { close(client); close(server) }
             _ = send(client, "hello", 5, 0)
             shutdown(client, Int32(SHUT_WR))
             #expect(Self.receive(server).0 == "hello")
@@ -77,11 +85,7 @@ struct FaultProxySocketTests {
 
     @Test func refuseClosesTheListenerAndHealReopensIt() async throws {
         try await withProxy { proxy, port, upstream in
-            let before = Self.connect(port: port)
-            try #require(before >= 0)
-            let server = upstream.accept()
-            _ = send(before, "up", 2, 0)
-            #expect(Self.receive(server).0 == "up", "the relay is established")
+            let (before, server) = try Self.relayed(port: port, upstream: upstream)
             try await proxy.apply(.refuse, faultID: 1, client: nil, server: nil)
             #expect(Self.connect(port: port) == -1 && errno == ECONNREFUSED)
             _ = send(before, "still", 5, 0)
@@ -95,11 +99,7 @@ struct FaultProxySocketTests {
 
     @Test func resetAbortsBothSidesWithRST() async throws {
         try await withProxy { proxy, port, upstream in
-            let client = Self.connect(port: port)
-            try #require(client >= 0)
-            let server = upstream.accept()
-            _ = send(client, "x", 1, 0)
-            #expect(Self.receive(server).0 == "x", "the relay is established")
+            let (client, server) = try Self.relayed(port: port, upstream: upstream)
             try await proxy.apply(.reset, faultID: 1, client: "c", server: nil)
             #expect(Self.receive(client).1 == ECONNRESET)
             #expect(Self.receive(server).1 == ECONNRESET)
@@ -109,11 +109,7 @@ struct FaultProxySocketTests {
 
     @Test func closeEndsBothSidesWithFIN() async throws {
         try await withProxy { proxy, port, upstream in
-            let client = Self.connect(port: port)
-            try #require(client >= 0)
-            let server = upstream.accept()
-            _ = send(client, "x", 1, 0)
-            #expect(Self.receive(server).0 == "x", "the relay is established")
+            let (client, server) = try Self.relayed(port: port, upstream: upstream)
             try await proxy.apply(.close, faultID: 1, client: nil, server: "s")
             #expect(Self.receive(client) == ("", 0))
             #expect(Self.receive(server) == ("", 0))

@@ -5,13 +5,19 @@ import NATSFaultScenario
 /// Derived, pure: the relay asks it how to treat each chunk, so the rules live in one place and can
 /// be tested without sockets.
 struct FlowShape: Equatable {
+    /// Pieces of `bytes`, `delay` apart.
+    struct Slice: Equatable {
+        var bytes: Int
+        var delay: Duration
+    }
+
     var blackhole = false
     var stalled = false
     var latency: Duration?
     var jitter: Duration = .zero
     var seed: UInt64 = 0
     var bytesPerSecond: Int?
-    var slice: (bytes: Int, delay: Duration)?
+    var slice: Slice?
     var limitBytes: Int?
     var dropPings = false
     var dropPongs = false
@@ -25,7 +31,7 @@ struct FlowShape: Equatable {
             case .stall: stalled = true
             case .latency(let l, let j, let s, _): (latency, jitter, seed) = (l, j, s)
             case .bandwidth(let rate, _): bytesPerSecond = min(bytesPerSecond ?? .max, rate)
-            case .slicer(let bytes, let delay, _): slice = (bytes, delay)
+            case .slicer(let bytes, let delay, _): slice = Slice(bytes: bytes, delay: delay)
             case .limitBytes(let n, _): limitBytes = min(limitBytes ?? .max, n)
             case .dropPings: dropPings = true
             case .dropPongs: dropPongs = true
@@ -53,13 +59,6 @@ struct FlowShape: Equatable {
         if let rate = bytesPerSecond { size = max(1, rate / 50) }  // about 20 ms of bandwidth
         if let slice { size = min(size, slice.bytes) }
         return size
-    }
-
-    static func == (a: FlowShape, b: FlowShape) -> Bool {
-        a.blackhole == b.blackhole && a.stalled == b.stalled && a.latency == b.latency && a.jitter == b.jitter
-            && a.seed == b.seed && a.bytesPerSecond == b.bytesPerSecond && a.slice?.bytes == b.slice?.bytes
-            && a.slice?.delay == b.slice?.delay && a.limitBytes == b.limitBytes && a.dropPings == b.dropPings
-            && a.dropPongs == b.dropPongs && a.pongDelay == b.pongDelay
     }
 }
 

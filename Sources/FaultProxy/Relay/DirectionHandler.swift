@@ -115,10 +115,8 @@ final class DirectionHandler: ChannelDuplexHandler {
         if flow == .toClient {
             for op in errors {
                 let text = op.errorText ?? ""
-                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: ClientEventKind.serverErr.rawValue,
-                                      error: ClientError(kind: ServerErrorKind.kind(of: text).rawValue, message: text), text: "-ERR '\(text)' from the server")
-                e.url = nil
-                record(e)
+                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: ClientEventKind.serverErr.rawValue,
+                                     error: ClientError(kind: ServerErrorKind.kind(of: text).rawValue, message: text), text: "-ERR '\(text)' from the server"))
             }
         }
         if let reason = parser.gaveUp, !gaveUpReported {
