@@ -63,25 +63,29 @@ static struct ipt_entry *build(const cfw_rule *rule, size_t *size_out, char *err
     return e;
 }
 
-int cfw_change(const cfw_rule *rule, int add, char *error, size_t error_size) {
-    size_t size = 0;
-    struct ipt_entry *e = build(rule, &size, error, error_size);
-    if (!e) return -1;
+int cfw_change(const cfw_rule *rules, size_t count, int add, char *error, size_t error_size) {
     struct xtc_handle *h = iptc_init("filter");
-    if (!h) { fail(error, error_size, "iptc_init(filter)"); free(e); return -1; }
-    int ok;
-    if (add) {
-        ok = iptc_append_entry(rule->chain, e, h);
-    } else {
-        unsigned char *mask = malloc(size);
-        memset(mask, 0xFF, size);
-        ok = iptc_delete_entry(rule->chain, e, mask, h);
-        free(mask);
+    if (!h) { fail(error, error_size, "iptc_init(filter)"); return -1; }
+    for (size_t i = 0; i < count; i++) {
+        const cfw_rule *rule = &rules[i];
+        size_t size = 0;
+        struct ipt_entry *e = build(rule, &size, error, error_size);
+        if (!e) { iptc_free(h); return -1; }
+        int ok;
+        if (add) {
+            ok = iptc_append_entry(rule->chain, e, h);
+        } else {
+            unsigned char *mask = malloc(size);
+            memset(mask, 0xFF, size);
+            ok = iptc_delete_entry(rule->chain, e, mask, h);
+            free(mask);
+        }
+        free(e);
+        if (!ok) { fail(error, error_size, add ? "iptc_append_entry" : "iptc_delete_entry"); iptc_free(h); return -1; }
     }
-    if (!ok) { fail(error, error_size, add ? "iptc_append_entry" : "iptc_delete_entry"); iptc_free(h); free(e); return -1; }
-    if (!iptc_commit(h)) { fail(error, error_size, "iptc_commit"); iptc_free(h); free(e); return -1; }
+    // One commit: the kernel swaps in the whole new table, so the set of rules applies at once or not at all.
+    if (!iptc_commit(h)) { fail(error, error_size, "iptc_commit"); iptc_free(h); return -1; }
     iptc_free(h);
-    free(e);
     return 0;
 }
 

@@ -24,10 +24,16 @@ public final class FaultProxy: Sendable {
 
     /// Starts a link: listen on `listenHost:listenPort`, relay to `upstreamHost:upstreamPort`.
     ///
-    /// - Parameter upstreamUp: whether the server runs now; the link listens only while it does.
-    public func addLink(_ id: LinkID, listenHost: String, listenPort: Int, upstreamHost: String, upstreamPort: Int, upstreamUp: Bool = true) async throws {
+    /// - Parameters:
+    ///   - upstreamUp: whether the server runs now; the link listens only while it does.
+    ///   - parsesProtocol: whether the bytes are the NATS client protocol, parsed to record server errors and
+    ///     to apply protocol faults; false (cluster routes) relays them untouched.
+    ///   - connectURLs: how to rewrite the addresses the server advertises to the client (clusters).
+    public func addLink(_ id: LinkID, listenHost: String, listenPort: Int, upstreamHost: String, upstreamPort: Int, upstreamUp: Bool = true,
+                        parsesProtocol: Bool = true, connectURLs: ConnectURLRewrite? = nil) async throws {
         let link = Link(id: id, listen: try SocketAddress(ipAddress: listenHost, port: listenPort),
-                        upstream: try SocketAddress(ipAddress: upstreamHost, port: upstreamPort), group: group, record: record)
+                        upstream: try SocketAddress(ipAddress: upstreamHost, port: upstreamPort), parsesProtocol: parsesProtocol, connectURLs: connectURLs,
+                        group: group, record: record)
         links.withLockedValue { $0[id] = link }
         try await link.setUpstream(up: upstreamUp)
     }
@@ -39,11 +45,12 @@ public final class FaultProxy: Sendable {
         }
     }
 
-    /// Applies a fault to every link of `client` (nil: all clients) to `server` (nil: all servers).
+    /// Applies a fault to every client link of `client` (nil: all clients) to `server` (nil: all servers);
+    /// route links are not client links.
     ///
     /// - Parameter faultID: the name `heal(faultID:)` removes it by.
     public func apply(_ fault: ProxyFault, faultID: Int, client: String?, server: String?) async throws {
-        let targets = links.withLockedValue { $0.values.filter { (client == nil || $0.id.client == client) && (server == nil || $0.id.server == server) } }
+        let targets = links.withLockedValue { $0.values.filter { $0.parsesProtocol && (client == nil || $0.id.client == client) && (server == nil || $0.id.server == server) } }
         for link in targets { try await link.add(fault, id: faultID) }
         if !fault.isOneShot { applied.withLockedValue { $0[faultID] = targets.map(\.id) } }
     }

@@ -72,6 +72,8 @@ final class Link: Sendable {
     let id: LinkID
     let listen: SocketAddress
     let upstream: SocketAddress
+    let parsesProtocol: Bool
+    let connectURLs: ConnectURLRewrite?
     private let group: EventLoopGroup
     private let record: @Sendable (RecordedEvent) -> Void
     private let state = NIOLockedValueBox(State())
@@ -88,10 +90,13 @@ final class Link: Sendable {
         var ordered: [ProxyFault] { faults.sorted { $0.key < $1.key }.map(\.value) }
     }
 
-    init(id: LinkID, listen: SocketAddress, upstream: SocketAddress, group: EventLoopGroup, record: @escaping @Sendable (RecordedEvent) -> Void) {
+    init(id: LinkID, listen: SocketAddress, upstream: SocketAddress, parsesProtocol: Bool = true, connectURLs: ConnectURLRewrite? = nil,
+         group: EventLoopGroup, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        self.connectURLs = connectURLs
         self.id = id
         self.listen = listen
         self.upstream = upstream
+        self.parsesProtocol = parsesProtocol
         self.group = group
         self.record = record
     }
@@ -166,22 +171,34 @@ final class Link: Sendable {
         for c in state.withLockedValue({ Array($0.connections.values) }) { c.close(reset: false) }
     }
 
+    /// Connects to the server, trying again every 10 ms up to `triesLeft` more times while it refuses.
+    private func connectUpstream(on loop: EventLoop, triesLeft: Int) -> EventLoopFuture<Channel> {
+        ClientBootstrap(group: loop)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connect(to: upstream)
+            .flatMapError { [self] error in
+                guard triesLeft > 0 else { return loop.makeFailedFuture(error) }
+                return loop.flatScheduleTask(in: .milliseconds(10)) { self.connectUpstream(on: loop, triesLeft: triesLeft - 1) }.futureResult
+            }
+    }
+
     /// Sets up a newly accepted client connection: connect to the server, then glue the two.
     private func relay(_ client: Channel) -> EventLoopFuture<Void> {
         if state.withLockedValue({ $0.faults.values.contains(.acceptThenDrop) }) {
             client.close(promise: nil)
             return client.eventLoop.makeSucceededVoidFuture()
         }
-        let upstream = self.upstream, id = self.id, record = self.record
-        return ClientBootstrap(group: client.eventLoop)
-            .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connect(to: upstream)
+        let id = self.id, record = self.record, parses = parsesProtocol, connectURLs = self.connectURLs
+        // Route links accept while their server is still starting: the server's cluster peers dial it at
+        // once, and a refusal would make them wait a second or more before trying again.
+        let patience = parsesProtocol ? 0 : 200
+        return connectUpstream(on: client.eventLoop, triesLeft: patience)
             .flatMap { [self] server in
                 let (clientGlue, serverGlue) = GlueHandler.matchedPair()
                 let close: () -> Void = { client.close(promise: nil); server.close(promise: nil) }
-                let toServer = DirectionHandler(flow: .toServer, link: id, record: record, limitReached: close)
-                let toClient = DirectionHandler(flow: .toClient, link: id, record: record, limitReached: close)
+                let toServer = DirectionHandler(flow: .toServer, link: id, parses: parses, record: record, limitReached: close)
+                let toClient = DirectionHandler(flow: .toClient, link: id, parses: parses, connectURLs: connectURLs, record: record, limitReached: close)
                 do {
                     try client.pipeline.syncOperations.addHandlers([toServer, clientGlue])
                     try server.pipeline.syncOperations.addHandlers([toClient, serverGlue])

@@ -73,27 +73,37 @@ final class ScenarioRun: Sendable {
         let logger = Logger(label: "natsfault")
         var servers: [ServerProcess] = []
         var drivers: [String: ClientDriver] = [:]
-        let proxy = scenario.clients.contains { $0.link == .proxy } ? FaultProxy(threads: 1, record: record) : nil
+        let clustered = scenario.servers.contains { $0.config.cluster != nil }
+        let proxy = scenario.clients.contains { $0.link == .proxy } || clustered ? FaultProxy(threads: 1, record: record) : nil
         var timelineStart = wallStart
         do {
             for spec in scenario.servers {
-                let peers = scenario.servers.filter { $0.name != spec.name && spec.config.cluster != nil && $0.config.cluster == spec.config.cluster }
+                let routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
                 servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory,
-                                             peers: peers, logger: logger, record: record))
+                                             routes: routes, logger: logger, record: record))
             }
             for client in scenario.clients {
                 let name = client.driver ?? target.client
                 let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory)
                 drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
             }
+            if let proxy { try await startLinks(proxy) }
+            let launchNs = MonotonicClock.nowNs()
             let hellos = try await withThrowingTaskGroup(of: (String, DriverHello)?.self) { group in
-                for server in servers where server.spec.startAtBegin { group.addTask { try await server.start(); return nil } }
+                for server in servers where server.spec.startAtBegin {
+                    group.addTask {
+                        try await server.start()
+                        // Links to a server listen once it is ready (a cluster's routes form as soon as the last node is).
+                        try await proxy?.setServer(server.spec.name, running: true)
+                        return nil
+                    }
+                }
                 for (name, driver) in drivers { group.addTask { (name, try await driver.start()) } }
                 var hellos: [String: DriverHello] = [:]
                 while let next = try await group.next() { if let (name, hello) = next { hellos[name] = hello } }
                 return hellos
             }
-            if let proxy { try await startLinks(proxy) }
+            if clustered { try await waitForRoutes(servers, since: launchNs, record: record) }
             if let missing = missingCapability(hellos) {
                 result.outcome = .skipped
                 result.reason = missing
@@ -116,6 +126,7 @@ final class ScenarioRun: Sendable {
             result.reason = "\(error)"
         }
         let timelineEnd = MonotonicClock.nowNs()
+        if result.outcome == .passed, clustered { result.checks += await routesOverLinks(servers) }
         log.append(RecordedEvent(monoNs: timelineEnd, event: "teardown", text: "the timeline is over; stopping clients and servers"))
 
         for driver in drivers.values { await driver.shutdown() }
@@ -142,16 +153,96 @@ final class ScenarioRun: Sendable {
         return result
     }
 
-    /// Opens a proxy listener for every link of every proxied client.
+    /// The proxy links that carry the routes `server` dials: one per peer declared before it, each on its own address.
+    ///
+    /// Each pair of nodes has one dialling side (the later-declared node): when both sides dial at once,
+    /// nats-server drops one route as a duplicate and sometimes both, and then waits a second or two
+    /// before dialling again. A node restarted by a fault still gets its routes back: the later peers
+    /// keep dialling it, and it dials the earlier ones.
+    private func routeLinks(from server: ServerSpec) -> [(host: String, peer: ServerSpec)] {
+        guard let from = scenario.servers.firstIndex(of: server) else { return [] }
+        return scenario.peers(of: server).compactMap { peer in
+            guard let to = scenario.servers.firstIndex(of: peer), to < from else { return nil }
+            return (Scenario.routeHost(from: from, to: to), peer)
+        }
+    }
+
+    /// Opens a proxy listener for every link of every proxied client, and for every cluster route.
     private func startLinks(_ proxy: FaultProxy) async throws {
-        for client in scenario.clients where client.link == .proxy {
-            for name in client.servers {
-                guard let server = scenario.server(named: name) else { continue }
-                let (host, port) = scenario.address(of: server, for: client)
-                try await proxy.addLink(LinkID(client: client.name, server: server.name), listenHost: host, listenPort: port,
-                                        upstreamHost: server.host, upstreamPort: server.port, upstreamUp: server.startAtBegin)
+        for server in scenario.servers {
+            for (host, peer) in routeLinks(from: server) {
+                // Route traffic is not the client protocol: relayed as it is, never parsed.
+                try await proxy.addLink(LinkID(client: "route \(server.name)", server: peer.name), listenHost: host,
+                                        listenPort: peer.config.clusterPort, upstreamHost: peer.host, upstreamPort: peer.config.clusterPort,
+                                        upstreamUp: peer.startAtBegin, parsesProtocol: false)
             }
         }
+        for client in scenario.clients where client.link == .proxy {
+            // A client also reaches the cluster peers of its servers (it learns them from INFO): through links too.
+            var reachable: [ServerSpec] = []
+            for server in client.servers.compactMap(scenario.server(named:)) {
+                for s in [server] + scenario.peers(of: server) where !reachable.contains(s) { reachable.append(s) }
+            }
+            let addresses = Dictionary(uniqueKeysWithValues: reachable.map { server in
+                let (host, port) = scenario.address(of: server, for: client)
+                return ("\(server.host):\(server.port)", "\(host):\(port)")
+            })
+            let rewrite = reachable.contains { $0.config.cluster != nil } ? ConnectURLRewrite(addresses: addresses) : nil
+            for server in reachable {
+                let (host, port) = scenario.address(of: server, for: client)
+                try await proxy.addLink(LinkID(client: client.name, server: server.name), listenHost: host, listenPort: port,
+                                        upstreamHost: server.host, upstreamPort: server.port, upstreamUp: false, connectURLs: rewrite)
+            }
+        }
+    }
+
+    /// Waits until every running cluster node has a route to every running peer, and records `cluster_ready`
+    /// (its `latency_ns`: from launching the servers to the full mesh), so that timelines start on a formed cluster.
+    private func waitForRoutes(_ servers: [ServerProcess], since startNs: Int64, record: @Sendable (RecordedEvent) -> Void) async throws {
+        let running = servers.map(\.spec).filter { $0.startAtBegin && $0.config.cluster != nil }
+        var ids: [String: String] = [:]
+        for spec in running {
+            ids[spec.name] = try await Monitoring.get(host: spec.host, port: spec.monitorPort, path: "/varz")["server_id"] as? String
+        }
+        let deadline = MonotonicClock.nowNs() + 10_000_000_000
+        var missing: [String] = []
+        repeat {
+            missing = []
+            for spec in running {
+                let routez = try? await Monitoring.get(host: spec.host, port: spec.monitorPort, path: "/routez")
+                let remotes = Set((routez?["routes"] as? [[String: Any]] ?? []).compactMap { $0["remote_id"] as? String })
+                for peer in scenario.peers(of: spec) where peer.startAtBegin && !remotes.contains(ids[peer.name] ?? "?") {
+                    missing.append("\(spec.name) → \(peer.name)")
+                }
+            }
+            if missing.isEmpty {
+                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "cluster_ready", text: "every node routes to every peer")
+                e.latencyNs = e.monoNs - startNs
+                record(e)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        } while MonotonicClock.nowNs() < deadline
+        throw ScenarioRunError.setupFailed("the cluster did not form within 10s; routes missing: \(missing.joined(separator: ", "))")
+    }
+
+    /// Checks that every route of every running cluster node runs over a route link, as partitions assume.
+    ///
+    /// A route this node solicited shows the address it dialled (a link, 127.2.x.y); one it accepted shows
+    /// the proxy's address (127.0.0.1). A route dialled straight to a node (127.0.0.2 and up) bypassed the links.
+    private func routesOverLinks(_ servers: [ServerProcess]) async -> [Check] {
+        var bypassing: [String] = []
+        for server in servers where server.spec.config.cluster != nil {
+            guard let routez = try? await Monitoring.get(host: server.spec.host, port: server.spec.monitorPort, path: "/routez"),
+                  let routes = routez["routes"] as? [[String: Any]] else { continue }  // not running now
+            for route in routes {
+                let ip = route["ip"] as? String ?? "?"
+                if ip != "127.0.0.1" && !ip.hasPrefix("127.2.") { bypassing.append("\(server.spec.name) → \(ip):\(route["port"] ?? "?")") }
+            }
+        }
+        return [Check(passed: bypassing.isEmpty, expected: "every cluster route runs over its route link (so partitions can cut it)",
+                      observed: bypassing.isEmpty ? "all routes over links" : "routes straight to nodes: \(bypassing.joined(separator: ", "))",
+                      decidedAtNs: MonotonicClock.nowNs(), location: "harness")]
     }
 
     /// The first capability a client requires that its driver did not announce, as a skip reason.

@@ -121,7 +121,11 @@ struct StepContext: Sendable {
         while true {
             do {
                 let document = try await Monitoring.get(host: spec.host, port: spec.monitorPort, path: e.condition.path)
-                let (met, seen) = e.condition.judge(document)
+                var peerID: String?
+                if case .routes(let peer?, _) = e.condition, let peerSpec = scenario.server(named: peer) {
+                    peerID = try await Monitoring.get(host: peerSpec.host, port: peerSpec.monitorPort, path: "/varz")["server_id"] as? String
+                }
+                let (met, seen) = e.condition.judge(document, peerID: peerID)
                 observed = seen
                 if met { return Check(passed: true, expected: e.condition.expected(server: e.server), observed: seen, decidedAtNs: MonotonicClock.nowNs()) }
             } catch {
@@ -139,9 +143,9 @@ struct StepContext: Sendable {
             throw ScenarioRunError.setupFailed("firewall rules need the scenario's own network namespace, and namespaces are not available here; they would change the host's firewall")
         }
         var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "fault", text: describe(action))
-        e.fault = "firewall"
+        e.fault = step.fault
         log.append(e)
-        for rule in step.rules { try Firewall.add(rule) }
+        try Firewall.add(step.rules)
         state.firewallAdded(stepIndex)
         if let duration = step.duration {
             let context = self
@@ -155,7 +159,7 @@ struct StepContext: Sendable {
 
     private func healRules(stepIndex: Int) throws {
         guard state.firewallRemoved(stepIndex), case .firewall(let step) = scenario.steps[stepIndex].action else { return }
-        for rule in step.rules { try Firewall.remove(rule) }
+        try Firewall.remove(step.rules)
         log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "heal", text: "healed: \(describe(scenario.steps[stepIndex].action))"))
     }
 
@@ -313,7 +317,7 @@ func describe(_ action: Action) -> String {
     case .proxy(let p):
         "proxy \(p.fault.name)" + (p.fault.direction.map { $0 == .both ? "" : " \($0.rawValue)" } ?? "")
             + " on \(p.client ?? "every client") → \(p.server ?? "every server")" + (p.duration.map { " for \(DurationText.format($0))" } ?? "")
-    case .firewall(let f): "firewall: " + f.rules.map(\.description).joined(separator: "; ") + (f.duration.map { " for \(DurationText.format($0))" } ?? "")
+    case .firewall(let f): f.description
     case .heal(.all): "heal every proxy fault and firewall rule"
     case .expectServer(let e): "expect \(e.condition.expected(server: e.server)) within \(DurationText.format(e.within))"
     case .heal(.step(let id)): "heal \(id)"

@@ -44,9 +44,24 @@ public struct FirewallRule: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A `firewall` step: the rules it adds, and how long they stay.
+/// A `firewall`, `partition` or `cut` step: the rules it adds (in one commit), and how long they stay.
 public struct FirewallStep: Sendable, Hashable {
+    /// The fault's name in reports and `list`: `firewall_drop`, `partition`, `cut`.
+    public var fault: String
     public var rules: [FirewallRule]
     /// Removed by themselves after this long; nil: until a `heal` step.
     public var duration: Duration?
+    /// What the step does, in words (partition and cut steps), instead of the list of rules.
+    public var summary: String?
+
+    public init(fault: String, rules: [FirewallRule], duration: Duration?, summary: String? = nil) {
+        self.fault = fault
+        self.rules = rules
+        self.duration = duration
+        self.summary = summary
+    }
+
+    public var description: String {
+        (summary ?? "firewall: " + rules.map(\.description).joined(separator: "; ")) + (duration.map { " for \(DurationText.format($0))" } ?? "")
+    }
 }

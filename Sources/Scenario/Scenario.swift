@@ -25,7 +25,7 @@ public struct Scenario: Sendable {
             if case .server(let fault, _) = step.action, !seen.contains(fault.name) { seen.append(fault.name) }
             if case .client(.kill, _) = step.action, !seen.contains("kill_client") { seen.append("kill_client") }
             if case .proxy(let p) = step.action, !seen.contains(p.fault.name) { seen.append(p.fault.name) }
-            if case .firewall(let f) = step.action, let name = f.rules.first.map({ "firewall_\($0.action.rawValue)" }), !seen.contains(name) { seen.append(name) }
+            if case .firewall(let f) = step.action, !seen.contains(f.fault) { seen.append(f.fault) }
         }
         return seen
     }
@@ -42,6 +42,16 @@ public struct Scenario: Sendable {
 
     /// The proxy listener's address for the client at position `client` and the server at `server`.
     static func proxyHost(client: Int, server: Int) -> String { "127.1.\(client + 1).\(server + 1)" }
+
+    /// The proxy listener that carries the route from the server at position `from` to the one at `to`:
+    /// `127.2.<from position>.<to position>`, so that firewall rules can tell the routes of a cluster apart.
+    public static func routeHost(from: Int, to: Int) -> String { "127.2.\(from + 1).\(to + 1)" }
+
+    /// The members of `server`'s cluster other than itself, in declaration order.
+    public func peers(of server: ServerSpec) -> [ServerSpec] {
+        guard let cluster = server.config.cluster else { return [] }
+        return servers.filter { $0.name != server.name && $0.config.cluster == cluster }
+    }
 
     /// The URL `client` connects to for `server`.
     public func url(of server: ServerSpec, for client: ClientSpec) -> String {
@@ -219,6 +229,9 @@ public struct ServerExpectation: Sendable, Hashable {
         case open(client: String?, count: CountRange)
         /// A numeric `/varz` field in this range.
         case varz(field: String, count: CountRange)
+        /// This many route connections (`/routez`), to the named peer if given (nats-server 2.10 and
+        /// later pool several per peer).
+        case routes(peer: String?, count: CountRange)
     }
 
     public var server: String

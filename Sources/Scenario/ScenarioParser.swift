@@ -108,7 +108,7 @@ private struct Builder {
         for value in try top["timeline"]?.list() ?? [] {
             let s = try step(value, earlierIDs: stepIDs)
             if case .proxy(let p) = s.action, !p.fault.isOneShot { healable.append(s.id) }
-            if case .firewall = s.action { healable.append(s.id) }
+            if case .firewall = s.action { healable.append(s.id) }  // firewall, partition and cut
             if let id = s.id {
                 if stepIDs.contains(id) { throw value.error("step id \"\(id)\" is used twice; ids must be unique") }
                 stepIDs.append(id)
@@ -313,7 +313,7 @@ private struct Builder {
 
     static let serverFaultKeys = ["start", "stop", "kill", "restart", "pause", "resume", "lame_duck", "reload"]
     static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close", "kill_client"]
-    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "proxy", "firewall", "heal"]
+    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "proxy", "firewall", "partition", "cut", "heal"]
 
     mutating func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
         let actions = Self.serverFaultKeys + Self.clientActionKeys + Self.otherStepKeys
@@ -380,17 +380,31 @@ private struct Builder {
         case "wait": return .wait(try body.duration())
         case "proxy": return .proxy(try proxyFault(body))
         case "firewall": return .firewall(try firewall(body))
+        case "partition": return .firewall(try partition(body))
+        case "cut": return .firewall(try cut(body))
         case "expect_server":
-            let m = try body.mapping("a server expectation", allowed: ["server", "closed", "open", "varz", "within"])
-            let kinds = m.keys.filter { ["closed", "open", "varz"].contains($0) }
+            let m = try body.mapping("a server expectation", allowed: ["server", "closed", "open", "varz", "routes", "within"])
+            let kinds = m.keys.filter { ["closed", "open", "varz", "routes"].contains($0) }
             guard kinds.count == 1, let kind = kinds.first, let v = m[kind] else {
-                throw body.error("a server expectation checks one of closed, open, varz; found \(kinds.isEmpty ? "none" : kinds.joined(separator: " and "))")
+                throw body.error("a server expectation checks one of closed, open, varz, routes; found \(kinds.isEmpty ? "none" : kinds.joined(separator: " and "))")
             }
+            let server = try serverReference(m.required("server"))
             let condition: ServerExpectation.Condition
             switch kind {
             case "closed":
                 let c = try v.mapping("a closed-connection check", allowed: ["client", "reason"])
                 condition = .closed(client: try c["client"].map { x throws(ScenarioError) in try clientReference(x) }, reason: try c.required("reason").string())
+            case "routes":
+                let c = try v.mapping("a route check", allowed: ["to", "count", "min", "max"])
+                var peer: String?
+                if let to = c["to"] {
+                    peer = try serverReference(to)
+                    let cluster = servers.first { $0.name == server }?.config.cluster
+                    guard cluster != nil, peer != server, servers.first(where: { $0.name == peer })?.config.cluster == cluster else {
+                        throw to.error("server \(peer!) is not a cluster peer of server \(server)")
+                    }
+                }
+                condition = .routes(peer: peer, count: try countRange(c, default: .atLeastOne))
             case "open":
                 let c = try v.mapping("an open-connections check", allowed: ["client", "count", "min", "max"])
                 condition = .open(client: try c["client"].map { x throws(ScenarioError) in try clientReference(x) }, count: try countRange(c, default: .atLeastOne))
@@ -402,7 +416,7 @@ private struct Builder {
                 }
                 condition = .varz(field: field, count: try countRange(c, default: .atLeastOne))
             }
-            return .expectServer(ServerExpectation(server: try serverReference(m.required("server")), condition: condition, within: try m.required("within").duration()))
+            return .expectServer(ServerExpectation(server: server, condition: condition, within: try m.required("within").duration()))
         case "heal":
             let target = try body.string()
             if target == "all" {
@@ -478,7 +492,103 @@ private struct Builder {
             FirewallRule(action: action, direction: d, transport: transport, port: port,
                          source: source ?? (d == .out ? serverHost : nil), destination: destination ?? (d == .in ? serverHost : nil))
         }
-        return FirewallStep(rules: rules, duration: try m["for"]?.positiveDuration())
+        return FirewallStep(fault: "firewall_\(action.rawValue)", rules: rules, duration: try m["for"]?.positiveDuration())
+    }
+
+    /// A `partition:` step: servers cut off from the rest of their cluster (and optionally from clients),
+    /// by firewall rules on the proxy listeners that carry the cluster's routes and the clients' links.
+    func partition(_ body: YAMLValue) throws(ScenarioError) -> FirewallStep {
+        let m = try body.mapping("a partition", allowed: ["servers", "from", "clients", "action", "for"])
+        let action = try m["action"]?.oneOf(FirewallAction.self, what: "partition action") ?? .drop
+        let sideValue = try m.required("servers")
+        let side = try serverList(sideValue)
+        guard let first = side.first, let cluster = first.config.cluster else {
+            throw sideValue.error("a partition cuts servers off from the rest of their cluster; \(side.first?.name ?? "this server") declares no \"cluster\"")
+        }
+        for spec in side where spec.config.cluster != cluster {
+            throw sideValue.error("server \(spec.name) is not in cluster \(cluster); a partition splits one cluster")
+        }
+        let members = servers.filter { $0.config.cluster == cluster }
+        var rest = members.filter { member in !side.contains { $0.name == member.name } }
+        if let v = m["from"] {
+            rest = try serverList(v)
+            for spec in rest {
+                if side.contains(where: { $0.name == spec.name }) { throw v.error("server \(spec.name) is on both sides of the partition") }
+                if spec.config.cluster != cluster { throw v.error("server \(spec.name) is not in cluster \(cluster); a partition splits one cluster") }
+            }
+        }
+        guard !rest.isEmpty else { throw sideValue.error("nothing is left on the other side: cluster \(cluster) has only \(members.map(\.name).joined(separator: ", "))") }
+        var hosts: [String] = []
+        for a in side {
+            for b in rest {
+                hosts.append(Scenario.routeHost(from: serverIndex(a), to: serverIndex(b)))
+                hosts.append(Scenario.routeHost(from: serverIndex(b), to: serverIndex(a)))
+            }
+        }
+        var cutClients: [String] = []
+        if let v = m["clients"] {
+            for item in try v.list() {
+                let client = try proxiedClient(item)
+                for a in side where client.servers.contains(a.name) { hosts.append(linkHost(client, a)) }
+                cutClients.append(client.name)
+            }
+        }
+        let clientsText = cutClients.isEmpty ? "" : " and from client\(cutClients.count == 1 ? "" : "s") \(cutClients.joined(separator: ", "))"
+        return FirewallStep(fault: "partition", rules: linkRules(hosts, action: action), duration: try m["for"]?.positiveDuration(),
+                            summary: "partition (\(action.rawValue)): \(side.map(\.name).joined(separator: ", ")) cut off from \(rest.map(\.name).joined(separator: ", "))\(clientsText)")
+    }
+
+    /// A `cut:` step: one client cut off from one server, by firewall rules on that client's proxy link.
+    func cut(_ body: YAMLValue) throws(ScenarioError) -> FirewallStep {
+        let m = try body.mapping("a cut", allowed: ["client", "server", "action", "for"])
+        let action = try m["action"]?.oneOf(FirewallAction.self, what: "cut action") ?? .drop
+        let client = try proxiedClient(m.required("client"))
+        let serverValue = try m.required("server")
+        let name = try serverReference(serverValue)
+        guard client.servers.contains(name), let server = servers.first(where: { $0.name == name }) else {
+            throw serverValue.error("client \(client.name) does not connect to server \(name); its servers: \(client.servers.joined(separator: ", "))")
+        }
+        return FirewallStep(fault: "cut", rules: linkRules([linkHost(client, server)], action: action), duration: try m["for"]?.positiveDuration(),
+                            summary: "cut (\(action.rawValue)): client \(client.name) off server \(name)")
+    }
+
+    /// Rules matching every packet to or from each of `hosts` (proxy listeners), in the INPUT chain
+    /// that loopback packets cross on their way in.
+    private func linkRules(_ hosts: [String], action: FirewallAction) -> [FirewallRule] {
+        hosts.flatMap { host in
+            [FirewallRule(action: action, direction: .in, port: nil, source: nil, destination: host),
+             FirewallRule(action: action, direction: .in, port: nil, source: host, destination: nil)]
+        }
+    }
+
+    private func serverIndex(_ spec: ServerSpec) -> Int { servers.firstIndex { $0.name == spec.name } ?? 0 }
+
+    private func linkHost(_ client: ClientSpec, _ server: ServerSpec) -> String {
+        Scenario.proxyHost(client: clients.firstIndex { $0.name == client.name } ?? 0, server: serverIndex(server))
+    }
+
+    /// A list of server names (or one name), each declared.
+    private func serverList(_ value: YAMLValue) throws(ScenarioError) -> [ServerSpec] {
+        let items: [YAMLValue] = if case .sequence = value.node { try value.list() } else { [value] }
+        guard !items.isEmpty else { throw value.error("name at least one server") }
+        var specs: [ServerSpec] = []
+        for item in items {
+            let name = try serverReference(item)
+            guard let spec = servers.first(where: { $0.name == name }) else { continue }
+            if specs.contains(spec) { throw item.error("server \(name) is listed twice") }
+            specs.append(spec)
+        }
+        return specs
+    }
+
+    /// A client that reaches its servers through the proxy: only its own links can be cut.
+    private func proxiedClient(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
+        let name = try clientReference(value)
+        guard let client = clients.first(where: { $0.name == name }) else { throw value.error("no client is named \"\(name)\"") }
+        guard client.link == .proxy else {
+            throw value.error("client \(name) has link: direct; cutting one client off needs its own proxy link (remove \"link: direct\"), or use a firewall step on the server's port to cut every client")
+        }
+        return client
     }
 
     /// A `proxy:` step: the fault, its parameters, its target links and how long it lasts.

@@ -5,8 +5,8 @@ import Foundation
 public enum ServerConfigFile {
     /// Renders the configuration text: listen address, monitoring port and the scenario's settings.
     ///
-    /// - Parameter peers: the other members of the server's cluster, routed to explicitly.
-    public static func render(_ spec: ServerSpec, config: ServerConfig, peers: [ServerSpec] = []) -> String {
+    /// - Parameter routes: the URLs of the routes to the other members of the server's cluster.
+    public static func render(_ spec: ServerSpec, config: ServerConfig, routes: [String] = []) -> String {
         var lines = [
             "server_name: \(quoted(spec.name))",
             "host: \(quoted(spec.host))",
@@ -25,8 +25,11 @@ public enum ServerConfigFile {
             lines.append("  name: \(quoted(cluster))")
             lines.append("  host: \(quoted(spec.host))")
             lines.append("  port: \(config.clusterPort)")
-            let routes = peers.map { quoted("nats-route://\($0.host):\($0.config.clusterPort)") }
-            lines.append("  routes: [\(routes.joined(separator: ", "))]")
+            lines.append("  routes: [\(routes.map(quoted).joined(separator: ", "))]")
+            // Servers gossip their advertised route address, and a server that hears of a peer it has
+            // no route to yet connects to it at once ("implicit routes"). Routes must only run over
+            // the links that partitions cut, so the advertised address is one that refuses.
+            lines.append("  advertise: \(quoted(unroutableAdvertise))")
             lines.append("}")
         }
         if !config.users.isEmpty {
@@ -38,6 +41,9 @@ public enum ServerConfigFile {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// Where nothing listens inside a sandbox: port 1 of the loopback address of no server or link.
+    public static let unroutableAdvertise = "127.255.255.254:1"
 
     /// Applies a reload's changes to a configuration.
     public static func applying(_ change: ServerConfigChange, to config: ServerConfig) -> ServerConfig {

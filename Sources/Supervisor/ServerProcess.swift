@@ -28,11 +28,11 @@ public actor ServerProcess {
     /// - Parameters:
     ///   - workDirectory: where the config file and log go.
     ///   - record: receives `server_ready` and `server_exited` events.
-    private let peers: [ServerSpec]
+    private let routes: [String]
 
-    /// - Parameter peers: the other members of the server's cluster.
-    public init(spec: ServerSpec, binary: ServerBinary, workDirectory: String, peers: [ServerSpec] = [], logger: Logger, record: @escaping @Sendable (RecordedEvent) -> Void) {
-        self.peers = peers
+    /// - Parameter routes: the route URLs to the other members of the server's cluster.
+    public init(spec: ServerSpec, binary: ServerBinary, workDirectory: String, routes: [String] = [], logger: Logger, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        self.routes = routes
         self.logger = logger
         self.spec = spec
         self.binary = binary
@@ -77,6 +77,7 @@ public actor ServerProcess {
                 return "could not start \(name): \(error)"
             }
         }
+        let launchedNs = MonotonicClock.nowNs()
         var iterator = pids.makeAsyncIterator()
         guard let newPID = await iterator.next() else {
             let status = await exit!.value
@@ -89,7 +90,9 @@ public actor ServerProcess {
         watchExit()
         try await waitUntilReady(timeout: readyTimeout)
         logger.debug("server \(spec.name): accepting clients on \(spec.url)")
-        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_ready", text: "pid \(newPID), nats-server \(binary.version)"))
+        var ready = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_ready", text: "pid \(newPID), nats-server \(binary.version)")
+        ready.latencyNs = ready.monoNs - launchedNs  // launch → greeting clients
+        record(ready)
     }
 
     /// Records the exit of the current process when it happens, marking unexpected ones.
@@ -162,7 +165,7 @@ public actor ServerProcess {
 
     private func writeConfig() throws {
         do {
-            try ServerConfigFile.render(spec, config: config, peers: peers).write(toFile: configPath, atomically: true, encoding: .utf8)
+            try ServerConfigFile.render(spec, config: config, routes: routes).write(toFile: configPath, atomically: true, encoding: .utf8)
         } catch {
             throw SupervisorError.cannotWrite(path: configPath, reason: "\(error)")
         }

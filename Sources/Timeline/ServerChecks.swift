@@ -7,13 +7,15 @@ extension ServerExpectation.Condition {
         case .closed: "/connz?state=closed&limit=1024"
         case .open: "/connz?limit=1024"
         case .varz: "/varz"
+        case .routes: "/routez"
         }
     }
 
     /// Judges the condition against the endpoint's JSON document.
     ///
+    /// - Parameter peerID: for a route count to one peer, that peer's server id (from its /varz).
     /// - Returns: whether it holds, and what was seen, in words.
-    public func judge(_ document: [String: Any]) -> (met: Bool, observed: String) {
+    public func judge(_ document: [String: Any], peerID: String? = nil) -> (met: Bool, observed: String) {
         let connections = document["connections"] as? [[String: Any]] ?? []
         switch self {
         case .closed(let client, let reason):
@@ -27,6 +29,10 @@ extension ServerExpectation.Condition {
         case .varz(let field, let count):
             guard let value = document[field] as? Int else { return (false, "no numeric field \(field) in /varz") }
             return (count.contains(value), "\(field) = \(value)")
+        case .routes(let peer, let count):
+            let routes = document["routes"] as? [[String: Any]] ?? []
+            let n = peer == nil ? routes.count : routes.filter { ($0["remote_id"] as? String) == peerID }.count
+            return (count.contains(n), "\(n) route connection(s)\(peer.map { " to \($0)" } ?? "")")
         }
     }
 
@@ -36,6 +42,7 @@ extension ServerExpectation.Condition {
         case .closed(let client, let reason): "server \(server) closed \(client.map { "\($0)'s connection" } ?? "a connection") with a reason containing \"\(reason)\""
         case .open(let client, let count): "server \(server) has \(count) open connection(s)\(client.map { " named \($0)" } ?? "")"
         case .varz(let field, let count): "server \(server) /varz \(field) \(count)"
+        case .routes(let peer, let count): "server \(server) has \(count) route connection(s)\(peer.map { " to server \($0)" } ?? "")"
         }
     }
 }

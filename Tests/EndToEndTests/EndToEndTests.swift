@@ -105,8 +105,8 @@ struct EndToEndTests {
     /// client-crash: a killed driver is a client event, not a harness crash; reload-revokes-user: SIGHUP
     /// with a changed user list; requests: request/reply outcomes; mixed-versions: servers pinned to versions;
     /// proxy-link-faults: every link-level proxy fault with an effect the scenario checks; ping-faults:
-    /// drop_pings and delay_pongs.
-    @Test(arguments: ["client-crash", "reload-revokes-user", "requests", "mixed-versions", "proxy-link-faults", "ping-faults"])
+    /// drop_pings and delay_pongs; cut-client: one client cut off its node fails over through its own links.
+    @Test(arguments: ["client-crash", "reload-revokes-user", "requests", "mixed-versions", "proxy-link-faults", "ping-faults", "cut-client"])
     func fixtureScenarioPasses(_ name: String) throws {
         let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("\(name).yaml").path])
         #expect(outcome.status == 0, "\(outcome.output)")
@@ -146,7 +146,8 @@ struct EndToEndTests {
         let output = outcome.output
         #expect(outcome.status == 0, "\(output)")
         let lines = output.split(separator: "\n")
-        #expect(lines.count == 8 && lines.allSatisfy { $0.hasPrefix("ok") }, "\(output)")
+        #expect(lines.count == 10 && lines.allSatisfy { $0.hasPrefix("ok") }, "\(output)")
+        #expect(output.contains("ok   added  8 rules in one commit: tcp dpt:0 spt:0 src:- dst:127.2.1.2 -> DROP; tcp dpt:0 spt:0 src:127.2.1.2 dst:- -> DROP"))
         #expect(output.contains("tcp dpt:4222 spt:0 src:127.0.0.3 dst:- -> REJECT tcp-reset"))
         #expect(output.contains("tcp dpt:0 spt:8222 src:127.0.0.2 dst:- -> REJECT icmp-port-unreachable"))
     }

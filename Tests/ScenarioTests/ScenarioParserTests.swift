@@ -104,4 +104,37 @@ struct ScenarioParserTests {
             #expect(!scenario.description.isEmpty)
         }
     }
+
+    /// A partition cuts the route links between the two sides (both ways) and the named clients' links
+    /// to the cut side: two INPUT rules per link address, one for each direction of its packets.
+    @Test func aPartitionBecomesRulesOnTheRouteAndClientLinks() throws {
+        let text = """
+        servers:
+          - {name: a, cluster: east}
+          - {name: b, cluster: east}
+          - {name: c, cluster: east}
+        clients:
+          - {name: feeder, servers: [c]}
+          - {name: app, servers: [a]}
+        timeline:
+          - partition: {servers: [a], clients: [app], action: reject}
+          - cut: {client: feeder, server: c, for: 1s}
+          - expect: {client: app, event: disconnected, within: 5s}
+        """
+        let s = try ScenarioParser.parse(text, file: "p.yaml")
+        guard case .firewall(let partition) = s.steps[0].action, case .firewall(let cut) = s.steps[1].action else {
+            Issue.record("expected two firewall steps")
+            return
+        }
+        let hosts = ["127.2.1.2", "127.2.2.1", "127.2.1.3", "127.2.3.1", "127.1.2.1"]
+        #expect(partition.fault == "partition")
+        #expect(partition.rules == hosts.flatMap { h in
+            [FirewallRule(action: .reject, direction: .in, port: nil, source: nil, destination: h),
+             FirewallRule(action: .reject, direction: .in, port: nil, source: h, destination: nil)]
+        })
+        #expect(partition.summary == "partition (reject): a cut off from b, c and from client app")
+        #expect(cut.rules.map(\.action) == [.drop, .drop])
+        #expect(cut.rules.compactMap { $0.destination ?? $0.source } == ["127.1.1.3", "127.1.1.3"])
+        #expect(cut.duration == .seconds(1))
+    }
 }

@@ -27,9 +27,9 @@ typedef struct {
     cfw_action action;
 } cfw_rule;
 
-/// Appends (add != 0) or deletes (add == 0) one rule, committed at once.
-/// Returns 0, or -1 with libiptc's own text in `error`.
-int cfw_change(const cfw_rule *rule, int add, char *error, size_t error_size);
+/// Appends (add != 0) or deletes (add == 0) `count` rules, all in one commit (atomically).
+/// Returns 0, or -1 with libiptc's own text in `error` (and nothing changed).
+int cfw_change(const cfw_rule *rules, size_t count, int add, char *error, size_t error_size);
 
 /// Writes one line per rule of `chain` ("tcp dpt:4222 src:- dst:127.0.0.1 -> DROP") into `out`.
 /// Returns the number of rules, or -1 with the reason in `out`.

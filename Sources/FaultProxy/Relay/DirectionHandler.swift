@@ -24,6 +24,10 @@ final class DirectionHandler: ChannelDuplexHandler {
 
     let flow: Direction
     let link: LinkID
+    /// false: the bytes are not the client protocol (cluster routes); they pass unparsed and protocol faults do not apply.
+    let parses: Bool
+    /// Towards a client: the server addresses its INFO advertises are rewritten to the client's links.
+    let connectURLs: ConnectURLRewrite?
     private let record: @Sendable (RecordedEvent) -> Void
     /// Called when a byte limit is reached: the connection is closed.
     private let limitReached: () -> Void
@@ -42,9 +46,12 @@ final class DirectionHandler: ChannelDuplexHandler {
     private var dueLines: [ByteBuffer] = []
     private var gaveUpReported = false
 
-    init(flow: Direction, link: LinkID, record: @escaping @Sendable (RecordedEvent) -> Void, limitReached: @escaping () -> Void) {
+    init(flow: Direction, link: LinkID, parses: Bool = true, connectURLs: ConnectURLRewrite? = nil,
+         record: @escaping @Sendable (RecordedEvent) -> Void, limitReached: @escaping () -> Void) {
         self.flow = flow
         self.link = link
+        self.parses = parses
+        self.connectURLs = flow == .toClient ? connectURLs : nil
         self.record = record
         self.limitReached = limitReached
     }
@@ -81,7 +88,12 @@ final class DirectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let chunk = unwrapInboundIn(data)
-        if shape.filtersOperations {
+        if !parses {
+            guard !shape.blackhole else { return }
+            emit(chunk, context: context)
+            return
+        }
+        if shape.filtersOperations || connectURLs != nil {
             let items = parser.feed(chunk)
             observe(items.compactMap { if case .operation(let op) = $0, op.kind == .err { op } else { nil } })
             guard !shape.blackhole else { return }
@@ -131,6 +143,11 @@ final class DirectionHandler: ChannelDuplexHandler {
         var out = allocator.buffer(capacity: items.reduce(0) { $0 + $1.bytes.readableBytes })
         for item in items {
             if case .operation(let op) = item {
+                if op.kind == .info, let rewritten = connectURLs?.rewrite(infoLine: op.line) {
+                    var bytes = rewritten
+                    out.writeBuffer(&bytes)
+                    continue
+                }
                 if op.kind == .ping && shape.dropPings { dropped("PING"); continue }
                 if op.kind == .pong && shape.dropPongs { dropped("PONG"); continue }
                 if op.kind == .pong, let delay = shape.pongDelay {
