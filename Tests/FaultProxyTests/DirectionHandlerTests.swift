@@ -1,3 +1,4 @@
+import Foundation
 import NATSFaultScenario
 import NATSFaultTimeline
 import NIOConcurrencyHelpers
@@ -16,9 +17,9 @@ private final class Harness {
     let recorded = NIOLockedValueBox<[RecordedEvent]>([])
     let limitHits = NIOLockedValueBox(0)
 
-    init(flow: Direction, faults: [ProxyFault] = []) throws {
+    init(flow: Direction, faults: [ProxyFault] = [], parses: Bool = true, connectURLs: ConnectURLRewrite? = nil) throws {
         let recorded = self.recorded, limitHits = self.limitHits
-        handler = DirectionHandler(flow: flow, link: LinkID(client: "app", server: "a"),
+        handler = DirectionHandler(flow: flow, link: LinkID(client: "app", server: "a"), parses: parses, connectURLs: connectURLs,
                                    record: { e in recorded.withLockedValue { $0.append(e) } },
                                    limitReached: { limitHits.withLockedValue { $0 += 1 } })
         channel = EmbeddedChannel()
@@ -228,5 +229,30 @@ struct FlowShapeTests {
         #expect(FlowShape(faults: [.bandwidth(bytesPerSecond: 20_000, .both)], flow: .toClient).queueLimit == 65536)
         #expect(FlowShape(faults: [.bandwidth(bytesPerSecond: 200_000, .both)], flow: .toClient).queueLimit == 200_000)
         #expect(FlowShape().queueLimit == 1 << 20)
+    }
+
+    /// In a cluster, the addresses a server advertises are rewritten to the client's links, split reads
+    /// included; what the server says around them passes unchanged.
+    @Test func connectURLsInInfoAreRewrittenToTheClientsLinks() throws {
+        let rewrite = ConnectURLRewrite(addresses: ["127.0.0.2:4222": "127.1.1.2:4222", "127.0.0.3:4222": "127.1.1.3:4222"])
+        let h = try Harness(flow: .toClient, connectURLs: rewrite)
+        let info = #"INFO {"server_id":"X","connect_urls":["127.0.0.2:4222","127.0.0.3:4222","10.0.0.9:4222"]}"# + "\r\n"
+        try h.send("MSG a 1 2\r\nhi\r\n" + info.prefix(30))
+        try h.send(info.dropFirst(30) + "PING\r\n")
+        let out = try h.forwarded()
+        #expect(out.hasPrefix("MSG a 1 2\r\nhi\r\nINFO {"))
+        #expect(out.hasSuffix("}\r\nPING\r\n"))
+        let json = try #require(out.split(separator: "\r\n")[2].dropFirst(5).data(using: .utf8))
+        let document = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(document["connect_urls"] as? [String] == ["127.1.1.2:4222", "127.1.1.3:4222", "10.0.0.9:4222"])
+        #expect(document["server_id"] as? String == "X")
+    }
+
+    /// Route links relay bytes untouched: an `-ERR` line in route traffic is not recorded as a client's server error.
+    @Test func aRouteLinkRelaysWithoutParsing() throws {
+        let h = try Harness(flow: .toClient, parses: false)
+        try h.send("RMSG $G foo 5\r\n-ERR 'x'\r\n")
+        #expect(try h.forwarded() == "RMSG $G foo 5\r\n-ERR 'x'\r\n")
+        #expect(h.events("server_err").isEmpty)
     }
 }
