@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "natsfault",
             dependencies: [
-                "NATSFaultRunner", "NATSFaultProxy",
+                "NATSFaultRunner", "NATSFaultProxy", "NATSFaultDrivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

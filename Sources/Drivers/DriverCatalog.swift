@@ -12,6 +12,17 @@ public enum DriverCatalog {
     /// The default client.
     public static let defaultDriver = "c"
 
+    /// The shipped drivers, with the library each wraps.
+    public static let shipped: [(name: String, library: String)] = [("c", "nats.c"), ("go", "nats.go"), ("python", "nats.py")]
+
+    /// Where scripts/setup puts the drivers it builds (nats.go) or wraps (nats.py): `.build/drivers` of this checkout,
+    /// or `$NATSFAULT_DRIVERS_DIR`.
+    public static var builtDriversDirectory: String {
+        if let dir = ProcessInfo.processInfo.environment["NATSFAULT_DRIVERS_DIR"], !dir.isEmpty { return dir }
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return checkout.appendingPathComponent(".build/drivers").path
+    }
+
     /// Finds the driver named `name`.
     ///
     /// - Parameter toolDirectory: the folder of the natsfault executable; the nats.c driver is built beside it.
@@ -25,9 +36,14 @@ public enum DriverCatalog {
             }
             return DriverCommand(name: name, executable: path, arguments: [])
         case "go", "python":
-            throw .notInstalled(name: name, hint: "the \(name) driver is not shipped yet; use --client c")
+            let candidates = ["\(toolDirectory)/natsfault-driver-\(name)", "\(builtDriversDirectory)/natsfault-driver-\(name)"]
+            guard let path = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
+                let needs = name == "go" ? "golang-go and golang-github-nats-io-go-nats-dev" : "nats-py from PyPI"
+                throw .notInstalled(name: name, hint: "run scripts/setup (it installs \(needs) and builds the driver); looked for \(candidates.joined(separator: " and "))")
+            }
+            return DriverCommand(name: name, executable: path, arguments: [])
         default:
-            throw .notInstalled(name: name, hint: "known drivers: c")
+            throw .notInstalled(name: name, hint: "known drivers: \(shipped.map(\.name).joined(separator: ", "))")
         }
     }
 }

@@ -13,7 +13,7 @@ public enum JUnitWriter {
         for (className, runs) in byClass.sorted(by: { $0.key < $1.key }) {
             out.append("  <testsuite name=\"\(escape(className))\" tests=\"\(runs.count)\" failures=\"\(runs.filter { $0.outcome == .failed }.count)\" errors=\"\(runs.filter { $0.outcome == .error }.count)\" skipped=\"\(runs.filter { $0.outcome == .skipped }.count)\" time=\"\(seconds(runs.map(\.wallSeconds).reduce(0, +)))\">")
             for r in runs {
-                let open = "    <testcase classname=\"\(escape(className))\" name=\"\(escape(r.scenario))\" file=\"\(escape(r.file))\" time=\"\(seconds(r.wallSeconds))\""
+                let open = "    <testcase classname=\"\(escape(className))\" name=\"\(escape("\(r.scenario) [\(r.client) × nats-server \(r.serverVersion)]"))\" file=\"\(escape(r.file))\" time=\"\(seconds(r.wallSeconds))\""
                 switch r.outcome {
                 case .passed:
                     out.append(open + "/>")

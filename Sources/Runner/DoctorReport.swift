@@ -37,14 +37,16 @@ public struct DoctorReport: Sendable {
             where !servers.contains(where: { $0.satisfies(version) }) {
             lines.append("· nats-server \(version).x: not found (optional; for --all-servers) — install: \(fix)")
         }
-        do {
-            let c = try DriverCatalog.locate("c", toolDirectory: ToolPaths.directory)
-            lines.append("✓ driver c (nats.c): \(c.executable)")
-        } catch {
-            canRun = false
-            lines.append("✗ driver c (nats.c): \(error)")
+        for (name, library) in DriverCatalog.shipped {
+            do {
+                let driver = try DriverCatalog.locate(name, toolDirectory: ToolPaths.directory)
+                lines.append("✓ driver \(name) (\(library)): \(driver.executable)")
+            } catch {
+                // The default client is needed for every run; the others only for runs that name them.
+                if name == DriverCatalog.defaultDriver { canRun = false }
+                lines.append((name == DriverCatalog.defaultDriver ? "✗" : "·") + " driver \(name) (\(library)): \(error)")
+            }
         }
-        for name in ["go", "python"] { lines.append("· driver \(name): not shipped yet") }
         let sandbox = Sandbox.probe()
         lines.append((sandbox.available ? "✓" : "✗") + " namespaces: \(sandbox.detail)"
                      + (sandbox.available ? "" : " — run falls back to the host's loopback, one scenario at a time"))

@@ -12,10 +12,14 @@ import SystemPackage
 /// What `natsfault run` was asked to do.
 public struct RunOptions: Sendable {
     public var paths: [String]
-    /// The driver for clients that do not name one.
-    public var client: String = DriverCatalog.defaultDriver
+    /// The drivers for clients that do not name one: every scenario runs once with each.
+    public var clients: [String] = [DriverCatalog.defaultDriver]
     /// Explicit server binaries; each scenario runs against each of them.
     public var serverBinaries: [String] = []
+    /// Servers by version prefix (`2.9`, `2.15.1`) among the installed ones, or by binary path.
+    public var servers: [String] = []
+    /// Write the matrix summary (scenario × client × server) here as Markdown.
+    public var matrixMarkdownPath: String?
     /// Run against every installed nats-server version.
     public var allServers = false
     public var junitPath: String?
@@ -41,6 +45,8 @@ public enum Suite {
             let wallStart = MonotonicClock.nowNs()
             let results = await execute(plan, options: options, print: print)
             let wall = Double(MonotonicClock.nowNs() - wallStart) / 1e9
+            let matrix = Matrix(results)
+            if matrix.clients.count > 1 || matrix.servers.count > 1 { print(matrix.console()) }
             print(ConsoleReporter.summary(results, wallSeconds: wall))
             try write(results, options)
             return results.contains { $0.outcome == .failed || $0.outcome == .error } ? .failed : .passed
@@ -57,6 +63,10 @@ public enum Suite {
         if let path = options.junitPath {
             try createParent(path)
             try JUnitWriter.xml(results).write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        if let path = options.matrixMarkdownPath {
+            try createParent(path)
+            try Matrix(results).markdown().write(toFile: path, atomically: true, encoding: .utf8)
         }
         if let path = options.jsonPath {
             try createParent(path)
@@ -167,7 +177,7 @@ struct Plan {
             }
         }
         let toolDirectory = ToolPaths.directory
-        var drivers = Set([options.client])
+        var drivers = Set(options.clients)
         for s in scenarios { for c in s.clients { if let d = c.driver { drivers.insert(d) } } }
         for d in drivers.sorted() {
             do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory) } catch { throw RunError.environment("\(error)") }
@@ -184,21 +194,36 @@ struct Plan {
         let root = NSTemporaryDirectory() + "natsfault-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var runs: [Run] = []
         for scenario in scenarios {
-            for server in servers {
-                let target = RunTarget(client: options.client, server: server, installedServers: installed, toolDirectory: toolDirectory,
-                                       workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(server.version)")
-                var skip: String?
-                if !scenario.serverVersions.isEmpty, !scenario.serverVersions.contains(where: server.satisfies) {
-                    skip = "applies to nats-server \(scenario.serverVersions.joined(separator: ", "))" + (scenario.serverVersionsReason.map { ": \($0)" } ?? "")
+            for client in options.clients {
+                for server in servers {
+                    let target = RunTarget(client: client, server: server, installedServers: installed, toolDirectory: toolDirectory,
+                                           workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(client)-\(server.version)")
+                    var skip: String?
+                    if !scenario.serverVersions.isEmpty, !scenario.serverVersions.contains(where: server.satisfies) {
+                        skip = "applies to nats-server \(scenario.serverVersions.joined(separator: ", "))" + (scenario.serverVersionsReason.map { ": \($0)" } ?? "")
+                    }
+                    runs.append(Run(scenario: scenario, target: target, skipReason: skip))
                 }
-                runs.append(Run(scenario: scenario, target: target, skipReason: skip))
             }
         }
         return Plan(runs: runs, sandboxed: sandboxed, selfExecutable: ToolPaths.executable, logLevel: options.logLevel)
     }
 
-    /// The server binaries to run against: explicit paths, every version, or the newest installed.
+    /// The server binaries to run against: by version or path, explicit paths, every version, or the newest installed.
     static func selectServers(_ options: RunOptions, installed: [ServerBinary]) async throws -> [ServerBinary] {
+        if !options.servers.isEmpty {
+            var found: [ServerBinary] = []
+            for wanted in options.servers {
+                if wanted.contains("/") {
+                    do { found.append(try await ServerBinary.identify(path: wanted)) } catch { throw RunError.environment("\(error)") }
+                } else if let match = installed.first(where: { $0.satisfies(wanted) }) {
+                    found.append(match)
+                } else {
+                    throw RunError.environment("\(SupervisorError.serverNotFound(wanted: wanted, found: installed.map(\.description)))")
+                }
+            }
+            return found
+        }
         if !options.serverBinaries.isEmpty {
             var found: [ServerBinary] = []
             for path in options.serverBinaries {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import Foundation
+import NATSFaultDrivers
 import NATSFaultRunner
 
 struct Run: AsyncParsableCommand {
@@ -8,11 +10,17 @@ struct Run: AsyncParsableCommand {
     @Argument(help: "Scenario files or folders of them.")
     var paths: [String]
 
-    @Option(help: "The client driver for clients that do not name one (c).")
+    @Option(help: "The client drivers for clients that do not name one, comma-separated (c, go, python); each scenario runs with each.")
     var client: String = "c"
+
+    @Option(help: "The nats-servers to run against, comma-separated, each a version prefix of an installed one (2.9, 2.15.1) or a binary path.")
+    var server: String?
 
     @Option(help: "A nats-server binary to run against; repeat to run against several.")
     var serverBinary: [String] = []
+
+    @Option(help: "Write the scenario × client × server matrix here, as Markdown, with a reason for each failure and skip.")
+    var matrixMd: String?
 
     @Flag(help: "Run against every installed nats-server version.")
     var allServers = false
@@ -37,20 +45,25 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
-        guard ["c"].contains(client) || ["go", "python"].contains(client) else {
-            throw ValidationError("unknown --client \"\(client)\"; allowed: c")
+        let known = DriverCatalog.shipped.map(\.name)
+        for name in clients where !known.contains(name) {
+            throw ValidationError("unknown --client \"\(name)\"; allowed: \(known.joined(separator: ", ")), comma-separated")
+        }
+        guard [server != nil, !serverBinary.isEmpty, allServers].filter({ $0 }).count <= 1 else {
+            throw ValidationError("give one of --server, --server-binary and --all-servers")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level \"\(logLevel)\"; allowed: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard !(allServers && !serverBinary.isEmpty) else {
-            throw ValidationError("give --all-servers or --server-binary, not both")
-        }
     }
+
+    private var clients: [String] { client.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() async throws {
         var options = RunOptions(paths: paths)
-        options.client = client
+        options.clients = clients
+        options.servers = server.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        options.matrixMarkdownPath = matrixMd
         options.serverBinaries = serverBinary
         options.allServers = allServers
         options.junitPath = junit

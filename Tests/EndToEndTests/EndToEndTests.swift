@@ -69,6 +69,29 @@ struct EndToEndTests {
         }
     }
 
+    /// Two bundled scenarios across all three shipped clients and both servers: a testcase per
+    /// combination, each named by scenario, client and server, and the Markdown matrix.
+    @Test func theClientServerMatrixRunsEveryCombination() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let junit = dir.appendingPathComponent("junit.xml").path
+        let matrix = dir.appendingPathComponent("matrix.md").path
+        let scenarios = ["graceful-server-restart", "client-ping-starvation"].map { "scenarios/\($0).yaml" }
+        let outcome = try Self.run(["run"] + scenarios + ["--client", "c,go,python", "--server", "2.9,2.15", "--jobs", "4",
+                                                         "--junit", junit, "--matrix-md", matrix])
+        #expect(outcome.status == 0, "\(outcome.output)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.components(separatedBy: "<testcase ").count - 1 == 12)
+        for client in ["c", "go", "python"] {
+            #expect(xml.contains("graceful-server-restart [\(client) × nats-server 2.9."), "\(xml)")
+            #expect(xml.contains("client-ping-starvation [\(client) × nats-server 2.15."), "\(xml)")
+        }
+        let md = try String(contentsOfFile: matrix, encoding: .utf8)
+        let rows = md.split(separator: "\n").filter { $0.hasPrefix("| graceful-server-restart |") || $0.hasPrefix("| client-ping-starvation |") }
+        #expect(rows.count == 2 && rows.allSatisfy { $0.components(separatedBy: "| pass ").count - 1 == 6 }, "\(md)")
+        #expect(outcome.output.contains("Matrix"))
+    }
+
     @Test func aWrongExpectationFailsWithExitOneAndAReadableReport() throws {
         let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("wrong-expectation.yaml").path])
         #expect(outcome.status == 1)

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+)
+
+func TestPayloadRoundTrip(t *testing.T) {
+	p := makePayload(42, "p1", 16)
+	if string(p) != "42 p1..........." {
+		t.Fatalf("payload %q", p)
+	}
+	seq, stream, ok := parsePayload(p)
+	if !ok || seq != 42 || stream != "p1" {
+		t.Fatalf("parsed %d %q %v", seq, stream, ok)
+	}
+	if p := makePayload(7, "long-stream", 3); string(p) != "7 long-stream" {
+		t.Fatalf("short payload_bytes must not truncate: %q", p)
+	}
+}
+
+func TestPayloadThatDoesNotParse(t *testing.T) {
+	for _, s := range []string{"", "abc", "12", "12 ", "12 a b", " 1 a", "1 .", "1 ....", "{\"ping\":1}"} {
+		if seq, _, ok := parsePayload([]byte(s)); ok || seq != 0 {
+			t.Errorf("%q parsed as %d", s, seq)
+		}
+	}
+}
+
+func TestAppendStringEscapes(t *testing.T) {
+	got := string(appendString(nil, "a\"b\\c\nd\x01\x7f\u2028é\xff"))
+	want := `"a\"b\\c\nd\u0001\u007f\u2028é\ufffd"`
+	if got != want {
+		t.Fatalf("got %s want %s", got, want)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	cases := []struct {
+		err          error
+		kind, native string
+	}{
+		{nats.ErrStaleConnection, "stale_connection", "nats.ErrStaleConnection"},
+		{nats.ErrNoServers, "no_servers", "nats.ErrNoServers"},
+		{nats.ErrNoResponders, "no_responders", "nats.ErrNoResponders"},
+		{nats.ErrReconnectBufExceeded, "reconnect_buffer_exceeded", "nats.ErrReconnectBufExceeded"},
+		{fmt.Errorf("wrapped: %w", nats.ErrTimeout), "timeout", "nats.ErrTimeout"},
+		{errors.New("nats: maximum connections exceeded"), "max_connections_exceeded", "*errors.errorString"},
+		{errors.New(`nats: Permissions Violation for Publish to "x"`), "permissions_violation", "*errors.errorString"},
+		{io.EOF, "io_error", "io.EOF"},
+		{refused, "connection_refused", "*net.OpError ECONNREFUSED"},
+		{reset, "io_error", "*net.OpError ECONNRESET"},
+		{errors.New("something else"), "other", "*errors.errorString"},
+	}
+	for _, c := range cases {
+		e := classify(c.err)
+		if e.kind != c.kind || e.native != c.native || e.message != c.err.Error() {
+			t.Errorf("%v: got %s/%s/%s", c.err, e.kind, e.native, e.message)
+		}
+	}
+}
+
+func TestParseLine(t *testing.T) {
+	if p := parseLine("not json"); p.garbage == "" {
+		t.Error("non-JSON line not garbage")
+	}
+	if p := parseLine(`{"id":1.5,"op":"x"}`); p.garbage == "" {
+		t.Error("non-integer id not garbage")
+	}
+	if p := parseLine(`{"id":3}`); p.badID == nil || *p.badID != 3 {
+		t.Error("missing op not a bad command")
+	}
+	p := parseLine(`{"id":2,"op":"publish","count":10.0}`)
+	if p.cmd == nil || p.cmd.op != "publish" {
+		t.Fatal("command not parsed")
+	}
+	if n, err := p.cmd.fields.int("count", 1); err != nil || n != 10 {
+		t.Errorf("count %d %v", n, err)
+	}
+}
