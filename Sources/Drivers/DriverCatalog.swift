@@ -23,11 +23,41 @@ public enum DriverCatalog {
         return checkout.appendingPathComponent(".build/drivers").path
     }
 
+    /// The environment variable that carries `--driver NAME=COMMAND` definitions to the scenario runners:
+    /// `NAME=COMMAND` entries separated by newlines.
+    public static let customDriversVariable = "NATSFAULT_CUSTOM_DRIVERS"
+
+    /// Drivers the user named on the command line (`--driver java=./my-java-driver --flag`), by name.
+    public static var custom: [String: DriverCommand] {
+        let text = ProcessInfo.processInfo.environment[customDriversVariable] ?? ""
+        var found: [String: DriverCommand] = [:]
+        for line in text.split(separator: "\n") {
+            guard let (name, words) = parseDefinition(String(line)) else { continue }
+            found[name] = DriverCommand(name: name, executable: words[0], arguments: Array(words.dropFirst()))
+        }
+        return found
+    }
+
+    /// Splits `NAME=COMMAND [ARGUMENTS…]` (arguments separated by spaces); nil when malformed.
+    public static func parseDefinition(_ text: String) -> (name: String, words: [String])? {
+        guard let eq = text.firstIndex(of: "=") else { return nil }
+        let name = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
+        let words = text[text.index(after: eq)...].split(separator: " ").map(String.init)
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), !words.isEmpty else { return nil }
+        return (name, words)
+    }
+
     /// Finds the driver named `name`.
     ///
     /// - Parameter toolDirectory: the folder of the natsfault executable; the nats.c driver is built beside it.
     /// - Throws: `DriverError.notInstalled` with the command that installs it.
     public static func locate(_ name: String, toolDirectory: String) throws(DriverError) -> DriverCommand {
+        if let command = custom[name] {
+            guard FileManager.default.isExecutableFile(atPath: command.executable) else {
+                throw .notInstalled(name: name, hint: "--driver \(name)=\(command.executable): not an executable file")
+            }
+            return command
+        }
         switch name {
         case "c":
             let path = "\(toolDirectory)/natsfault-driver-c"
@@ -43,7 +73,7 @@ public enum DriverCatalog {
             }
             return DriverCommand(name: name, executable: path, arguments: [])
         default:
-            throw .notInstalled(name: name, hint: "known drivers: \(shipped.map(\.name).joined(separator: ", "))")
+            throw .notInstalled(name: name, hint: "known drivers: \((shipped.map(\.name) + custom.keys.sorted()).joined(separator: ", ")); name your own with --driver \(name)=COMMAND")
         }
     }
 }

@@ -13,6 +13,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "The client drivers for clients that do not name one, comma-separated (c, go, python); each scenario runs with each.")
     var client: String = "c"
 
+    @Option(help: "A driver of your own, NAME=COMMAND (the command and its arguments, separated by spaces); repeat for several. Use it with --client NAME.")
+    var driver: [String] = []
+
     @Option(help: "The nats-servers to run against, comma-separated, each a version prefix of an installed one (2.9, 2.15.1) or a binary path.")
     var server: String?
 
@@ -45,7 +48,10 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
-        let known = DriverCatalog.shipped.map(\.name)
+        for definition in driver where DriverCatalog.parseDefinition(definition) == nil {
+            throw ValidationError("--driver \"\(definition)\": expected NAME=COMMAND, e.g. java=./my-java-driver (NAME: letters, digits, - and _)")
+        }
+        let known = DriverCatalog.shipped.map(\.name) + driver.compactMap { DriverCatalog.parseDefinition($0)?.name }
         for name in clients where !known.contains(name) {
             throw ValidationError("unknown --client \"\(name)\"; allowed: \(known.joined(separator: ", ")), comma-separated")
         }
@@ -60,6 +66,17 @@ struct Run: AsyncParsableCommand {
     private var clients: [String] { client.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() async throws {
+        if !driver.isEmpty {
+            // Absolute paths, so that the scenario runners (other processes, other folders) find them too.
+            let definitions = driver.compactMap(DriverCatalog.parseDefinition).map { name, words -> String in
+                var words = words
+                if words[0].contains("/") && !words[0].hasPrefix("/") {
+                    words[0] = URL(fileURLWithPath: words[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+                }
+                return "\(name)=" + words.joined(separator: " ")
+            }
+            setenv(DriverCatalog.customDriversVariable, definitions.joined(separator: "\n"), 1)
+        }
         var options = RunOptions(paths: paths)
         options.clients = clients
         options.servers = server.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
