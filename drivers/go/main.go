@@ -3,7 +3,7 @@
 //
 // Build (Debian's nats.go 1.22.1 and Go 1.19, GOPATH mode, no downloads):
 //
-//	cd /work/main && GO111MODULE=off GOPATH=/usr/share/gocode go build -o /tmp/natsfault-driver-go ./drivers/go
+//	GO111MODULE=off GOPATH=/usr/share/gocode go build -o .build/drivers/natsfault-driver-go ./drivers/go   (scripts/setup does this)
 package main
 
 import (
