@@ -92,26 +92,6 @@ struct EndToEndTests {
         #expect(outcome.output.contains("Matrix"))
     }
 
-    /// Drivers of the user's own (`--driver NAME=COMMAND`), three of them broken: one crashes at start,
-    /// one says hello and never answers, one writes malformed lines. Each is a client failure with its
-    /// stderr tail; the nats.c run beside them passes, and the whole run ends in time.
-    @Test func brokenDriversAreClientFailuresAndTheRunGoesOn() throws {
-        let drivers = Self.fixtures.appendingPathComponent("drivers")
-        let started = Date()
-        let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--jobs", "4", "--client", "crash,mute,garbage,c"]
-                                   + ["crash", "mute", "garbage"].flatMap { ["--driver", "\($0)=\(drivers.appendingPathComponent($0).path)"] })
-        #expect(outcome.status == 1, "\(outcome.output)")
-        #expect(Date().timeIntervalSince(started) < 60)
-        let output = outcome.output
-        #expect(output.contains("ERROR graceful-server-restart [crash × "))
-        #expect(output.contains("driver exploded: libfoo.so.1 missing"))
-        #expect(output.contains("ERROR graceful-server-restart [mute × "))
-        #expect(output.contains("stopped answering (during connect)") && output.contains("mute driver: reading commands, answering none"))
-        #expect(output.contains("ERROR graceful-server-restart [garbage × "))
-        #expect(output.contains("unparsable driver output: this is not json") && output.contains("garbage driver: wrote junk"))
-        #expect(output.contains("PASS  graceful-server-restart [c × "))
-    }
-
     @Test func aWrongExpectationFailsWithExitOneAndAReadableReport() throws {
         let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("wrong-expectation.yaml").path])
         #expect(outcome.status == 1)
