@@ -56,18 +56,21 @@ public struct Matrix: Sendable {
         return out
     }
 
+    /// A cell: the verdict, with its note's number when the run did not pass.
+    private func cell(_ scenario: String, _ column: (client: String, server: String),
+                      _ notes: [(number: Int, scenario: String, client: String, server: String, word: String, reason: String)]) -> String {
+        let word = verdict(scenario, column).word
+        let note = notes.first { $0.scenario == scenario && $0.client == column.client && $0.server == column.server }
+        return note.map { "\(word) [\($0.number)]" } ?? word
+    }
+
     /// The matrix as a Markdown table, then one line per failure, error and skip.
     public func markdown() -> String {
         let notes = self.notes
         var lines = ["| scenario | " + columns.map { "\($0.client) × \($0.server)" }.joined(separator: " | ") + " |",
                      "|---|" + String(repeating: "---|", count: columns.count)]
         for s in scenarios {
-            let row = columns.map { column -> String in
-                let (word, _) = verdict(s, column)
-                let note = notes.first { $0.scenario == s && $0.client == column.client && $0.server == column.server }
-                return note.map { "\(word) [\($0.number)]" } ?? word
-            }
-            lines.append("| \(s) | " + row.joined(separator: " | ") + " |")
+            lines.append("| \(s) | " + columns.map { cell(s, $0, notes) }.joined(separator: " | ") + " |")
         }
         if !notes.isEmpty {
             lines.append("")
@@ -85,11 +88,7 @@ public struct Matrix: Sendable {
         func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
         var lines = ["Matrix", pad("scenario", first) + "  " + zip(headers, widths).map { pad($0, $1) }.joined(separator: "  ")]
         for s in scenarios {
-            let row = zip(columns, widths).map { column, w -> String in
-                let (word, _) = verdict(s, column)
-                let note = notes.first { $0.scenario == s && $0.client == column.client && $0.server == column.server }
-                return pad(note.map { "\(word) [\($0.number)]" } ?? word, w)
-            }
+            let row = zip(columns, widths).map { column, w in pad(cell(s, column, notes), w) }
             lines.append(pad(s, first) + "  " + row.joined(separator: "  "))
         }
         for n in notes { lines.append("[\(n.number)] \(n.scenario), \(n.client) × \(n.server), \(n.word): \(n.reason)") }
