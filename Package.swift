@@ -127,6 +127,10 @@ let package = Package(
             name: "FaultProxyTests",
             dependencies: ["NATSFaultProxy", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .testTarget(
+            name: "SupervisorTests",
+            dependencies: ["NATSFaultSupervisor", "NATSFaultScenario", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["NATSFaultTimeline"], exclude: ["Fixtures"]),
     ]
 )

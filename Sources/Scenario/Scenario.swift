@@ -76,6 +76,16 @@ public struct ServerSpec: Sendable, Hashable {
     public var version: String?
     public var config: ServerConfig
 
+    public init(name: String, host: String, port: Int, monitorPort: Int, startAtBegin: Bool = true, version: String? = nil, config: ServerConfig = ServerConfig()) {
+        self.name = name
+        self.host = host
+        self.port = port
+        self.monitorPort = monitorPort
+        self.startAtBegin = startAtBegin
+        self.version = version
+        self.config = config
+    }
+
     /// The URL clients use to reach this server.
     public var url: String { "nats://\(host):\(port)" }
 }

@@ -78,8 +78,14 @@ public actor ServerProcess {
             }
         }
         let launchedNs = MonotonicClock.nowNs()
-        var iterator = pids.makeAsyncIterator()
-        guard let newPID = await iterator.next() else {
+        // The pid is read in a task of its own: `AsyncStream.next()` returns nil once the calling task is
+        // cancelled (a sibling start failed), and losing the pid of a running server would leave nothing
+        // to kill it and `exit` never ending.
+        let handoff = Task { () -> pid_t? in
+            var iterator = pids.makeAsyncIterator()
+            return await iterator.next()
+        }
+        guard let newPID = await handoff.value else {
             let status = await exit!.value
             exit = nil
             throw SupervisorError.cannotStart(server: spec.name, reason: status)

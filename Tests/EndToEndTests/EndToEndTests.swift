@@ -19,7 +19,9 @@ struct EndToEndTests {
     }
 
     /// Runs natsfault (or, with `executable`, another program) to completion.
-    static func run(_ arguments: [String], executable: String = natsfault) throws -> Outcome {
+    /// Runs natsfault and collects its output; a run still going after `limit` seconds is terminated (and then killed),
+    /// so a hang of the harness fails its test instead of stalling the suite.
+    static func run(_ arguments: [String], executable: String = natsfault, limit: TimeInterval = 900) throws -> Outcome {
         try #require(FileManager.default.isExecutableFile(atPath: natsfault), "build natsfault first: swift build (scripts/test does)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -29,8 +31,15 @@ struct EndToEndTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        let watchdog = DispatchWorkItem { [process] in
+            guard process.isRunning else { return }
+            process.terminate()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
         return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
@@ -90,6 +99,27 @@ struct EndToEndTests {
         let rows = md.split(separator: "\n").filter { $0.hasPrefix("| graceful-server-restart |") || $0.hasPrefix("| client-ping-starvation |") }
         #expect(rows.count == 2 && rows.allSatisfy { $0.components(separatedBy: "| pass ").count - 1 == 6 }, "\(md)")
         #expect(outcome.output.contains("Matrix"))
+    }
+
+    /// Drivers of the user's own (`--driver NAME=COMMAND`), three of them broken: one crashes at start,
+    /// one says hello and never answers, one writes malformed lines. Each is a client failure with its
+    /// stderr tail; the nats.c run beside them passes, and the whole run ends in time.
+    @Test func brokenDriversAreClientFailuresAndTheRunGoesOn() throws {
+        let drivers = Self.fixtures.appendingPathComponent("drivers")
+        let started = Date()
+        let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--jobs", "4", "--client", "crash,mute,garbage,c"]
+                                   + ["crash", "mute", "garbage"].flatMap { ["--driver", "\($0)=\(drivers.appendingPathComponent($0).path)"] },
+                                   limit: 120)
+        #expect(outcome.status == 1, "\(outcome.output)")
+        #expect(Date().timeIntervalSince(started) < 60)
+        let output = outcome.output
+        #expect(output.contains("ERROR graceful-server-restart [crash × "))
+        #expect(output.contains("driver exploded: libfoo.so.1 missing"))
+        #expect(output.contains("ERROR graceful-server-restart [mute × "))
+        #expect(output.contains("stopped answering (during connect)") && output.contains("mute driver: reading commands, answering none"))
+        #expect(output.contains("ERROR graceful-server-restart [garbage × "))
+        #expect(output.contains("unparsable driver output: this is not json") && output.contains("garbage driver: wrote junk"))
+        #expect(output.contains("PASS  graceful-server-restart [c × "))
     }
 
     @Test func aWrongExpectationFailsWithExitOneAndAReadableReport() throws {
