@@ -26,13 +26,28 @@ public actor ClientDriver {
     private var pid: pid_t?
     private var exited = false
     private var killedOnPurpose = false
+    private var exitStatus: String?
+    private let observe: (@Sendable (String, Int64) -> Void)?
 
-    public init(client: String, command: DriverCommand, workDirectory: String, logger: Logger, record: @escaping @Sendable (RecordedEvent) -> Void) {
+    /// - Parameters:
+    ///   - record: receives every event line the driver writes, as a timeline event.
+    ///   - observe: receives every non-empty line exactly as written, with the time it arrived (the conformance check reads these).
+    public init(client: String, command: DriverCommand, workDirectory: String, logger: Logger,
+                record: @escaping @Sendable (RecordedEvent) -> Void, observe: (@Sendable (String, Int64) -> Void)? = nil) {
         self.logger = logger
         self.client = client
         self.command = command
         self.stderrPath = "\(workDirectory)/\(client).driver.log"
         self.record = record
+        self.observe = observe
+    }
+
+    /// How a driver process ended.
+    public struct End: Sendable, Hashable {
+        /// Whether natsfault had to kill it (it did not exit by itself within the grace time).
+        public var killed: Bool
+        /// Its termination status as Subprocess reports it, e.g. `exited(0)`; nil if it could not be started.
+        public var status: String?
     }
 
     /// Starts the driver and waits for its hello.
@@ -52,7 +67,7 @@ public actor ClientDriver {
         options.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
         process = Task { [weak self] in
             do {
-                _ = try await Subprocess.run(
+                let outcome = try await Subprocess.run(
                     .path(FilePath(command.executable)), arguments: .init(command.arguments), platformOptions: options,
                     input: .inputWriter, output: .sequence, error: .fileDescriptor(log, closeAfterSpawningProcess: true)
                 ) { execution in
@@ -72,7 +87,7 @@ public actor ClientDriver {
                         try await group.waitForAll()
                     }
                 }
-                await self?.ended(reason: nil)
+                await self?.ended(reason: nil, status: "\(outcome.terminationStatus)")
             } catch {
                 await self?.ended(reason: "\(error)")
             }
@@ -119,13 +134,24 @@ public actor ClientDriver {
     }
 
     /// Asks the driver to exit (closing its stdin), then kills it if it lingers, and waits for it.
-    public func shutdown(grace: Duration = .seconds(2)) async {
+    @discardableResult
+    public func shutdown(grace: Duration = .seconds(2)) async -> End {
         commands?.finish()
         commands = nil
         let deadline = ContinuousClock.now + grace
         while !exited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
         if !exited, let pid { killedOnPurpose = true; Glibc.kill(pid, SIGKILL) }
         await process?.value
+        return End(killed: killedOnPurpose, status: exitStatus)
+    }
+
+    /// Waits up to `timeout` for the driver to end by itself (after an `exit` command, say); nil if it is still running.
+    public func waitForEnd(timeout: Duration) async -> End? {
+        let deadline = ContinuousClock.now + timeout
+        while !exited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        guard exited else { return nil }
+        await process?.value
+        return End(killed: killedOnPurpose, status: exitStatus)
     }
 
     /// The last lines the driver wrote on stderr.
@@ -145,6 +171,7 @@ public actor ClientDriver {
     private func received(_ raw: String) {
         let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !line.isEmpty else { return }
+        observe?(line, MonotonicClock.nowNs())
         logger.trace("client \(client) → \(line)")
         guard let parsed = try? DriverLine.decoder.decode(DriverLine.self, from: Data(line.utf8)) else {
             record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "log", text: "unparsable driver output: \(line.prefix(200))"))
@@ -167,13 +194,14 @@ public actor ClientDriver {
         }
     }
 
-    private func ended(reason: String?) {
+    private func ended(reason: String?, status: String? = nil) {
         guard !exited else { return }
         exited = true
+        exitStatus = status
         logger.debug("client \(client): driver ended\(reason.map { ": \($0)" } ?? "")")
         commands?.finish()
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "exited",
-                             text: killedOnPurpose ? "killed by natsfault" : "driver process ended\(reason.map { ": \($0)" } ?? "")"))
+                             text: killedOnPurpose ? "killed by natsfault" : "driver process ended\(status.map { " (\($0))" } ?? "")\(reason.map { ": \($0)" } ?? "")"))
         let tail = stderrTail()
         helloWaiter?.resume(throwing: DriverError.noHello(client: client, stderrTail: tail))
         helloWaiter = nil

@@ -38,6 +38,37 @@ public enum DriverCatalog {
         return found
     }
 
+    /// Makes drivers named on the command line (`NAME=COMMAND` each) known to this process and to every runner it
+    /// starts, with relative executable paths made absolute against `directory`.
+    public static func define(_ definitions: [String], relativeTo directory: String = FileManager.default.currentDirectoryPath) {
+        let absolute = definitions.compactMap(parseDefinition).map { name, words -> String in
+            var words = words
+            words[0] = absolutePath(words[0], relativeTo: directory)
+            return "\(name)=" + words.joined(separator: " ")
+        }
+        setenv(customDriversVariable, absolute.joined(separator: "\n"), 1)
+    }
+
+    /// `path` made absolute against `directory` when it is a relative path (a bare program name is left to PATH).
+    static func absolutePath(_ path: String, relativeTo directory: String) -> String {
+        guard path.contains("/"), !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
+    }
+
+    /// A driver given as a name (shipped or defined) or as a command (`./my-driver --flag`, words separated by spaces).
+    ///
+    /// - Throws: `DriverError.notInstalled` when it is neither a known name nor an executable file.
+    public static func resolve(_ nameOrCommand: String, toolDirectory: String) throws(DriverError) -> DriverCommand {
+        let words = nameOrCommand.split(separator: " ").map(String.init)
+        guard let first = words.first else { throw .notInstalled(name: nameOrCommand, hint: "give a driver name or a command") }
+        if words.count == 1, !first.contains("/") { return try locate(first, toolDirectory: toolDirectory) }
+        let executable = absolutePath(first, relativeTo: FileManager.default.currentDirectoryPath)
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw .notInstalled(name: nameOrCommand, hint: "\(executable) is not an executable file")
+        }
+        return DriverCommand(name: URL(fileURLWithPath: executable).lastPathComponent, executable: executable, arguments: Array(words.dropFirst()))
+    }
+
     /// Splits `NAME=COMMAND [ARGUMENTS…]` (arguments separated by spaces); nil when malformed.
     public static func parseDefinition(_ text: String) -> (name: String, words: [String])? {
         guard let eq = text.firstIndex(of: "=") else { return nil }
@@ -73,7 +104,7 @@ public enum DriverCatalog {
             }
             return DriverCommand(name: name, executable: path, arguments: [])
         default:
-            throw .notInstalled(name: name, hint: "known drivers: \((shipped.map(\.name) + custom.keys.sorted()).joined(separator: ", ")); name your own with --driver \(name)=COMMAND")
+            throw .notInstalled(name: name, hint: "known drivers: \((shipped.map(\.name) + custom.keys.sorted()).joined(separator: ", ")); define your own with `run --driver \(name)=COMMAND` or `conformance --define \(name)=COMMAND`")
         }
     }
 }

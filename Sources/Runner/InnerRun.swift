@@ -12,11 +12,7 @@ public enum InnerRun {
     ///   loopback and exits as soon as its parent goes away).
     /// - Parameter logLevel: how much the runner says on stderr about what it does.
     public static func run(file: String, scenario name: String, target: RunTarget, resultPath: String, sandboxed: Bool, logLevel: Logger.Level) async -> Int32 {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
-        }
+        RunnerLogging.start(logLevel)
         var result: ScenarioResult
         do {
             if sandboxed { try Sandbox.enter() } else { Sandbox.endWithParent(killingProcessGroup: true) }
@@ -37,6 +33,17 @@ public enum InnerRun {
         } catch {
             FileHandle.standardError.write(Data("cannot write \(resultPath): \(error)\n".utf8))
             return 1
+        }
+    }
+}
+
+/// What a runner process says about itself goes to stderr, from `level` up.
+enum RunnerLogging {
+    static func start(_ level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
         }
     }
 }

@@ -28,6 +28,29 @@ enum LoopbackSocket {
     }
 }
 
+extension LoopbackSocket {
+    /// A TCP port on `host` that nothing listens on right now (the kernel's pick), or nil if none can be had.
+    static func freePort(host: String) -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
+    }
+}
+
 struct LoopbackSocketError: Error {
     var text: String
+}
+
+/// Free ports on loopback, for servers that cannot have fixed ones.
+public enum LoopbackPorts {
+    /// A port on `host` that nothing listens on right now.
+    public static func free(host: String = "127.0.0.1") -> Int? { LoopbackSocket.freePort(host: host) }
 }

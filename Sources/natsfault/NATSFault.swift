@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NATSFaultRunner
 
 /// The natsfault command line: parses arguments and maps results to exit codes, nothing else.
@@ -9,7 +10,7 @@ struct NATSFault: AsyncParsableCommand {
         commandName: "natsfault",
         abstract: "Run fault-injection scenarios against real nats-server processes and real NATS clients.",
         discussion: "Exit codes: 0 all passed, 1 a scenario failed, 2 invalid input, 3 the environment cannot run it.",
-        subcommands: [Run.self, Validate.self, List.self, Doctor.self, Proxy.self, RunOne.self, FirewallRoundTrip.self, FirewallBench.self]
+        subcommands: [Run.self, Validate.self, List.self, ConformanceCheckCommand.self, Doctor.self, Proxy.self, RunOne.self, FirewallRoundTrip.self, FirewallBench.self]
     )
 
     /// Like `main()`, but invalid arguments exit with 2, as natsfault promises.
@@ -40,4 +41,12 @@ func printLine(_ text: String) {
 
 func finish(_ status: ExitStatus) throws {
     if status != .passed { throw ExitCode(status.rawValue) }
+}
+
+/// The `--log-level` value as a level, or a validation error listing the allowed ones.
+func parseLogLevel(_ text: String) throws -> Logger.Level {
+    guard let level = Logger.Level(rawValue: text) else {
+        throw ValidationError("unknown --log-level \"\(text)\"; allowed: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return level
 }

@@ -58,25 +58,14 @@ struct Run: AsyncParsableCommand {
         guard [server != nil, !serverBinary.isEmpty, allServers].filter({ $0 }).count <= 1 else {
             throw ValidationError("give one of --server, --server-binary and --all-servers")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("unknown --log-level \"\(logLevel)\"; allowed: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        _ = try parseLogLevel(logLevel)
     }
 
     private var clients: [String] { client.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() async throws {
-        if !driver.isEmpty {
-            // Absolute paths, so that the scenario runners (other processes, other folders) find them too.
-            let definitions = driver.compactMap(DriverCatalog.parseDefinition).map { name, words -> String in
-                var words = words
-                if words[0].contains("/") && !words[0].hasPrefix("/") {
-                    words[0] = URL(fileURLWithPath: words[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
-                }
-                return "\(name)=" + words.joined(separator: " ")
-            }
-            setenv(DriverCatalog.customDriversVariable, definitions.joined(separator: "\n"), 1)
-        }
+        // Absolute paths, so that the scenario runners (other processes, other folders) find them too.
+        if !driver.isEmpty { DriverCatalog.define(driver) }
         var options = RunOptions(paths: paths)
         options.clients = clients
         options.servers = server.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []

@@ -122,6 +122,38 @@ struct EndToEndTests {
         #expect(output.contains("PASS  graceful-server-restart [c × "))
     }
 
+    /// `natsfault conformance` passes every check for each shipped driver, on both server versions.
+    @Test(arguments: ["c", "go", "python"], ["2.9", "2.15"])
+    func conformancePassesForEveryShippedDriver(_ driver: String, _ server: String) throws {
+        let outcome = try Self.run(["conformance", "--driver", driver, "--server", server], limit: 120)
+        #expect(outcome.status == 0, "\(outcome.output)")
+        let checks = outcome.output.split(separator: "\n").filter { $0.hasPrefix("PASS ") || $0.hasPrefix("FAIL ") || $0.hasPrefix("---- ") }
+        #expect(checks.count == 18 && checks.allSatisfy { $0.hasPrefix("PASS ") }, "\(outcome.output)")
+        #expect(outcome.output.contains("18 checks: 18 passed, 0 failed, 0 not run"))
+    }
+
+    /// A driver with a wall-clock timestamp and an error kind outside the vocabulary fails exactly the checks for those.
+    @Test func conformanceNamesWhatABuggyDriverGetsWrong() throws {
+        let skewed = Self.fixtures.appendingPathComponent("drivers/skewed").path
+        let outcome = try Self.run(["conformance", "--driver", skewed], limit: 120)
+        #expect(outcome.status == 1, "\(outcome.output)")
+        let failed = outcome.output.split(separator: "\n").filter { $0.hasPrefix("FAIL ") }
+            .map { $0.dropFirst(6).components(separatedBy: "  ").first ?? "" }
+        #expect(Set(failed) == ["no responders", "shared clock", "error kinds"], "\(outcome.output)")
+        #expect(outcome.output.contains("expected error kind no_responders, got nobody_home"))
+        #expect(outcome.output.contains("events off the shared CLOCK_MONOTONIC"))
+        #expect(outcome.output.contains("18 checks: 15 passed, 3 failed, 0 not run"))
+    }
+
+    @Test func conformanceOfAMissingDriverExitsThreeWithTheFix() throws {
+        let unknown = try Self.run(["conformance", "--driver", "java"])
+        #expect(unknown.status == 3, "\(unknown.output)")
+        #expect(unknown.output.contains("driver \"java\" is not installed") && unknown.output.contains("--define java=COMMAND"))
+        let missing = try Self.run(["conformance", "--driver", "./no/such/driver"])
+        #expect(missing.status == 3, "\(missing.output)")
+        #expect(missing.output.contains("no/such/driver is not an executable file"))
+    }
+
     @Test func aWrongExpectationFailsWithExitOneAndAReadableReport() throws {
         let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("wrong-expectation.yaml").path])
         #expect(outcome.status == 1)

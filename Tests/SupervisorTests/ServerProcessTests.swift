@@ -18,7 +18,7 @@ import Glibc
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("natsfault-supervisor-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        let spec = ServerSpec(name: "a", host: "127.0.0.1", port: try freePort(), monitorPort: try freePort())
+        let spec = ServerSpec(name: "a", host: "127.0.0.1", port: try #require(LoopbackPorts.free()), monitorPort: try #require(LoopbackPorts.free()))
         let server = ServerProcess(spec: spec, binary: binary, workDirectory: work.path, logger: Logger(label: "test"), record: { _ in })
 
         let ended = Atomic<Bool>(false)
@@ -50,21 +50,5 @@ import Glibc
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
             return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
         }
-    }
-
-    /// A loopback port nothing listens on right now.
-    private func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        try #require(bound, "cannot bind a loopback socket")
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
