@@ -49,6 +49,18 @@ public enum DriverCatalog {
         setenv(customDriversVariable, absolute.joined(separator: "\n"), 1)
     }
 
+    /// The drivers a scenario file declares (`drivers:` name → command words), with a relative executable path
+    /// taken relative to the file's folder.
+    public static func declared(_ drivers: [String: [String]], scenarioFile: String) -> [String: DriverCommand] {
+        let folder = URL(fileURLWithPath: scenarioFile).deletingLastPathComponent().path
+        var commands: [String: DriverCommand] = [:]
+        for (name, words) in drivers {
+            guard let first = words.first else { continue }
+            commands[name] = DriverCommand(name: name, executable: absolutePath(first, relativeTo: folder), arguments: Array(words.dropFirst()))
+        }
+        return commands
+    }
+
     /// `path` made absolute against `directory` when it is a relative path (a bare program name is left to PATH).
     static func absolutePath(_ path: String, relativeTo directory: String) -> String {
         guard path.contains("/"), !path.hasPrefix("/") else { return path }
@@ -82,7 +94,14 @@ public enum DriverCatalog {
     ///
     /// - Parameter toolDirectory: the folder of the natsfault executable; the nats.c driver is built beside it.
     /// - Throws: `DriverError.notInstalled` with the command that installs it.
-    public static func locate(_ name: String, toolDirectory: String) throws(DriverError) -> DriverCommand {
+    /// - Parameter declared: drivers the scenario file declares (see `declared(_:scenarioFile:)`); they come first.
+    public static func locate(_ name: String, toolDirectory: String, declared: [String: DriverCommand] = [:]) throws(DriverError) -> DriverCommand {
+        if let command = declared[name] {
+            guard FileManager.default.isExecutableFile(atPath: command.executable) else {
+                throw .notInstalled(name: name, hint: "the scenario file declares it as \(command.executable), which is not an executable file")
+            }
+            return command
+        }
         if let command = custom[name] {
             guard FileManager.default.isExecutableFile(atPath: command.executable) else {
                 throw .notInstalled(name: name, hint: "--driver \(name)=\(command.executable): not an executable file")

@@ -82,9 +82,10 @@ final class ScenarioRun: Sendable {
                 servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory,
                                              routes: routes, logger: logger, record: record))
             }
+            let declared = DriverCatalog.declared(scenario.drivers, scenarioFile: scenario.file)
             for client in scenario.clients {
                 let name = client.driver ?? target.client
-                let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory)
+                let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory, declared: declared)
                 drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
             }
             if let proxy { try await startLinks(proxy) }

@@ -177,10 +177,14 @@ struct Plan {
             }
         }
         let toolDirectory = ToolPaths.directory
-        var drivers = Set(options.clients)
-        for s in scenarios { for c in s.clients { if let d = c.driver { drivers.insert(d) } } }
-        for d in drivers.sorted() {
+        for d in options.clients {
             do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory) } catch { throw RunError.environment("\(error)") }
+        }
+        for s in scenarios {
+            let declared = DriverCatalog.declared(s.drivers, scenarioFile: s.file)
+            for d in Set(s.clients.compactMap(\.driver)).sorted() {
+                do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory, declared: declared) } catch { throw RunError.environment("\(s.file): \(error)") }
+            }
         }
         var sandboxed = false
         if options.sandbox {

@@ -17,6 +17,9 @@ public struct Scenario: Sendable {
     public var assertions: [Assertion]
     /// The longest the scenario may run before it is stopped and failed.
     public var timeout: Duration
+    /// Drivers the file declares (`drivers:`), by name: the command's words as written, a relative
+    /// path being relative to the file's folder.
+    public var drivers: [String: [String]] = [:]
 
     /// Every fault the scenario injects, in timeline order, without repeats (for `list`).
     public var faultNames: [String] {

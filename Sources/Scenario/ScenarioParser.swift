@@ -71,16 +71,30 @@ private struct Builder {
     var serverNames: [String] { servers.map(\.name) }
     var clientNames: [String] = []
     var clients: [ClientSpec] = []
+    /// Drivers the file declares: name → command words.
+    var drivers: [String: [String]] = [:]
     /// Proxy-fault steps still active at the current point of the timeline, by id (nil: no id), for `heal`.
     var healable: [String?] = []
 
     init(file: String) { self.file = file }
 
     mutating func scenario(_ root: YAMLValue) throws(ScenarioError) -> Scenario {
-        let top = try root.mapping("a scenario", allowed: ["name", "description", "servers", "clients", "timeline", "assert", "server_versions", "server_versions_reason", "timeout"])
+        let top = try root.mapping("a scenario", allowed: ["name", "description", "drivers", "servers", "clients", "timeline", "assert", "server_versions", "server_versions_reason", "timeout"])
         let defaultName = String(file.split(separator: "/").last ?? Substring(file)).replacingSuffix(".yaml", with: "").replacingSuffix(".yml", with: "")
         let name = try top["name"]?.string() ?? defaultName
         let description = try top["description"]?.string() ?? ""
+
+        if let value = top["drivers"] {
+            for (name, command) in try value.mapping("drivers (driver names, each with its command)", allowed: nil).entries {
+                try checkName(name, command)
+                guard !ScenarioParser.knownDrivers.contains(name) else {
+                    throw command.error("\"\(name)\" is a shipped driver; give your own driver another name")
+                }
+                let words = try command.string().split(separator: " ").map(String.init)
+                guard !words.isEmpty else { throw command.error("expected the driver's command (a path, then its arguments separated by spaces)") }
+                drivers[name] = words
+            }
+        }
 
         let serverValues = try top.required("servers").list()
         guard !serverValues.isEmpty else { throw try top.required("servers").error("needs at least one server") }
@@ -139,7 +153,7 @@ private struct Builder {
         let scenario = Scenario(
             name: name, description: description, file: file,
             serverVersions: versions, serverVersionsReason: try top["server_versions_reason"]?.string(),
-            servers: servers, clients: self.clients, steps: steps, assertions: assertions, timeout: timeout)
+            servers: servers, clients: self.clients, steps: steps, assertions: assertions, timeout: timeout, drivers: drivers)
         try checkStreams(scenario, top)
         return scenario
     }
@@ -213,8 +227,8 @@ private struct Builder {
         var driver: String?
         if let d = m["driver"] {
             let text = try d.string()
-            guard ScenarioParser.knownDrivers.contains(text) else {
-                throw d.error("unknown driver \"\(text)\"; allowed: \(ScenarioParser.knownDrivers.joined(separator: ", "))")
+            guard ScenarioParser.knownDrivers.contains(text) || drivers[text] != nil else {
+                throw d.error("unknown driver \"\(text)\"; allowed: \((ScenarioParser.knownDrivers + drivers.keys.sorted()).joined(separator: ", ")), or one declared under \"drivers\"")
             }
             driver = text
         }

@@ -99,14 +99,14 @@ struct YAMLValue {
         return seq.enumerated().map { YAMLValue(node: $0.element, file: file, path: "\(path)[\($0.offset)]") }
     }
 
-    /// A mapping whose keys must all be in `allowed`.
-    func mapping(_ what: String, allowed: [String]) throws(ScenarioError) -> YAMLMapping {
+    /// A mapping whose keys must all be in `allowed` (nil: any names, each once).
+    func mapping(_ what: String, allowed: [String]?) throws(ScenarioError) -> YAMLMapping {
         guard case .mapping(let map) = node else { throw error("expected \(what) as a mapping, found \(shown)") }
         var entries: [(key: String, value: YAMLValue)] = []
         for (keyNode, valueNode) in map {
             let keyValue = YAMLValue(node: keyNode, file: file, path: path)
             guard case .scalar(let key) = keyNode else { throw keyValue.error("keys must be plain names") }
-            guard allowed.contains(key.string) else {
+            if let allowed, !allowed.contains(key.string) {
                 throw ScenarioError(keyValue.location, "\(path.isEmpty ? "" : path + ": ")unknown key \"\(key.string)\" in \(what)\(suggestion(key.string, allowed)); allowed: \(allowed.joined(separator: ", "))")
             }
             guard !entries.contains(where: { $0.key == key.string }) else {

@@ -191,7 +191,7 @@ struct EndToEndTests {
     /// with a changed user list; requests: request/reply outcomes; mixed-versions: servers pinned to versions;
     /// proxy-link-faults: every link-level proxy fault with an effect the scenario checks; ping-faults:
     /// drop_pings and delay_pongs; cut-client: one client cut off its node fails over through its own links.
-    @Test(arguments: ["client-crash", "reload-revokes-user", "requests", "mixed-versions", "proxy-link-faults", "ping-faults", "cut-client"])
+    @Test(arguments: ["client-crash", "reload-revokes-user", "requests", "mixed-versions", "proxy-link-faults", "ping-faults", "cut-client", "declared-driver"])
     func fixtureScenarioPasses(_ name: String) throws {
         let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("\(name).yaml").path])
         #expect(outcome.status == 0, "\(outcome.output)")

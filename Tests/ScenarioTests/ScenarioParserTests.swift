@@ -107,6 +107,23 @@ struct ScenarioParserTests {
 
     /// A partition cuts the route links between the two sides (both ways) and the named clients' links
     /// to the cut side: two INPUT rules per link address, one for each direction of its packets.
+    @Test func aScenarioCanDeclareItsOwnDrivers() throws {
+        let text = """
+        drivers:
+          java: ./drivers/nats-java-driver --verbose
+        servers:
+          - name: a
+        clients:
+          - {name: app, driver: java}
+          - {name: other}
+        assert:
+          - events: {client: app, event: connected}
+        """
+        let scenario = try ScenarioParser.parse(text, file: "own-driver.yaml")
+        #expect(scenario.drivers == ["java": ["./drivers/nats-java-driver", "--verbose"]])
+        #expect(scenario.clients.map(\.driver) == ["java", nil])
+    }
+
     @Test func aPartitionBecomesRulesOnTheRouteAndClientLinks() throws {
         let text = """
         servers:
