@@ -74,9 +74,17 @@ public actor ClientDriver {
                     await self?.started(pid: execution.processIdentifier.value)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
-                            for try await line in execution.standardOutput.strings() {
-                                await self?.received(line)
+                            // Lines are split here and handed over a read at a time: one hop onto the actor per read,
+                            // not per line, is what lets a flooding driver's events in at full speed.
+                            var partial: [UInt8] = []
+                            for try await chunk in execution.standardOutput {
+                                chunk.withUnsafeBytes { partial.append(contentsOf: $0) }
+                                guard let end = partial.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+                                let lines = DriverLine.split(partial[...end])
+                                partial.removeSubrange(...end)
+                                await self?.received(lines)
                             }
+                            if !partial.isEmpty { await self?.received(DriverLine.split(partial[...])) }
                             // stdout closed: the driver is gone, so stop waiting for commands to send it.
                             await self?.stopSending()
                         }
@@ -168,9 +176,11 @@ public actor ClientDriver {
         commands?.finish()
     }
 
-    private func received(_ raw: String) {
-        let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !line.isEmpty else { return }
+    private func received(_ lines: [String]) {
+        for line in lines { received(line) }
+    }
+
+    private func received(_ line: String) {
         observe?(line, MonotonicClock.nowNs())
         logger.trace("client \(client) → \(line)")
         guard let parsed = try? DriverLine.decoder.decode(DriverLine.self, from: Data(line.utf8)) else {

@@ -5,6 +5,12 @@ public struct DriverCommand: Sendable, Hashable {
     public var name: String
     public var executable: String
     public var arguments: [String]
+
+    public init(name: String, executable: String, arguments: [String]) {
+        self.name = name
+        self.executable = executable
+        self.arguments = arguments
+    }
 }
 
 /// The drivers natsfault ships, found without configuration.
@@ -67,6 +73,13 @@ public enum DriverCatalog {
         return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
     }
 
+    /// A bare program name (`python3`) found on PATH; anything with a slash as it is.
+    static func onPath(_ program: String) -> String {
+        guard !program.contains("/") else { return program }
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        return folders.map { "\($0)/\(program)" }.first(where: FileManager.default.isExecutableFile(atPath:)) ?? program
+    }
+
     /// A driver given as a name (shipped or defined) or as a command (`./my-driver --flag`, words separated by spaces).
     ///
     /// - Throws: `DriverError.notInstalled` when it is neither a known name nor an executable file.
@@ -74,7 +87,7 @@ public enum DriverCatalog {
         let words = nameOrCommand.split(separator: " ").map(String.init)
         guard let first = words.first else { throw .notInstalled(name: nameOrCommand, hint: "give a driver name or a command") }
         if words.count == 1, !first.contains("/") { return try locate(first, toolDirectory: toolDirectory) }
-        let executable = absolutePath(first, relativeTo: FileManager.default.currentDirectoryPath)
+        let executable = onPath(absolutePath(first, relativeTo: FileManager.default.currentDirectoryPath))
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw .notInstalled(name: nameOrCommand, hint: "\(executable) is not an executable file")
         }
@@ -96,13 +109,15 @@ public enum DriverCatalog {
     /// - Throws: `DriverError.notInstalled` with the command that installs it.
     /// - Parameter declared: drivers the scenario file declares (see `declared(_:scenarioFile:)`); they come first.
     public static func locate(_ name: String, toolDirectory: String, declared: [String: DriverCommand] = [:]) throws(DriverError) -> DriverCommand {
-        if let command = declared[name] {
+        if var command = declared[name] {
+            command.executable = onPath(command.executable)
             guard FileManager.default.isExecutableFile(atPath: command.executable) else {
                 throw .notInstalled(name: name, hint: "the scenario file declares it as \(command.executable), which is not an executable file")
             }
             return command
         }
-        if let command = custom[name] {
+        if var command = custom[name] {
+            command.executable = onPath(command.executable)
             guard FileManager.default.isExecutableFile(atPath: command.executable) else {
                 throw .notInstalled(name: name, hint: "--driver \(name)=\(command.executable): not an executable file")
             }

@@ -60,6 +60,15 @@ struct DriverLine: Decodable {
     var libraryVersion: String?
     var capabilities: [String]?
 
+    /// The non-blank lines of `bytes`, without surrounding spaces, tabs and carriage returns.
+    static func split(_ bytes: ArraySlice<UInt8>) -> [String] {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            guard let first = line.firstIndex(where: { !blank($0) }), let last = line.lastIndex(where: { !blank($0) }) else { return nil }
+            return String(decoding: line[first...last], as: UTF8.self)
+        }
+    }
+
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase

@@ -206,6 +206,10 @@ public struct Conformance: Sendable {
         let received = t.seqs(since: mark, event: "message", key: "sub", value: "s")
         let published = t.seqs(since: mark, event: "published", key: "stream", value: "p", ok: true)
         if received.sorted() != Array(1...10) { problems.append("message events on sub s: expected seq 1…10, got \(received)") }
+        let unnamed = t.lines(since: mark).filter { $0.event == "message" && $0.string("stream") != "p" }.count
+        if unnamed > 0 {
+            problems.append("\(unnamed) message events lack \"stream\":\"p\", which receivers read from the payload (\"<seq> <stream>\", docs/driver-protocol.md); without it no message is counted")
+        }
         if published.sorted() != Array(1...10) { problems.append("published events of stream p: expected seq 1…10 ok, got \(published)") }
         add("subscribe + publish", problems, "10 messages published and received, seq 1…10")
 
@@ -221,11 +225,11 @@ public struct Conformance: Sendable {
         add("request + reply", problems, "3 requests answered, latencies \(results.map { String(format: "%.2f", Double($0.int("latency_ns") ?? 0) / 1e6) }.joined(separator: ", ")) ms")
 
         // no responders: fails fast, far below its timeout.
-        checks.append(await failedRequest(s, name: "no responders", subject: "conformance.nobody", timeoutMs: 3000, kind: .noResponders,
+        checks.append(await failedRequest(s, name: "no responders", stream: "no_responders", subject: "conformance.nobody", timeoutMs: 3000, kind: .noResponders,
                                           latency: { $0 < 1_000_000_000 ? nil : "took \($0 / 1_000_000) ms; a request nobody can answer must fail far below its 3000 ms timeout" }))
         // timeout: someone subscribes but never answers.
         _ = await s.call("subscribe", ["subject": "conformance.silent", "sub": "silent"])
-        checks.append(await failedRequest(s, name: "request timeout", subject: "conformance.silent", timeoutMs: 300, kind: .timeout,
+        checks.append(await failedRequest(s, name: "request timeout", stream: "timeout", subject: "conformance.silent", timeoutMs: 300, kind: .timeout,
                                           latency: { $0 >= 250_000_000 ? nil : "failed after \($0 / 1_000_000) ms, before its 300 ms timeout" }))
 
         // flush + stats
@@ -276,14 +280,14 @@ public struct Conformance: Sendable {
     }
 
     /// A request that must fail with `kind`.
-    private func failedRequest(_ s: Session, name: String, subject: String, timeoutMs: Int, kind: ErrorKind,
+    private func failedRequest(_ s: Session, name: String, stream: String, subject: String, timeoutMs: Int, kind: ErrorKind,
                                latency: (Int) -> String?) async -> ConformanceCheck {
         let t = s.transcript, mark = t.count
         var problems: [String] = []
-        if case .failure(let error) = await s.call("request", ["subject": .string(subject), "stream": .string(name), "count": 1, "timeout_ms": .int(timeoutMs)]) {
+        if case .failure(let error) = await s.call("request", ["subject": .string(subject), "stream": .string(stream), "count": 1, "timeout_ms": .int(timeoutMs)]) {
             problems.append("\(error)")
         }
-        guard let result = await t.wait(since: mark, timeout: .seconds(5), { $0.event == "request_result" && $0.string("stream") == name }) else {
+        guard let result = await t.wait(since: mark, timeout: .seconds(5), { $0.event == "request_result" && $0.string("stream") == stream }) else {
             return ConformanceCheck(name: name, verdict: .fail, detail: (problems + ["no request_result event"]).joined(separator: "; "))
         }
         if result.bool("ok") != false { problems.append("expected request_result ok:false, got \(result.raw)") }
@@ -321,8 +325,11 @@ public struct Conformance: Sendable {
         let acked: Bool
         if case .success = await s.call("exit", timeout: .seconds(5)) { acked = true } else { acked = false }
         if let end = await s.driver.waitForEnd(timeout: .seconds(5)) {
-            checks.append(ConformanceCheck(name: "exit op", verdict: end.status == "exited(0)" ? .pass : .fail,
-                                           detail: end.status == "exited(0)" ? "exited(0)\(acked ? " after its ack" : " (without an ack)")" : "ended with \(end.status ?? "unknown status"), not exited(0)"))
+            var problems: [String] = []
+            if !acked { problems.append("exited without acking the exit command (every command gets an ack)") }
+            if end.status != "exited(0)" { problems.append("ended with \(end.status ?? "unknown status"), not exited(0)") }
+            checks.append(ConformanceCheck(name: "exit op", verdict: problems.isEmpty ? .pass : .fail,
+                                           detail: problems.isEmpty ? "acked, then exited(0)" : problems.joined(separator: "; ")))
         } else {
             checks.append(ConformanceCheck(name: "exit op", verdict: .fail, detail: "still running 5 s after the exit command; natsfault killed it"))
         }
@@ -558,7 +565,8 @@ public enum ConformanceRunner {
         return .failed
     }
 
-    private static func server(_ wanted: String?) async throws -> ServerBinary {
+    /// An installed nats-server by version prefix (nil: the newest), or the binary at a path.
+    static func server(_ wanted: String?) async throws -> ServerBinary {
         if let wanted, wanted.contains("/") {
             do { return try await ServerBinary.identify(path: wanted) } catch { throw RunError.environment("\(error)") }
         }

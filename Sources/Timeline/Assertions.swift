@@ -49,7 +49,7 @@ extension MessageAccounting {
         let arrivals = events.filter {
             $0.event == "message" && $0.client == client && $0.stream == stream
                 && (subscription.isEmpty || $0.sub == subscription)
-        }.compactMap(\.seq)
+        }.flatMap { $0.seqs.map(Array.init) ?? [] }  // a driver may report a run of messages as one range
         let distinct = Set(arrivals)
         var reordered = 0
         var highest = Int.min

@@ -131,6 +131,17 @@ struct AssertionTests {
         #expect(check.passed, "\(check.observed)")
     }
 
+    /// DRIVER-PROTOCOL lets a flooding driver report received messages as ranges (`from`…`to`), like published ones.
+    @Test func messageRangesCountEveryMessageInThem() {
+        var range = message(10, 0)
+        (range.seq, range.from, range.to) = (nil, 1, 4)
+        let events = [published(0, 1, 6), range, message(11, 6), message(12, 6)]
+        let t = accounting().tally(events)
+        #expect(t.received == 6)
+        #expect(t.lost == [5])
+        #expect(t.duplicated == 1)
+    }
+
     @Test func lossesCountAsOutageLossesFromTheFaultToTheReconnect() {
         var fault = RecordedEvent(monoNs: 400 * ms, server: "a", event: "fault")
         fault.fault = "kill"
