@@ -27,6 +27,8 @@ public actor ClientDriver {
     private var exited = false
     private var killedOnPurpose = false
     private var exitStatus: String?
+    /// Counts starts, so that a timer set by one start does not act on a later one.
+    private var generation = 0
     private let observe: (@Sendable (String, Int64) -> Void)?
 
     /// - Parameters:
@@ -53,10 +55,19 @@ public actor ClientDriver {
     /// Starts the driver and waits for its hello.
     ///
     /// - Throws: `DriverError` when it cannot start, does not greet within `timeout`, or speaks another protocol.
+    ///
+    /// A driver whose process has ended (killed, crashed, exited) can be started again: a client restarting.
     public func start(timeout: Duration = .seconds(10)) async throws -> DriverHello {
+        if process != nil {
+            guard exited else { throw DriverError.cannotStart(name: command.name, reason: "it is still running") }
+            await process?.value
+            (exited, killedOnPurpose, exitStatus, pid) = (false, false, nil, nil)
+        }
         let log: FileDescriptor
         do {
-            log = try FileDescriptor.open(FilePath(stderrPath), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            // A restarted driver's stderr goes after its previous life's.
+            let options: FileDescriptor.OpenOptions = process == nil ? [.create, .truncate] : [.create, .append]
+            log = try FileDescriptor.open(FilePath(stderrPath), .writeOnly, options: options, permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
             throw DriverError.cannotStart(name: command.name, reason: "cannot write \(stderrPath): \(error)")
         }
@@ -100,11 +111,13 @@ public actor ClientDriver {
                 await self?.ended(reason: "\(error)")
             }
         }
+        generation += 1
+        let generation = self.generation
         return try await withCheckedThrowingContinuation { continuation in
             helloWaiter = continuation
             Task { [weak self] in
                 try? await Task.sleep(for: timeout)
-                await self?.helloTimedOut()
+                await self?.helloTimedOut(generation: generation)
             }
         }
     }
@@ -219,7 +232,9 @@ public actor ClientDriver {
         waiting = [:]
     }
 
-    private func helloTimedOut() {
+    private func helloTimedOut(generation: Int) {
+        // The timer of an earlier start must not fail a restart's wait.
+        guard generation == self.generation else { return }
         helloWaiter?.resume(throwing: DriverError.noHello(client: client, stderrTail: stderrTail()))
         helloWaiter = nil
     }

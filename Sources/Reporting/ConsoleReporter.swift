@@ -16,9 +16,10 @@ public enum ConsoleReporter {
 
     /// The line plus, for failures and errors, the indented report.
     public static func entry(for result: ScenarioResult) -> String {
-        guard result.outcome == .failed || result.outcome == .error else { return line(for: result) }
+        let services = FailureReport.serviceInstances(result).map { "    " + $0 }
+        guard result.outcome == .failed || result.outcome == .error else { return ([line(for: result)] + services).joined(separator: "\n") }
         let details = FailureReport.text(for: result).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
-        return ([line(for: result)] + details).joined(separator: "\n")
+        return ([line(for: result)] + services + details).joined(separator: "\n")
     }
 
     public static func summary(_ results: [ScenarioResult], wallSeconds: Double) -> String {

@@ -25,6 +25,23 @@ public enum FailureReport {
         return out.joined(separator: "\n")
     }
 
+    /// The instance counts of each probed micro service over time, one line per service and server:
+    /// `service orders on a: 2 instances at +3ms → 0 at +512ms → 1 at +1040ms`.
+    public static func serviceInstances(_ result: ScenarioResult) -> [String] {
+        var order: [String] = []
+        var seen: [String: [String]] = [:]
+        var last: [String: Int] = [:]
+        for e in result.events where e.event == "service_probe" {
+            guard let instances = e.instances, let service = e.text?.split(separator: ":").first else { continue }
+            let key = "service \(service) on \(e.server ?? "?")"
+            guard last[key] != instances else { continue }
+            last[key] = instances
+            if seen[key] == nil { order.append(key) }
+            seen[key, default: []].append("\(instances)\(seen[key] == nil ? " instance\(instances == 1 ? "" : "s")" : "") at \(offset(e.monoNs, result.startNs).trimmingCharacters(in: .whitespaces))")
+        }
+        return order.map { "\($0): " + seen[$0]!.joined(separator: " → ") }
+    }
+
     /// One line per event, data traffic summarized, newest `limit` lines kept.
     public static func timeline(_ result: ScenarioResult, limit: Int) -> [String] {
         var lines: [String] = []

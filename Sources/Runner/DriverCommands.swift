@@ -50,4 +50,13 @@ enum DriverCommands {
         if let i = r.interval { f["interval_ms"] = .int(Int(i.milliseconds)) }
         return f
     }
+
+    static func service(_ service: ServiceSpec) -> [String: JSONValue] {
+        let endpoints: [JSONValue] = service.endpoints.map { e in
+            var f: [String: JSONValue] = ["name": .string(e.name), "subject": .string(e.subject)]
+            if let q = e.queue { f["queue"] = .string(q) }
+            return .object(f)
+        }
+        return ["name": .string(service.name), "version": .string(service.version), "endpoints": .array(endpoints)]
+    }
 }

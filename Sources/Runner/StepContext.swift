@@ -71,9 +71,9 @@ struct StepContext: Sendable {
             log.append(faultEvent)
             try await apply(fault, to: server, named: name)
         case .client(let clientAction, let name):
-            if clientAction == .kill {
+            if clientAction == .kill || clientAction == .restart {
                 var faultEvent = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: name, event: "fault", text: describe(action))
-                faultEvent.fault = "kill_client"
+                faultEvent.fault = clientAction == .kill ? "kill_client" : "restart_client"
                 log.append(faultEvent)
             }
             try await apply(clientAction, to: name)
@@ -81,6 +81,10 @@ struct StepContext: Sendable {
             try await Task.sleep(for: d)
         case .expectServer(let expectation):
             return await watchServer(expectation)
+        case .probe(let probe):
+            startProbe(probe)
+        case .probeService(let probe):
+            return await watchService(probe)
         case .proxy(let step):
             try await inject(step, faultID: index, action: action)
         case .firewall(let step):
@@ -135,6 +139,75 @@ struct StepContext: Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return Check(passed: false, expected: e.condition.expected(server: e.server) + " within \(DurationText.format(e.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs())
+    }
+
+    /// Sends a probe's requests in the background, recording each outcome as a `request_result` of its stream.
+    private func startProbe(_ p: ProbeRequests) {
+        let log = self.log, target = probeTarget(p.server)
+        var payload = Array("1 \(p.stream)".utf8)
+        if let size = p.payloadBytes, size > payload.count { payload += Array(repeating: UInt8(ascii: "."), count: size - payload.count) }
+        state.add(Task {
+            do {
+                let outcomes = try await RequestProbe.requests(target, subject: p.subject, payload: payload, count: p.count,
+                                                              timeout: p.timeout, interval: p.interval ?? .zero)
+                let now = MonotonicClock.nowNs()
+                for (index, outcome) in outcomes.enumerated() {
+                    var e = RecordedEvent(monoNs: now, server: p.server, event: "request_result")
+                    e.stream = p.stream
+                    e.seq = index + 1
+                    switch outcome {
+                    case .replies(_, let latency): (e.ok, e.latencyNs) = (true, latency)
+                    case .noResponders(let latency): (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.noResponders.rawValue, message: "no responders (status 503)"))
+                    case .timeout(let latency): (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.timeout.rawValue, message: "no reply within \(DurationText.format(p.timeout))"))
+                    }
+                    log.append(e)
+                }
+            } catch {
+                log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "log", text: "probe of \(p.subject): \(error)"))
+            }
+        })
+    }
+
+    /// Asks a service's discovery subjects every 100 ms until they show what the probe asks for, or its window ends;
+    /// every change in what they show is recorded as a `service_probe` event (the instance counts over time).
+    private func watchService(_ p: ServiceProbe) async -> Check {
+        let deadline = MonotonicClock.nowNs() + p.within.nanoseconds
+        let target = probeTarget(p.server)
+        var observed = "nothing read"
+        var last: ServiceObservation?
+        while true {
+            do {
+                // Every instance answers a discovery request; 250 ms gathers them on a loaded machine.
+                func ask(_ kind: String) async throws -> [[String: Any]] {
+                    let outcomes = try await RequestProbe.requests(target, subject: "$SRV.\(kind).\(p.service)", timeout: .milliseconds(250), gather: true)
+                    guard case .replies(let replies, _)? = outcomes.first else { return [] }
+                    return replies.compactMap { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] }
+                }
+                let askedNs = MonotonicClock.nowNs()
+                let observation = ServiceObservation(ping: try await ask("PING"), info: p.needsInfo ? try await ask("INFO") : nil,
+                                                     stats: p.needsStats ? try await ask("STATS") : nil)
+                observed = observation.summary
+                if observation != last {
+                    var e = RecordedEvent(monoNs: askedNs, server: p.server, event: "service_probe", text: "\(p.service): \(observation.summary)")
+                    e.instances = observation.instances
+                    log.append(e)
+                    last = observation
+                }
+                if p.holds(for: observation) { return Check(passed: true, expected: p.expected, observed: observed, decidedAtNs: MonotonicClock.nowNs()) }
+            } catch {
+                observed = "\(error)"
+            }
+            if MonotonicClock.nowNs() >= deadline || Task.isCancelled { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return Check(passed: false, expected: p.expected + " within \(DurationText.format(p.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs())
+    }
+
+    /// Where natsfault's own probes connect: the server itself (never a proxy link), as its first user if it has users.
+    private func probeTarget(_ server: String) -> RequestProbe.Target {
+        let spec = scenario.server(named: server)!
+        let user = spec.config.users.first
+        return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password)
     }
 
     /// Adds a firewall step's rules (recorded as a fault event) and, with a duration, schedules their removal.
@@ -223,6 +296,11 @@ struct StepContext: Sendable {
         case .drain: record(try await driver.send("drain", timeout: .seconds(60)), client: name, op: "drain")
         case .close: record(try await driver.send("close"), client: name, op: "close")
         case .kill: await driver.kill()
+        case .restart:
+            await driver.kill()
+            guard await driver.waitForEnd(timeout: .seconds(5)) != nil else { throw ScenarioRunError.setupFailed("the driver of client \(name) did not end within 5 s of SIGKILL") }
+            _ = try await driver.start()
+            try await connect(client)
         }
     }
 
@@ -238,6 +316,7 @@ struct StepContext: Sendable {
         }
         for s in client.subscriptions { try await expectOK(driver.send("subscribe", DriverCommands.subscribe(s)), client: client.name, op: "subscribe") }
         for r in client.replies { try await expectOK(driver.send("reply", DriverCommands.reply(r)), client: client.name, op: "reply") }
+        if let service = client.service { try await expectOK(driver.send("service", DriverCommands.service(service)), client: client.name, op: "service") }
         for p in client.publishers { startLongOperation(driver, "publish", DriverCommands.publish(p)) }
         for r in client.requesters { startLongOperation(driver, "request", DriverCommands.request(r)) }
     }
@@ -321,5 +400,7 @@ func describe(_ action: Action) -> String {
     case .heal(.all): "heal every proxy fault and firewall rule"
     case .expectServer(let e): "expect \(e.condition.expected(server: e.server)) within \(DurationText.format(e.within))"
     case .heal(.step(let id)): "heal \(id)"
+    case .probe(let p): "probe \(p.subject) on server \(p.server): \(p.count) request(s), timeout \(DurationText.format(p.timeout)), stream \(p.stream)"
+    case .probeService(let p): "expect \(p.expected) within \(DurationText.format(p.within))"
     }
 }

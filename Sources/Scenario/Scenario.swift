@@ -27,6 +27,7 @@ public struct Scenario: Sendable {
         for step in steps {
             if case .server(let fault, _) = step.action, !seen.contains(fault.name) { seen.append(fault.name) }
             if case .client(.kill, _) = step.action, !seen.contains("kill_client") { seen.append("kill_client") }
+            if case .client(.restart, _) = step.action, !seen.contains("restart_client") { seen.append("restart_client") }
             if case .proxy(let p) = step.action, !seen.contains(p.fault.name) { seen.append(p.fault.name) }
             if case .firewall(let f) = step.action, !seen.contains(f.fault) { seen.append(f.fault) }
         }
@@ -142,6 +143,35 @@ public struct ClientSpec: Sendable, Hashable {
     public var publishers: [Publish]
     /// Requesters started as soon as the client is connected.
     public var requesters: [Request]
+    /// The ADR-32 micro service the client runs once connected (needs the driver capability `service`).
+    public var service: ServiceSpec? = nil
+}
+
+/// An ADR-32 micro service: the driver's `service` op, answered on `$SRV.PING|INFO|STATS.<name>`.
+public struct ServiceSpec: Sendable, Hashable {
+    public var name: String
+    public var version: String
+    public var endpoints: [ServiceEndpoint]
+
+    public init(name: String, version: String, endpoints: [ServiceEndpoint]) {
+        self.name = name
+        self.version = version
+        self.endpoints = endpoints
+    }
+}
+
+/// One endpoint of a micro service: requests on `subject` are answered with their own payload.
+public struct ServiceEndpoint: Sendable, Hashable {
+    public var name: String
+    public var subject: String
+    /// The queue group (the library's default, `q`, when nil).
+    public var queue: String?
+
+    public init(name: String, subject: String, queue: String?) {
+        self.name = name
+        self.subject = subject
+        self.queue = queue
+    }
 }
 
 /// How a client reaches its servers.
@@ -231,6 +261,42 @@ public enum Action: Sendable {
     case firewall(FirewallStep)
     case heal(HealTarget)
     case expectServer(ServerExpectation)
+    /// Requests sent by natsfault itself, straight to a server.
+    case probe(ProbeRequests)
+    /// The ADR-32 discovery subjects of a micro service must show a condition within a window.
+    case probeService(ServiceProbe)
+}
+
+/// Requests natsfault sends itself (not through any client), straight to a server, in the background;
+/// each outcome is recorded as a `request_result` of the probe's stream.
+public struct ProbeRequests: Sendable, Hashable {
+    public var subject: String
+    public var server: String
+    public var stream: String
+    public var count: Int
+    public var timeout: Duration
+    public var interval: Duration?
+    public var payloadBytes: Int?
+
+    public init(subject: String, server: String, stream: String, count: Int, timeout: Duration, interval: Duration?, payloadBytes: Int?) {
+        (self.subject, self.server, self.stream, self.count, self.timeout, self.interval, self.payloadBytes) = (subject, server, stream, count, timeout, interval, payloadBytes)
+    }
+}
+
+/// What `$SRV.PING.<service>` (instances), `$SRV.INFO.<service>` (subjects) and `$SRV.STATS.<service>`
+/// (request and error counts, summed over the instances) must show, asked of one server.
+public struct ServiceProbe: Sendable, Hashable {
+    public var service: String
+    public var server: String
+    public var within: Duration
+    public var instances: CountRange?
+    public var subjects: [String]?
+    public var requests: CountRange?
+    public var errors: CountRange?
+
+    public init(service: String, server: String, within: Duration, instances: CountRange?, subjects: [String]?, requests: CountRange?, errors: CountRange?) {
+        (self.service, self.server, self.within, self.instances, self.subjects, self.requests, self.errors) = (service, server, within, instances, subjects, requests, errors)
+    }
 }
 
 /// A timeline step: a server's monitoring port must show a condition within a window.
@@ -304,6 +370,8 @@ public enum ClientAction: Sendable, Hashable {
     case close
     /// SIGKILL the driver process: a service instance crashing.
     case kill
+    /// Kill the driver process if it runs, start a new one and connect it as at the start: a service instance restarting.
+    case restart
 
     public var name: String {
         switch self {
@@ -316,6 +384,7 @@ public enum ClientAction: Sendable, Hashable {
         case .drain: "drain"
         case .close: "close"
         case .kill: "kill"
+        case .restart: "restart"
         }
     }
 }
@@ -421,4 +490,6 @@ public struct RequestOutcomes: Sendable, Hashable {
     public var outcomes: [String: CountRange]
     /// Latency bound for successful requests at the 99th percentile.
     public var p99Below: Duration?
+    /// Latency bound for every request, whatever its outcome (a failure must come fast, too).
+    public var eachBelow: Duration? = nil
 }

@@ -142,12 +142,12 @@ private struct Builder {
         let timeout = try top["timeout"]?.positiveDuration() ?? .seconds(180)
         let judges = steps.contains { step in
             switch step.action {
-            case .expect, .expectAbsent, .expectServer: true
+            case .expect, .expectAbsent, .expectServer, .probeService: true
             default: false
             }
         }
         guard judges || !assertions.isEmpty else {
-            throw root.error("a scenario judges something; add an \"expect\", \"expect_absent\" or \"expect_server\" step to \"timeline\" or an entry to \"assert\"")
+            throw root.error("a scenario judges something; add an \"expect\", \"expect_absent\", \"expect_server\" or \"probe_service\" step to \"timeline\" or an entry to \"assert\"")
         }
 
         let scenario = Scenario(
@@ -221,7 +221,7 @@ private struct Builder {
     // MARK: clients
 
     func client(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
-        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "link", "servers", "connect", "options", "subscribe", "reply", "publish", "request"])
+        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "link", "servers", "connect", "options", "subscribe", "reply", "publish", "request", "service"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         var driver: String?
@@ -246,12 +246,43 @@ private struct Builder {
         for entry in try m["publish"]?.list() ?? [] { publishers.append(try publish(entry, withClient: false).0) }
         var requesters: [Request] = []
         for entry in try m["request"]?.list() ?? [] { requesters.append(try request(entry, withClient: false).0) }
+        var requires = try (m["requires"]?.list() ?? []).map { v throws(ScenarioError) in try v.string() }
+        let service = try m["service"].map { v throws(ScenarioError) in try self.service(v) }
+        if service != nil, !requires.contains("service") { requires.append("service") }
         return ClientSpec(
             name: name, driver: driver, servers: servers, options: try options(m["options"]),
             connectAtBegin: try m["connect"]?.bool() ?? true,
             link: try m["link"]?.oneOf(LinkMode.self, what: "link") ?? .proxy,
-            requires: try (m["requires"]?.list() ?? []).map { v throws(ScenarioError) in try v.string() },
-            subscriptions: subscriptions, replies: replies, publishers: publishers, requesters: requesters)
+            requires: requires,
+            subscriptions: subscriptions, replies: replies, publishers: publishers, requesters: requesters, service: service)
+    }
+
+    /// A client's `service:` (ADR-32): a name, a version, and endpoints given as subjects or as `{name, subject, queue}`.
+    func service(_ value: YAMLValue) throws(ScenarioError) -> ServiceSpec {
+        let m = try value.mapping("a micro service", allowed: ["name", "version", "endpoints"])
+        let name = try m.required("name").string()
+        try checkName(name, m.required("name"))
+        let version = try m["version"]?.string() ?? "1.0.0"
+        let parts = version.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else {
+            throw m["version"]!.error("\"\(version)\" is not a semantic version; ADR-32 services need MAJOR.MINOR.PATCH, e.g. 1.0.0")
+        }
+        let list = try m.required("endpoints").list()
+        guard !list.isEmpty else { throw try m.required("endpoints").error("needs at least one endpoint") }
+        var endpoints: [ServiceEndpoint] = []
+        for entry in list {
+            if case .scalar = entry.node {
+                let subject = try subjectText(entry)
+                endpoints.append(ServiceEndpoint(name: subject.replacingOccurrences(of: ".", with: "_"), subject: subject, queue: nil))
+                continue
+            }
+            let e = try entry.mapping("an endpoint", allowed: ["name", "subject", "queue"])
+            let subject = try subjectText(e.required("subject"))
+            let endpointName = try e["name"]?.string() ?? subject.replacingOccurrences(of: ".", with: "_")
+            if let v = e["name"] { try checkName(endpointName, v) }
+            endpoints.append(ServiceEndpoint(name: endpointName, subject: subject, queue: try e["queue"]?.string()))
+        }
+        return ServiceSpec(name: name, version: version, endpoints: endpoints)
     }
 
     func options(_ value: YAMLValue?) throws(ScenarioError) -> ConnectOptions {
@@ -326,8 +357,8 @@ private struct Builder {
     // MARK: timeline
 
     static let serverFaultKeys = ["start", "stop", "kill", "restart", "pause", "resume", "lame_duck", "reload"]
-    static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close", "kill_client"]
-    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "proxy", "firewall", "partition", "cut", "heal"]
+    static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close", "kill_client", "restart_client"]
+    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "probe", "probe_service", "proxy", "firewall", "partition", "cut", "heal"]
 
     mutating func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
         let actions = Self.serverFaultKeys + Self.clientActionKeys + Self.otherStepKeys
@@ -375,6 +406,7 @@ private struct Builder {
         case "drain": return .client(.drain, client: try clientReference(body))
         case "close": return .client(.close, client: try clientReference(body))
         case "kill_client": return .client(.kill, client: try clientReference(body))
+        case "restart_client": return .client(.restart, client: try clientReference(body))
         case "flush":
             if case .scalar = body.node { return .client(.flush(timeout: .seconds(5)), client: try clientReference(body)) }
             let m = try body.mapping("a flush", allowed: ["client", "timeout"])
@@ -431,6 +463,33 @@ private struct Builder {
                 condition = .varz(field: field, count: try countRange(c, default: .atLeastOne))
             }
             return .expectServer(ServerExpectation(server: server, condition: condition, within: try m.required("within").duration()))
+        case "probe":
+            let m = try body.mapping("a probe", allowed: ["subject", "server", "stream", "count", "timeout", "interval", "payload_bytes"])
+            let subject = try subjectText(m.required("subject"))
+            return .probe(ProbeRequests(
+                subject: subject, server: try m["server"].map { v throws(ScenarioError) in try serverReference(v) } ?? serverNames[0],
+                stream: try streamName(m["stream"]) ?? subject, count: try m["count"]?.int(1...100_000) ?? 1,
+                timeout: try m["timeout"]?.positiveDuration() ?? .seconds(1), interval: try m["interval"]?.duration(),
+                payloadBytes: try m["payload_bytes"]?.int(0...1_048_576, what: "a byte count")))
+        case "probe_service":
+            let m = try body.mapping("a service probe", allowed: ["service", "server", "within", "instances", "subjects", "requests", "errors"])
+            let serviceValue = try m.required("service")
+            let service = try serviceValue.string()
+            let declared = clients.compactMap { $0.service?.name }
+            guard declared.contains(service) else {
+                throw serviceValue.error("no client runs a service named \"\(service)\"; allowed: \(declared.isEmpty ? "(none: give a client a \"service\")" : Array(Set(declared)).sorted().joined(separator: ", "))")
+            }
+            let probe = ServiceProbe(
+                service: service, server: try m["server"].map { v throws(ScenarioError) in try serverReference(v) } ?? serverNames[0],
+                within: try m.required("within").duration(),
+                instances: try m["instances"].map { v throws(ScenarioError) in try countValue(v) },
+                subjects: try m["subjects"].map { v throws(ScenarioError) in try v.list().map { x throws(ScenarioError) in try subjectText(x) } },
+                requests: try m["requests"].map { v throws(ScenarioError) in try countValue(v) },
+                errors: try m["errors"].map { v throws(ScenarioError) in try countValue(v) })
+            guard probe.instances != nil || probe.subjects != nil || probe.requests != nil || probe.errors != nil else {
+                throw body.error("a service probe checks something; allowed: instances, subjects, requests, errors")
+            }
+            return .probeService(probe)
         case "heal":
             let target = try body.string()
             if target == "all" {
@@ -748,10 +807,11 @@ private struct Builder {
                 failedError: try m["error"]?.oneOf(ErrorKind.self, what: "error kind")))
         case "requests":
             let outcomeKeys = ["ok"] + ErrorKind.allCases.map(\.rawValue)
-            let m = try body.mapping("a requests assertion", allowed: ["stream", "p99_below"] + outcomeKeys)
+            let m = try body.mapping("a requests assertion", allowed: ["stream", "p99_below", "each_below"] + outcomeKeys)
             var outcomes: [String: CountRange] = [:]
             for (k, v) in m.entries where outcomeKeys.contains(k) { outcomes[k] = try countValue(v) }
-            return .requests(RequestOutcomes(stream: try m.required("stream").string(), outcomes: outcomes, p99Below: try m["p99_below"]?.positiveDuration()))
+            return .requests(RequestOutcomes(stream: try m.required("stream").string(), outcomes: outcomes, p99Below: try m["p99_below"]?.positiveDuration(),
+                                             eachBelow: try m["each_below"]?.positiveDuration()))
         default:
             throw body.error("unknown assertion \"\(key)\"")
         }
@@ -824,6 +884,7 @@ private struct Builder {
             for r in c.requesters { try claim(r.stream, &requested, at: value.location) }
         }
         for step in scenario.steps {
+            if case .probe(let p) = step.action { try claim(p.stream, &requested, at: step.location) }
             guard case .client(let action, let client) = step.action else { continue }
             switch action {
             case .publish(let p): try claim(p.stream, &published, at: step.location)
@@ -845,7 +906,7 @@ private struct Builder {
             case .publishes(let a):
                 guard published.contains(a.stream) else { throw value.error("no publisher has stream \"\(a.stream)\"; allowed: \(listing(published))") }
             case .requests(let a):
-                guard requested.contains(a.stream) else { throw value.error("no requester has stream \"\(a.stream)\"; allowed: \(listing(requested))") }
+                guard requested.contains(a.stream) else { throw value.error("no requester or probe has stream \"\(a.stream)\"; allowed: \(listing(requested))") }
             default: break
             }
         }

@@ -158,6 +158,12 @@ extension RequestOutcomes {
             passed = passed && (p99.map { $0 < p99Below.nanoseconds } ?? false)
             observed += "; p99 " + (p99.map { "\(Double($0) / 1e6)ms" } ?? "n/a")
         }
+        if let eachBelow {
+            let slowest = results.compactMap(\.latencyNs).max()
+            wanted.append("each answered or failed within \(DurationText.format(eachBelow))")
+            passed = passed && !results.isEmpty && results.allSatisfy { ($0.latencyNs ?? .max) < eachBelow.nanoseconds }
+            observed += "; slowest " + (slowest.map { "\(Double($0) / 1e6)ms" } ?? "n/a")
+        }
         return Check(passed: passed, expected: "stream \(stream) requests: " + wanted.joined(separator: ", "), observed: observed)
     }
 }

@@ -45,6 +45,8 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     public var to: Int?
     public var ok: Bool?
     public var latencyNs: Int64?
+    /// For `service_probe` events: the instances that answered `$SRV.PING.<service>`.
+    public var instances: Int?
     /// For `fault` events: the fault's name as scenario files write it (`kill`, `restart`, `kill_client`, …).
     public var fault: String?
     /// Free text: a fault's description, a step, an exit status, a log line.

@@ -154,6 +154,29 @@ struct EndToEndTests {
         #expect(missing.output.contains("no/such/driver is not an executable file"))
     }
 
+    /// The service scenarios across the clients: nats.c has no micro-service API, so those skip for it with the
+    /// reason; nats.go and nats.py pass them, and the report shows each service's instance counts over time.
+    /// max-connections-exceeded and credentials-revoked pass for all three.
+    @Test func serviceScenariosAcrossTheClients() throws {
+        let services = ["service-down", "service-instance-loss", "service-restart"]
+        let everyone = ["max-connections-exceeded", "credentials-revoked"]
+        let outcome = try Self.run(["run"] + (services + everyone).map { "scenarios/\($0).yaml" } + ["--client", "c,go,python", "--jobs", "3"], limit: 300)
+        #expect(outcome.status == 0, "\(outcome.output)")
+        let output = outcome.output
+        for name in services {
+            #expect(output.contains("SKIP  \(name) [c × ") && output.contains("lacks the capability \"service\""), "\(name)")
+            #expect(output.contains("PASS  \(name) [go × ") && output.contains("PASS  \(name) [python × "), "\(name)")
+        }
+        for name in everyone {
+            for client in ["c", "go", "python"] { #expect(output.contains("PASS  \(name) [\(client) × "), "\(name) × \(client)") }
+        }
+        // The instance counts over time, e.g. "service orders on a: 2 instances at +14.4ms → 0 at +1025.8ms → 1 at +1040.7ms".
+        let counts = output.split(separator: "\n").filter { $0.contains("service orders on a: ") }
+            .map { $0.split(separator: "→").map { $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first { Int($0) != nil }.map(String.init) ?? "?" } }
+        #expect(counts.filter { $0 == ["2", "0", "1"] }.count == 2, "service-down, go and python: \(counts)")
+        #expect(counts.filter { $0 == ["3", "2", "3"] }.count == 2, "service-instance-loss, go and python: \(counts)")
+    }
+
     @Test func aWrongExpectationFailsWithExitOneAndAReadableReport() throws {
         let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("wrong-expectation.yaml").path])
         #expect(outcome.status == 1)

@@ -124,6 +124,43 @@ struct ScenarioParserTests {
         #expect(scenario.clients.map(\.driver) == ["java", nil])
     }
 
+    @Test func servicesProbesAndClientRestarts() throws {
+        let text = """
+        servers:
+          - name: a
+          - name: b
+        clients:
+          - name: svc
+            service:
+              name: orders
+              version: 2.1.0
+              endpoints: [orders.get, {name: put, subject: orders.put, queue: writers}]
+        timeline:
+          - probe_service: {service: orders, server: b, instances: {min: 1}, subjects: [orders.get], requests: 3, errors: 0, within: 2s}
+          - probe: {subject: orders.get, stream: p, count: 4, timeout: 250ms, interval: 10ms, payload_bytes: 64}
+          - restart_client: svc
+        assert:
+          - requests: {stream: p, no_responders: 4, each_below: 100ms}
+        """
+        let scenario = try ScenarioParser.parse(text, file: "services.yaml")
+        let client = try #require(scenario.clients.first)
+        #expect(client.service == ServiceSpec(name: "orders", version: "2.1.0", endpoints: [
+            ServiceEndpoint(name: "orders_get", subject: "orders.get", queue: nil),
+            ServiceEndpoint(name: "put", subject: "orders.put", queue: "writers"),
+        ]))
+        #expect(client.requires == ["service"], "a client with a service needs the capability")
+        guard case .probeService(let probe) = scenario.steps[0].action else { Issue.record("not a service probe"); return }
+        #expect(probe == ServiceProbe(service: "orders", server: "b", within: .seconds(2), instances: CountRange(min: 1, max: nil),
+                                      subjects: ["orders.get"], requests: .exactly(3), errors: .exactly(0)))
+        guard case .probe(let requests) = scenario.steps[1].action else { Issue.record("not a probe"); return }
+        #expect(requests == ProbeRequests(subject: "orders.get", server: "a", stream: "p", count: 4, timeout: .milliseconds(250),
+                                          interval: .milliseconds(10), payloadBytes: 64))
+        guard case .client(.restart, client: "svc") = scenario.steps[2].action else { Issue.record("not a client restart"); return }
+        guard case .requests(let outcomes) = scenario.assertions[0] else { Issue.record("not a requests assertion"); return }
+        #expect(outcomes.eachBelow == .milliseconds(100))
+        #expect(scenario.faultNames == ["restart_client"])
+    }
+
     @Test func aPartitionBecomesRulesOnTheRouteAndClientLinks() throws {
         let text = """
         servers:

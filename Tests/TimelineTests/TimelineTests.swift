@@ -234,3 +234,48 @@ struct EditDistanceTests {
         #expect(editDistance("", "abc") == 3)
     }
 }
+
+struct ServiceObservationTests {
+    /// ADR-32 v1 replies (nats.py), as the service's instances answer `$SRV.PING|INFO|STATS`.
+    @Test func readsVersionOneReplies() {
+        let ping: [[String: Any]] = [["type": "io.nats.micro.v1.ping_response", "id": "A", "name": "orders"],
+                                     ["type": "io.nats.micro.v1.ping_response", "id": "B", "name": "orders"],
+                                     ["type": "io.nats.micro.v1.ping_response", "id": "B", "name": "orders"]]
+        let info: [[String: Any]] = [["id": "A", "endpoints": [["name": "get", "subject": "orders.get"], ["name": "put", "subject": "orders.put"]]]]
+        let stats: [[String: Any]] = [["id": "A", "endpoints": [["num_requests": 5, "num_errors": 1], ["num_requests": 2, "num_errors": 0]]],
+                                      ["id": "B", "endpoints": [["num_requests": 3, "num_errors": 0]]]]
+        let o = ServiceObservation(ping: ping, info: info, stats: stats)
+        #expect(o == ServiceObservation(instances: 2, subjects: ["orders.get", "orders.put"], requests: 10, errors: 1))
+        #expect(o.summary == "2 instances; subjects orders.get, orders.put; 10 requests, 1 errors")
+    }
+
+    /// nats.go 1.22's earlier replies: one endpoint per service, counts at the top.
+    @Test func readsTheEarlierShape() {
+        let o = ServiceObservation(ping: [["id": "G", "name": "orders"]], info: [["id": "G", "subject": "orders.get"]],
+                                   stats: [["id": "G", "num_requests": 4, "num_errors": 2]])
+        #expect(o == ServiceObservation(instances: 1, subjects: ["orders.get"], requests: 4, errors: 2))
+    }
+
+    @Test func aProbeHoldsOnlyWhenEveryConditionDoes() {
+        let probe = ServiceProbe(service: "orders", server: "a", within: .seconds(1), instances: .exactly(2), subjects: ["orders.get"],
+                                 requests: CountRange(min: 1, max: nil), errors: nil)
+        #expect(probe.holds(for: ServiceObservation(instances: 2, subjects: ["orders.get", "orders.put"], requests: 1, errors: 0)))
+        #expect(!probe.holds(for: ServiceObservation(instances: 3, subjects: ["orders.get"], requests: 1, errors: 0)))
+        #expect(!probe.holds(for: ServiceObservation(instances: 2, subjects: ["orders.put"], requests: 1, errors: 0)))
+        #expect(!probe.holds(for: ServiceObservation(instances: 2, subjects: ["orders.get"], requests: 0, errors: 0)))
+        #expect(!probe.holds(for: ServiceObservation(instances: 2, subjects: nil, requests: nil, errors: nil)), "not asked is not shown")
+    }
+
+    @Test func failedRequestsMustComeFastWhenAsked() {
+        func result(_ latencyMs: Int64, ok: Bool) -> RecordedEvent {
+            var e = RecordedEvent(monoNs: latencyMs, event: "request_result")
+            (e.stream, e.ok, e.latencyNs) = ("r", ok, latencyMs * 1_000_000)
+            if !ok { e.error = ClientError(kind: "no_responders") }
+            return e
+        }
+        let fast = RequestOutcomes(stream: "r", outcomes: ["no_responders": .exactly(2)], p99Below: nil, eachBelow: .milliseconds(100))
+        #expect(Assertion.requests(fast).check([result(3, ok: false), result(40, ok: false)]).passed)
+        #expect(!Assertion.requests(fast).check([result(3, ok: false), result(1900, ok: false)]).passed)
+        #expect(!Assertion.requests(fast).check([]).passed)
+    }
+}
