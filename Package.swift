@@ -123,7 +123,7 @@ let package = Package(
             // does not make nats.c look slow (unoptimized, it published about 2,900 messages/s instead of 1,000,000+).
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
-        .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario"], exclude: ["Malformed"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario", "NATSFaultTimeline"], exclude: ["Malformed"]),
         .testTarget(name: "TimelineTests", dependencies: ["NATSFaultTimeline", "NATSFaultScenario"]),
         .testTarget(name: "ReportingTests", dependencies: ["NATSFaultReporting", "NATSFaultTimeline"], exclude: ["Golden"]),
         .testTarget(

@@ -74,7 +74,7 @@ public enum DriverCatalog {
     }
 
     /// A bare program name (`python3`) found on PATH; anything with a slash as it is.
-    static func onPath(_ program: String) -> String {
+    public static func onPath(_ program: String) -> String {
         guard !program.contains("/") else { return program }
         let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
         return folders.map { "\($0)/\(program)" }.first(where: FileManager.default.isExecutableFile(atPath:)) ?? program

@@ -42,26 +42,28 @@ public enum FailureReport {
         return order.map { "\($0): " + seen[$0]!.joined(separator: " → ") }
     }
 
-    /// One line per event, data traffic summarized, newest `limit` lines kept.
+    /// One line per event, data traffic summarized (runs of the same party, event and outcome become one line),
+    /// newest `limit` lines kept.
     public static func timeline(_ result: ScenarioResult, limit: Int) -> [String] {
         var lines: [String] = []
-        var traffic: (count: Int, first: Int64, last: Int64, who: String, event: String, low: Int?, high: Int?)?
+        var traffic: (count: Int, first: Int64, last: Int64, who: String, event: String, outcome: String, low: Int?, high: Int?)?
         func flushTraffic() {
             guard let t = traffic else { return }
             let seqs = t.low.map { low in " (seq \(low)-\(t.high ?? low))" } ?? ""
-            lines.append("\(offset(t.first, result.startNs))  client \(t.who): \(t.count) × \(t.event)\(seqs), until \(offset(t.last, result.startNs).trimmingCharacters(in: .whitespaces))")
+            lines.append("\(offset(t.first, result.startNs))  \(t.who): \(t.count) × \(t.event)\(t.outcome)\(seqs), until \(offset(t.last, result.startNs).trimmingCharacters(in: .whitespaces))")
             traffic = nil
         }
         for e in result.events {
-            if e.isTraffic && e.error == nil && e.ok != false {
+            if e.isTraffic {
                 let n = e.seqs?.count ?? 1
-                let who = e.client ?? ""
-                if let t = traffic, t.who == who, t.event == e.event {
-                    traffic = (t.count + n, t.first, e.monoNs, who, e.event,
+                let who = e.client.map { "client \($0)" } ?? e.server.map { "server \($0)" } ?? "harness"
+                let outcome = e.error.map { " failed \($0.kind)" } ?? (e.ok == false ? " failed" : "")
+                if let t = traffic, t.who == who, t.event == e.event, t.outcome == outcome {
+                    traffic = (t.count + n, t.first, e.monoNs, who, e.event, outcome,
                                [t.low, e.seqs?.lowerBound].compactMap { $0 }.min(), [t.high, e.seqs?.upperBound].compactMap { $0 }.max())
                 } else {
                     flushTraffic()
-                    traffic = (n, e.monoNs, e.monoNs, who, e.event, e.seqs?.lowerBound, e.seqs?.upperBound)
+                    traffic = (n, e.monoNs, e.monoNs, who, e.event, outcome, e.seqs?.lowerBound, e.seqs?.upperBound)
                 }
                 continue
             }

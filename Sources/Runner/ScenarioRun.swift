@@ -73,6 +73,7 @@ final class ScenarioRun: Sendable {
         let logger = Logger(label: "natsfault")
         var servers: [ServerProcess] = []
         var drivers: [String: ClientDriver] = [:]
+        var apps: [String: ApplicationProcess] = [:]
         let clustered = scenario.servers.contains { $0.config.cluster != nil }
         let proxy = scenario.clients.contains { $0.link == .proxy } || clustered ? FaultProxy(threads: 1, record: record) : nil
         var timelineStart = wallStart
@@ -83,7 +84,11 @@ final class ScenarioRun: Sendable {
                                              routes: routes, logger: logger, record: record))
             }
             let declared = DriverCatalog.declared(scenario.drivers, scenarioFile: scenario.file)
-            for client in scenario.clients {
+            for client in scenario.clients where client.isApplication {
+                apps[client.name] = ApplicationProcess(client: client.name, command: try applicationCommand(client), environment: applicationEnvironment(client),
+                                                       workDirectory: target.workDirectory, logger: logger, record: record)
+            }
+            for client in scenario.clients where !client.isApplication {
                 let name = client.driver ?? target.client
                 let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory, declared: declared)
                 drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
@@ -104,6 +109,9 @@ final class ScenarioRun: Sendable {
                 while let next = try await group.next() { if let (name, hello) = next { hellos[name] = hello } }
                 return hellos
             }
+            // Applications start once their servers are up, as they would in production (their own retry logic
+            // is what a restart-on-failure scenario tests, not how they cope with a server that is not there yet).
+            for app in apps.values { try await app.start() }
             if clustered { try await waitForRoutes(servers, since: launchNs, record: record) }
             if let missing = missingCapability(hellos) {
                 result.outcome = .skipped
@@ -113,7 +121,7 @@ final class ScenarioRun: Sendable {
             timelineStart = MonotonicClock.nowNs()
             logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
             let context = StepContext(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
-                                      drivers: drivers, log: log, state: state, startNs: timelineStart)
+                                      drivers: drivers, apps: apps, log: log, state: state, startNs: timelineStart)
             result.checks = try await withTimeout(scenario.timeout) {
                 try await context.runTimeline()
             }
@@ -131,6 +139,7 @@ final class ScenarioRun: Sendable {
         log.append(RecordedEvent(monoNs: timelineEnd, event: "teardown", text: "the timeline is over; stopping clients and servers"))
 
         for driver in drivers.values { await driver.shutdown() }
+        for app in apps.values { await app.stop() }
         await proxy?.shutdown()
         for server in servers { await server.shutdown() }
 
@@ -148,10 +157,24 @@ final class ScenarioRun: Sendable {
         }
         for server in servers { result.logs["server \(server.spec.name)"] = await server.logTail() }
         for (name, driver) in drivers { result.logs["client \(name)"] = driver.stderrTail() }
+        for (name, app) in apps { result.logs["application \(name)"] = app.outputTail() }
         result.startNs = timelineStart
         result.timelineSeconds = Double(timelineEnd - timelineStart) / 1e9
         result.wallSeconds = Double(MonotonicClock.nowNs() - wallStart) / 1e9
         return result
+    }
+
+    /// The program an application client runs: its path relative to the scenario file's folder, or on PATH.
+    private func applicationCommand(_ client: ClientSpec) throws -> DriverCommand {
+        let command = DriverCatalog.declared([client.name: client.command ?? []], scenarioFile: scenario.file)[client.name]!
+        return try DriverCatalog.locate(client.name, toolDirectory: target.toolDirectory, declared: [client.name: command])
+    }
+
+    /// What an application finds in its environment: its links (`NATS_URL`, the first; `NATS_URLS`, all, comma-separated),
+    /// its name for its connection (`NATS_CLIENT_NAME`), and the scenario's own variables.
+    private func applicationEnvironment(_ client: ClientSpec) -> [String: String] {
+        let urls = client.servers.compactMap { scenario.server(named: $0).map { scenario.url(of: $0, for: client) } }
+        return client.environment.merging(["NATS_URL": urls.first ?? "", "NATS_URLS": urls.joined(separator: ","), "NATS_CLIENT_NAME": client.name]) { _, ours in ours }
     }
 
     /// The proxy links that carry the routes `server` dials: one per peer declared before it, each on its own address.

@@ -19,6 +19,8 @@ struct StepContext: Sendable {
     let scenario: Scenario
     let servers: [String: ServerProcess]
     let drivers: [String: ClientDriver]
+    /// Applications under test (clients with a `command`), by client name.
+    let apps: [String: ApplicationProcess]
     let log: EventLog
     let state: ScenarioState
     let startNs: Int64
@@ -81,6 +83,8 @@ struct StepContext: Sendable {
             try await Task.sleep(for: d)
         case .expectServer(let expectation):
             return await watchServer(expectation)
+        case .probe(let probe) where probe.within != nil:
+            return await probeUntilAnswered(probe)
         case .probe(let probe):
             startProbe(probe)
         case .probeService(let probe):
@@ -166,6 +170,47 @@ struct StepContext: Sendable {
                 log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "log", text: "probe of \(p.subject): \(error)"))
             }
         })
+    }
+
+    /// Sends requests one after another until one is answered or the probe's window passes; each is recorded.
+    private func probeUntilAnswered(_ p: ProbeRequests) async -> Check {
+        let started = MonotonicClock.nowNs()
+        let deadline = started + p.within!.nanoseconds
+        let target = probeTarget(p.server)
+        let expected = "\(p.subject) on server \(p.server) answers a request within \(DurationText.format(p.within!))"
+        var tries = 0
+        var last = "no request sent"
+        while MonotonicClock.nowNs() < deadline, !Task.isCancelled {
+            tries += 1
+            let left = Duration.nanoseconds(deadline - MonotonicClock.nowNs())
+            let outcome: RequestProbe.Outcome
+            do {
+                guard let first = try await RequestProbe.requests(target, subject: p.subject, timeout: min(p.timeout, max(left, .milliseconds(1)))).first else { continue }
+                outcome = first
+            } catch {
+                last = "\(error)"
+                try? await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "request_result")
+            (e.stream, e.seq) = (p.stream, tries)
+            switch outcome {
+            case .replies(_, let latency):
+                (e.ok, e.latencyNs) = (true, latency)
+                log.append(e)
+                let after = Double(MonotonicClock.nowNs() - started) / 1e6
+                return Check(passed: true, expected: expected, observed: "answered after \(String(format: "%.0f", after))ms (request \(tries))", decidedAtNs: e.monoNs)
+            case .noResponders(let latency):
+                (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.noResponders.rawValue, message: "no responders (status 503)"))
+                last = "no responders"
+            case .timeout(let latency):
+                (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.timeout.rawValue, message: "no reply within \(DurationText.format(p.timeout))"))
+                last = "timeout"
+            }
+            log.append(e)
+            try? await Task.sleep(for: p.interval ?? .milliseconds(100))
+        }
+        return Check(passed: false, expected: expected, observed: "\(tries) request(s), none answered; the last: \(last)", decidedAtNs: MonotonicClock.nowNs())
     }
 
     /// Asks a service's discovery subjects every 100 ms until they show what the probe asks for, or its window ends;
@@ -285,6 +330,17 @@ struct StepContext: Sendable {
     }
 
     private func apply(_ action: ClientAction, to name: String) async throws {
+        if let app = apps[name] {
+            switch action {
+            case .kill: await app.kill()
+            case .restart:
+                await app.kill()
+                guard await app.waitForEnd(timeout: .seconds(5)) else { throw ScenarioRunError.setupFailed("application \(name) did not end within 5 s of SIGKILL") }
+                try await app.start()
+            default: break  // the parser allows only kill_client and restart_client for applications
+            }
+            return
+        }
         guard let driver = drivers[name], let client = scenario.client(named: name) else { return }
         switch action {
         case .connect: try await connect(client)
@@ -400,6 +456,7 @@ func describe(_ action: Action) -> String {
     case .heal(.all): "heal every proxy fault and firewall rule"
     case .expectServer(let e): "expect \(e.condition.expected(server: e.server)) within \(DurationText.format(e.within))"
     case .heal(.step(let id)): "heal \(id)"
+    case .probe(let p) where p.within != nil: "expect \(p.subject) on server \(p.server) to answer within \(DurationText.format(p.within!)) (stream \(p.stream))"
     case .probe(let p): "probe \(p.subject) on server \(p.server): \(p.count) request(s), timeout \(DurationText.format(p.timeout)), stream \(p.stream)"
     case .probeService(let p): "expect \(p.expected) within \(DurationText.format(p.within))"
     }

@@ -185,6 +185,12 @@ struct Plan {
             for d in Set(s.clients.compactMap(\.driver)).sorted() {
                 do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory, declared: declared) } catch { throw RunError.environment("\(s.file): \(error)") }
             }
+            for app in s.clients where app.isApplication {
+                let command = DriverCatalog.declared([app.name: app.command ?? []], scenarioFile: s.file)
+                guard let executable = command[app.name]?.executable, FileManager.default.isExecutableFile(atPath: DriverCatalog.onPath(executable)) else {
+                    throw RunError.environment("\(s.file): application \(app.name): \(command[app.name]?.executable ?? "?") is not an executable file (a relative path is relative to the scenario file's folder)")
+                }
+            }
         }
         var sandboxed = false
         if options.sandbox {

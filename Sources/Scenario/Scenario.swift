@@ -145,6 +145,16 @@ public struct ClientSpec: Sendable, Hashable {
     public var requesters: [Request]
     /// The ADR-32 micro service the client runs once connected (needs the driver capability `service`).
     public var service: ServiceSpec? = nil
+    /// For an application under test: the program and its arguments, as written (a relative path is relative to
+    /// the scenario file's folder). nil for a client driven through a driver.
+    public var command: [String]? = nil
+    /// Environment variables an application gets besides `NATS_URL`, `NATS_URLS` and `NATS_CLIENT_NAME`.
+    public var environment: [String: String] = [:]
+    /// Micro services an application runs, by name (so that `probe_service` may name them).
+    public var services: [String] = []
+
+    /// Whether this client is an application under test rather than a driver.
+    public var isApplication: Bool { command != nil }
 }
 
 /// An ADR-32 micro service: the driver's `service` op, answered on `$SRV.PING|INFO|STATS.<name>`.
@@ -277,9 +287,13 @@ public struct ProbeRequests: Sendable, Hashable {
     public var timeout: Duration
     public var interval: Duration?
     public var payloadBytes: Int?
+    /// When set, the step is an expectation: requests are sent one after another until one is answered, or this
+    /// window passes (and the step waits for that).
+    public var within: Duration? = nil
 
-    public init(subject: String, server: String, stream: String, count: Int, timeout: Duration, interval: Duration?, payloadBytes: Int?) {
+    public init(subject: String, server: String, stream: String, count: Int, timeout: Duration, interval: Duration?, payloadBytes: Int?, within: Duration? = nil) {
         (self.subject, self.server, self.stream, self.count, self.timeout, self.interval, self.payloadBytes) = (subject, server, stream, count, timeout, interval, payloadBytes)
+        self.within = within
     }
 }
 
@@ -424,9 +438,13 @@ public struct EventMatch: Sendable, Hashable, CustomStringConvertible {
     public var server: String?
     /// The URL of `server`, resolved when the file is read.
     public var serverURL: String?
+    /// When set, only events whose text matches this regular expression count (an application's `output` lines,
+    /// an `exited` status such as `exited\(0\)`).
+    public var pattern: String? = nil
 
     public var description: String {
         "\(client): \(event.rawValue)" + (error.map { " (\($0.rawValue))" } ?? "") + (server.map { " to server \($0)" } ?? "")
+            + (pattern.map { " matching /\($0)/" } ?? "")
     }
 }
 

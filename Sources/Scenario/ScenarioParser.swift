@@ -143,6 +143,7 @@ private struct Builder {
         let judges = steps.contains { step in
             switch step.action {
             case .expect, .expectAbsent, .expectServer, .probeService: true
+            case .probe(let p): p.within != nil
             default: false
             }
         }
@@ -221,9 +222,14 @@ private struct Builder {
     // MARK: clients
 
     func client(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
-        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "link", "servers", "connect", "options", "subscribe", "reply", "publish", "request", "service"])
+        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "link", "servers", "connect", "options", "subscribe", "reply", "publish", "request", "service",
+                                                        "command", "env", "services"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
+        if m["command"] != nil { return try application(m, name: name) }
+        for key in ["env", "services"] where m[key] != nil {
+            throw m[key]!.error("\"\(key)\" is for applications under test (clients with a \"command\")")
+        }
         var driver: String?
         if let d = m["driver"] {
             let text = try d.string()
@@ -232,12 +238,7 @@ private struct Builder {
             }
             driver = text
         }
-        var servers = serverNames
-        if let list = m["servers"] {
-            servers = []
-            for entry in try list.list() { servers.append(try serverReference(entry)) }
-            guard !servers.isEmpty else { throw list.error("needs at least one server name") }
-        }
+        let servers = try clientServers(m)
         var subscriptions: [Subscription] = []
         for entry in try m["subscribe"]?.list() ?? [] { subscriptions.append(try subscription(entry, withClient: false).0) }
         var replies: [Reply] = []
@@ -255,6 +256,45 @@ private struct Builder {
             link: try m["link"]?.oneOf(LinkMode.self, what: "link") ?? .proxy,
             requires: requires,
             subscriptions: subscriptions, replies: replies, publishers: publishers, requesters: requesters, service: service)
+    }
+
+    /// A client's `servers`: names of declared servers, at least one (default: every server, in file order).
+    func clientServers(_ m: YAMLMapping) throws(ScenarioError) -> [String] {
+        guard let list = m["servers"] else { return serverNames }
+        var servers: [String] = []
+        for entry in try list.list() { servers.append(try serverReference(entry)) }
+        guard !servers.isEmpty else { throw list.error("needs at least one server name") }
+        return servers
+    }
+
+    /// An application under test: any program, started with `NATS_URL` pointing at its link.
+    func application(_ m: YAMLMapping, name: String) throws(ScenarioError) -> ClientSpec {
+        let allowed = ["name", "command", "env", "services", "servers", "link"]
+        if let key = m.keys.first(where: { !allowed.contains($0) }) {
+            throw m[key]!.error("\"\(key)\" is for clients driven through a driver; an application (a client with \"command\") takes \(allowed.joined(separator: ", "))")
+        }
+        let words = try m.required("command").string().split(separator: " ").map(String.init)
+        guard !words.isEmpty else { throw try m.required("command").error("expected the program to run, then its arguments separated by spaces") }
+        var environment: [String: String] = [:]
+        if let env = m["env"] {
+            for (key, value) in try env.mapping("environment variables", allowed: nil).entries {
+                guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !["NATS_URL", "NATS_URLS", "NATS_CLIENT_NAME"].contains(key) else {
+                    throw value.error("\"\(key)\" cannot be set here: use letters, digits and _, and leave NATS_URL, NATS_URLS and NATS_CLIENT_NAME to natsfault")
+                }
+                environment[key] = try value.string()
+            }
+        }
+        var services: [String] = []
+        for entry in try m["services"]?.list() ?? [] {
+            let service = try entry.string()
+            try checkName(service, entry)
+            services.append(service)
+        }
+        let servers = try clientServers(m)
+        return ClientSpec(name: name, driver: nil, servers: servers, options: ConnectOptions(), connectAtBegin: true,
+                          link: try m["link"]?.oneOf(LinkMode.self, what: "link") ?? .proxy, requires: [],
+                          subscriptions: [], replies: [], publishers: [], requesters: [],
+                          command: words, environment: environment, services: services)
     }
 
     /// A client's `service:` (ADR-32): a name, a version, and endpoints given as subjects or as `{name, subject, queue}`.
@@ -378,7 +418,12 @@ private struct Builder {
         }
         var id: String?
         if let v = m["id"] { id = try v.string(); try checkName(id!, v) }
-        return Step(id: id, timing: timing, action: try action(key, body, earlierIDs: earlierIDs), location: value.location)
+        let action = try action(key, body, earlierIDs: earlierIDs)
+        if case .client(let clientAction, let name) = action, clients.first(where: { $0.name == name })?.isApplication == true,
+           clientAction != .kill, clientAction != .restart {
+            throw body.error("client \(name) is an application (command); the actions for it are kill_client and restart_client")
+        }
+        return Step(id: id, timing: timing, action: action, location: value.location)
     }
 
     mutating func action(_ key: String, _ body: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Action {
@@ -464,18 +509,23 @@ private struct Builder {
             }
             return .expectServer(ServerExpectation(server: server, condition: condition, within: try m.required("within").duration()))
         case "probe":
-            let m = try body.mapping("a probe", allowed: ["subject", "server", "stream", "count", "timeout", "interval", "payload_bytes"])
+            let m = try body.mapping("a probe", allowed: ["subject", "server", "stream", "count", "timeout", "interval", "payload_bytes", "within"])
             let subject = try subjectText(m.required("subject"))
+            if let within = m["within"], let count = m["count"] {
+                _ = within
+                throw count.error("a probe with \"within\" asks until one request is answered; give \"count\" or \"within\", not both")
+            }
             return .probe(ProbeRequests(
                 subject: subject, server: try m["server"].map { v throws(ScenarioError) in try serverReference(v) } ?? serverNames[0],
                 stream: try streamName(m["stream"]) ?? subject, count: try m["count"]?.int(1...100_000) ?? 1,
-                timeout: try m["timeout"]?.positiveDuration() ?? .seconds(1), interval: try m["interval"]?.duration(),
-                payloadBytes: try m["payload_bytes"]?.int(0...1_048_576, what: "a byte count")))
+                timeout: try m["timeout"]?.positiveDuration() ?? (m["within"] != nil ? .milliseconds(500) : .seconds(1)), interval: try m["interval"]?.duration(),
+                payloadBytes: try m["payload_bytes"]?.int(0...1_048_576, what: "a byte count"),
+                within: try m["within"]?.positiveDuration()))
         case "probe_service":
             let m = try body.mapping("a service probe", allowed: ["service", "server", "within", "instances", "subjects", "requests", "errors"])
             let serviceValue = try m.required("service")
             let service = try serviceValue.string()
-            let declared = clients.compactMap { $0.service?.name }
+            let declared = clients.compactMap { $0.service?.name } + clients.flatMap(\.services)
             guard declared.contains(service) else {
                 throw serviceValue.error("no client runs a service named \"\(service)\"; allowed: \(declared.isEmpty ? "(none: give a client a \"service\")" : Array(Set(declared)).sorted().joined(separator: ", "))")
             }
@@ -504,7 +554,7 @@ private struct Builder {
             healable.remove(at: index)
             return .heal(.step(target))
         case "expect":
-            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "within", "not_before", "count", "min", "max", "since"])
+            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "matches", "within", "not_before", "count", "min", "max", "since"])
             var since: String?
             if let v = m["since"] {
                 since = try v.string()
@@ -517,7 +567,7 @@ private struct Builder {
                 match: try eventMatch(m), within: try m.required("within").duration(),
                 notBefore: try m["not_before"]?.duration() ?? .zero, count: count, since: since))
         case "expect_absent":
-            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "for"])
+            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "matches", "for"])
             return .expectAbsent(AbsenceExpectation(match: try eventMatch(m), duration: try m.required("for").positiveDuration()))
         default:
             throw body.error("unknown action \"\(key)\"")
@@ -743,11 +793,21 @@ private struct Builder {
         if let v = m["server"], ![.connected, .reconnected].contains(event) {
             throw v.error("only connected and reconnected events name a server; remove \"server\" or match one of those")
         }
+        let client = try clientReference(m.required("client"))
+        if clients.first(where: { $0.name == client })?.isApplication == true, ![.output, .exited, .serverErr].contains(event) {
+            throw try m.required("event").error("client \(client) is an application (command); its events are output, exited and server_err (check its connection with expect_server, its subjects with probe)")
+        }
+        var pattern: String?
+        if let v = m["matches"] {
+            let text = try v.string()
+            guard (try? Regex(text)) != nil else { throw v.error("\"\(text)\" is not a regular expression") }
+            pattern = text
+        }
         return EventMatch(
-            client: try clientReference(m.required("client")),
+            client: client,
             event: event,
             error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"),
-            server: server, serverURL: urlFor(server: server, client: try clientReference(m.required("client"))))
+            server: server, serverURL: urlFor(server: server, client: client), pattern: pattern)
     }
 
     /// `count: N`, or `min:` and/or `max:`, in the mapping itself.
@@ -779,7 +839,7 @@ private struct Builder {
         }
         switch key {
         case "events":
-            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "count", "min", "max"])
+            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "matches", "count", "min", "max"])
             return .events(try eventMatch(m), try countRange(m, default: .atLeastOne))
         case "order":
             let m = try body.mapping("an order assertion", allowed: ["client", "events"])

@@ -31,8 +31,10 @@ public enum ClientEventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case serverErr = "server_err"
     /// A `connect` command failed (server down without retry, refused, authorization …); the error says why.
     case connectFailed = "connect_failed"
-    /// The driver process itself ended (a crash, or killed by a fault).
+    /// The driver process itself ended (a crash, or killed by a fault); for an application, its process.
     case exited
+    /// A line an application under test (`command:`) wrote on stdout or stderr.
+    case output
 }
 
 extension CaseIterable where Self: RawRepresentable, RawValue == String {

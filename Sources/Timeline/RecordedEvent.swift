@@ -66,6 +66,7 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
         client == match.client && event == match.event.rawValue
             && (match.error.map { error?.kind == $0.rawValue } ?? true)
             && (match.serverURL.map { url == $0 } ?? true)
+            && (match.pattern.map { pattern in (try? Regex(pattern)).map { (text ?? "").contains($0) } ?? false } ?? true)
     }
 
     /// The sequence numbers this event covers: `seq`, or the range `from…to`.

@@ -177,6 +177,39 @@ struct EndToEndTests {
         #expect(counts.filter { $0 == ["3", "2", "3"] }.count == 2, "service-instance-loss, go and python: \(counts)")
     }
 
+    /// The example application under test across a server restart: configured to reconnect forever it passes
+    /// (the bundled scenario); with max_reconnects 0 it fails, and the report says what did not come back.
+    @Test func theExampleApplicationPassesWellConfiguredAndFailsMisconfigured() throws {
+        let good = try Self.run(["run", "scenarios/app-server-restart.yaml"], limit: 120)
+        #expect(good.status == 0, "\(good.output)")
+        #expect(good.output.contains("PASS  app-server-restart ["))
+
+        let bad = try Self.run(["run", "examples/inventory/misconfigured.yaml"], limit: 120)
+        #expect(bad.status == 1, "\(bad.output)")
+        let report = bad.output
+        #expect(report.contains("FAIL  app-server-restart-misconfigured ["))
+        #expect(report.contains("expected inventory: output matching /reconnected to nats:/// at least 1 times within 4s"))
+        #expect(report.contains("expected server a has exactly 1 open connection(s) named inventory within 4s") && report.contains("observed: 0 open"))
+        #expect(report.contains("expected inventory.get on server a answers a request within 4s"))
+        #expect(report.contains("client inventory: output — inventory: connection closed"))
+        #expect(report.contains("client inventory: exited — exited(1)"))
+        #expect(report.contains("last lines of application inventory:"))
+    }
+
+    @Test func anApplicationThatDoesNotExistExitsThreeNamingIt() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("missing-app.yaml")
+        try """
+        servers: [{name: a}]
+        clients: [{name: shop, command: ./no-such-shop --flag}]
+        assert: [{events: {client: shop, event: exited, count: 0}}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try Self.run(["run", file.path])
+        #expect(outcome.status == 3, "\(outcome.output)")
+        #expect(outcome.output.contains("application shop: \(dir.path)/no-such-shop is not an executable file"), "\(outcome.output)")
+    }
+
     @Test func aWrongExpectationFailsWithExitOneAndAReadableReport() throws {
         let outcome = try Self.run(["run", Self.fixtures.appendingPathComponent("wrong-expectation.yaml").path])
         #expect(outcome.status == 1)

@@ -1,5 +1,6 @@
 import Foundation
 import NATSFaultScenario
+import NATSFaultTimeline
 import Testing
 
 struct ScenarioParserTests {
@@ -159,6 +160,40 @@ struct ScenarioParserTests {
         guard case .requests(let outcomes) = scenario.assertions[0] else { Issue.record("not a requests assertion"); return }
         #expect(outcomes.eachBelow == .milliseconds(100))
         #expect(scenario.faultNames == ["restart_client"])
+    }
+
+    @Test func anApplicationUnderTestIsAClientWithACommand() throws {
+        let text = """
+        servers:
+          - name: a
+        clients:
+          - name: shop
+            command: apps/shop --config prod.yaml
+            env: {LOG_LEVEL: debug}
+            services: [orders]
+          - name: caller
+        timeline:
+          - probe: {subject: shop.ping, within: 5s}
+          - probe_service: {service: orders, instances: 1, within: 5s}
+          - restart_client: shop
+          - expect: {client: shop, event: output, matches: "reconnected to .*", within: 3s}
+        assert:
+          - events: {client: shop, event: exited, matches: "exited\\\\(0\\\\)", count: 0}
+        """
+        let scenario = try ScenarioParser.parse(text, file: "apps.yaml")
+        let shop = try #require(scenario.client(named: "shop"))
+        #expect(shop.isApplication && !(scenario.client(named: "caller")?.isApplication ?? true))
+        #expect(shop.command == ["apps/shop", "--config", "prod.yaml"])
+        #expect(shop.environment == ["LOG_LEVEL": "debug"])
+        #expect(shop.services == ["orders"])
+        guard case .probe(let probe) = scenario.steps[0].action else { Issue.record("not a probe"); return }
+        #expect(probe.within == .seconds(5) && probe.timeout == .milliseconds(500))
+        guard case .expect(let expectation) = scenario.steps[3].action else { Issue.record("not an expectation"); return }
+        #expect(expectation.match.pattern == "reconnected to .*")
+        var line = RecordedEvent(monoNs: 1, client: "shop", event: "output", text: "app: reconnected to nats://127.1.1.1:4222")
+        #expect(line.matches(expectation.match))
+        line.text = "app: disconnected"
+        #expect(!line.matches(expectation.match))
     }
 
     @Test func aPartitionBecomesRulesOnTheRouteAndClientLinks() throws {
