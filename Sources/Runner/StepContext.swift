@@ -32,6 +32,9 @@ struct StepContext: Sendable {
         }
         var checks: [Check] = []
         var stepStarts: [String: Int64] = [:]
+        // Where an expectation without `since` measures from: the latest action (a fault, a heal, a client action),
+        // so that what the action causes is not missed while an earlier expectation is still being decided.
+        var lastActionStart: Int64?
         for (index, step) in scenario.steps.enumerated() {
             try Task.checkCancellation()
             switch step.timing {
@@ -48,7 +51,14 @@ struct StepContext: Sendable {
             stepEvent.seq = index + 1
             log.append(stepEvent)
             logger.info("step \(index + 1) at \(step.location): \(describe(step.action))")
-            if var check = try await perform(step.action, index: index, began: began, stepStarts: stepStarts) {
+            let check = try await perform(step.action, index: index, began: began, stepStarts: stepStarts, lastActionStart: lastActionStart)
+            switch step.action {
+            case .expect, .expectAbsent, .expectServer, .probeService: break
+            case .probe(let p) where p.within != nil: break
+            case .wait: lastActionStart = nil
+            default: lastActionStart = began
+            }
+            if var check {
                 check.location = step.location.description
                 checks.append(check)
                 var e = RecordedEvent(monoNs: check.decidedAtNs ?? MonotonicClock.nowNs(), event: "expectation",
@@ -64,7 +74,7 @@ struct StepContext: Sendable {
     }
 
     /// Carries out one action; an expectation returns its check.
-    private func perform(_ action: Action, index: Int, began: Int64, stepStarts: [String: Int64]) async throws -> Check? {
+    private func perform(_ action: Action, index: Int, began: Int64, stepStarts: [String: Int64], lastActionStart: Int64?) async throws -> Check? {
         switch action {
         case .server(let fault, let name):
             guard let server = servers[name] else { return nil }
@@ -100,10 +110,14 @@ struct StepContext: Sendable {
             guard let faultID = scenario.steps.firstIndex(where: { $0.id == id }) else { break }
             if case .firewall = scenario.steps[faultID].action { try healRules(stepIndex: faultID) } else { try await heal(faultID: faultID) }
         case .expect(let expectation):
-            let anchor = expectation.since.flatMap { stepStarts[$0] } ?? began
-            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now) }
+            if let since = expectation.since.flatMap({ stepStarts[$0] }) {
+                return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: since, nowNs: now) }
+            }
+            let anchor = lastActionStart ?? began
+            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: began) }
         case .expectAbsent(let expectation):
-            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: began, nowNs: now) }
+            let anchor = lastActionStart ?? began
+            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: began) }
         }
         return nil
     }

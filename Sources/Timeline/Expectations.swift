@@ -8,9 +8,11 @@ extension EventExpectation {
     ///   - anchorNs: when the measured-from step started (monotonic ns).
     ///   - nowNs: the current monotonic time; events after it are not considered.
     /// - Returns: `.pending` while the answer can still change, else the decided check.
-    public func decide(events: [RecordedEvent], anchorNs: Int64, nowNs: Int64) -> StepDecision {
+    ///   - stepStartNs: when the expectation's own step started, if it measures from an earlier step it follows
+    ///     (the action that causes what it expects): the window then stays open at least `within` past this.
+    public func decide(events: [RecordedEvent], anchorNs: Int64, nowNs: Int64, stepStartNs: Int64? = nil) -> StepDecision {
         let opens = anchorNs + notBefore.nanoseconds
-        let closes = opens + within.nanoseconds
+        let closes = Swift.max(opens + within.nanoseconds, (stepStartNs ?? anchorNs) + within.nanoseconds)
         let matching = events.filter { $0.matches(match) && $0.monoNs >= anchorNs && $0.monoNs <= nowNs }
         let expected = "\(match) \(count) time\(count.min == 1 && count.max == 1 ? "" : "s")"
             + (notBefore > .zero ? ", not before \(DurationText.format(notBefore))," : "")
@@ -44,8 +46,8 @@ extension EventExpectation {
 
 extension AbsenceExpectation {
     /// Judges the absence expectation: fails at the first matching event, passes once `duration` has gone by.
-    public func decide(events: [RecordedEvent], anchorNs: Int64, nowNs: Int64) -> StepDecision {
-        let ends = anchorNs + duration.nanoseconds
+    public func decide(events: [RecordedEvent], anchorNs: Int64, nowNs: Int64, stepStartNs: Int64? = nil) -> StepDecision {
+        let ends = Swift.max(anchorNs, stepStartNs ?? anchorNs) + duration.nanoseconds
         let expected = "no \(match) for \(DurationText.format(duration))"
         if let hit = events.first(where: { $0.matches(match) && $0.monoNs >= anchorNs && $0.monoNs <= Swift.min(ends, nowNs) }) {
             return .decided(Check(passed: false, expected: expected,

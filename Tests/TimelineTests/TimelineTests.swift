@@ -28,6 +28,17 @@ struct EventExpectationTests {
         #expect(passed(e.decide(events: events, anchorNs: 0, nowNs: 1001 * ms)) == true)
     }
 
+    /// Without `since`, an expectation measures from the action before it: an event that came while an earlier
+    /// expectation was being decided still counts, and the window stays open `within` past the step's own start.
+    @Test func measuredFromTheActionItFollows() {
+        let e = expectation(.reconnected, within: 2000)
+        let early = [event(100, "app", "reconnected")]  // after the heal at 0, before this step began at 300
+        #expect(passed(e.decide(events: early, anchorNs: 0, nowNs: 301 * ms, stepStartNs: 300 * ms)) == true)
+        #expect(e.decide(events: [], anchorNs: 0, nowNs: 2100 * ms, stepStartNs: 300 * ms) == .pending(deadlineNs: 2300 * ms))
+        #expect(passed(e.decide(events: [event(50, "app", "reconnected")], anchorNs: 100 * ms, nowNs: 400 * ms, stepStartNs: 300 * ms)) == nil,
+                "an event before the action does not count")
+    }
+
     @Test func staysPendingUntilTheWindowCloses() {
         let e = expectation(.reconnected, within: 5000)
         #expect(e.decide(events: [], anchorNs: 0, nowNs: 4000 * ms) == .pending(deadlineNs: 5000 * ms))
