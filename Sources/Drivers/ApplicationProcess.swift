@@ -66,23 +66,20 @@ public actor ApplicationProcess {
                     await withTaskGroup(of: Void.self) { group in
                         for stream in [execution.standardOutput, execution.standardError] {
                             group.addTask {
-                                var partial: [UInt8] = []
-                                func emit(_ bytes: ArraySlice<UInt8>) {
+                                func emit(_ bytes: ArraySlice<UInt8>, newline: Bool = false) {
                                     _ = bytes.withUnsafeBytes { try? log.writeAll($0) }
-                                    for line in bytes.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
-                                        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "output",
-                                                             text: String(decoding: line, as: UTF8.self)))
+                                    if newline { _ = try? log.writeAll([UInt8(ascii: "\n")]) }
+                                    for line in DriverLine.split(bytes) {
+                                        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "output", text: line))
                                     }
                                 }
+                                var lines = LineAssembler()
                                 do {
                                     for try await chunk in stream {
-                                        chunk.withUnsafeBytes { partial.append(contentsOf: $0) }
-                                        guard let end = partial.lastIndex(of: UInt8(ascii: "\n")) else { continue }
-                                        emit(partial[...end])
-                                        partial.removeSubrange(...end)
+                                        if let complete = chunk.withUnsafeBytes({ lines.add($0) }) { emit(complete) }
                                     }
                                 } catch {}
-                                if !partial.isEmpty { emit(partial[...] + [UInt8(ascii: "\n")]) }
+                                if let last = lines.finish() { emit(last, newline: true) }
                             }
                         }
                     }

@@ -87,15 +87,12 @@ public actor ClientDriver {
                         group.addTask {
                             // Lines are split here and handed over a read at a time: one hop onto the actor per read,
                             // not per line, is what lets a flooding driver's events in at full speed.
-                            var partial: [UInt8] = []
+                            var lines = LineAssembler()
                             for try await chunk in execution.standardOutput {
-                                chunk.withUnsafeBytes { partial.append(contentsOf: $0) }
-                                guard let end = partial.lastIndex(of: UInt8(ascii: "\n")) else { continue }
-                                let lines = DriverLine.split(partial[...end])
-                                partial.removeSubrange(...end)
-                                await self?.received(lines)
+                                guard let complete = chunk.withUnsafeBytes({ lines.add($0) }) else { continue }
+                                await self?.received(DriverLine.split(complete))
                             }
-                            if !partial.isEmpty { await self?.received(DriverLine.split(partial[...])) }
+                            if let last = lines.finish() { await self?.received(DriverLine.split(last)) }
                             // stdout closed: the driver is gone, so stop waiting for commands to send it.
                             await self?.stopSending()
                         }

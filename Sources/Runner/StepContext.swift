@@ -166,20 +166,8 @@ struct StepContext: Sendable {
         if let size = p.payloadBytes, size > payload.count { payload += Array(repeating: UInt8(ascii: "."), count: size - payload.count) }
         state.add(Task {
             do {
-                let outcomes = try await RequestProbe.requests(target, subject: p.subject, payload: payload, count: p.count,
-                                                              timeout: p.timeout, interval: p.interval ?? .zero)
-                let now = MonotonicClock.nowNs()
-                for (index, outcome) in outcomes.enumerated() {
-                    var e = RecordedEvent(monoNs: now, server: p.server, event: "request_result")
-                    e.stream = p.stream
-                    e.seq = index + 1
-                    switch outcome {
-                    case .replies(_, let latency): (e.ok, e.latencyNs) = (true, latency)
-                    case .noResponders(let latency): (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.noResponders.rawValue, message: "no responders (status 503)"))
-                    case .timeout(let latency): (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.timeout.rawValue, message: "no reply within \(DurationText.format(p.timeout))"))
-                    }
-                    log.append(e)
-                }
+                _ = try await RequestProbe.requests(target, subject: p.subject, payload: payload, count: p.count, timeout: p.timeout,
+                                                    interval: p.interval ?? .zero) { seq, outcome in log.append(Self.event(outcome, of: p, seq: seq)) }
             } catch {
                 log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "log", text: "probe of \(p.subject): \(error)"))
             }
@@ -197,34 +185,35 @@ struct StepContext: Sendable {
         while MonotonicClock.nowNs() < deadline, !Task.isCancelled {
             tries += 1
             let left = Duration.nanoseconds(deadline - MonotonicClock.nowNs())
-            let outcome: RequestProbe.Outcome
-            do {
-                guard let first = try await RequestProbe.requests(target, subject: p.subject, timeout: min(p.timeout, max(left, .milliseconds(1)))).first else { continue }
-                outcome = first
-            } catch {
-                last = "\(error)"
+            guard let outcome = try? await RequestProbe.requests(target, subject: p.subject, timeout: min(p.timeout, max(left, .milliseconds(1)))).first else {
+                last = "the probe could not reach server \(p.server)"
                 try? await Task.sleep(for: .milliseconds(100))
                 continue
             }
-            var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "request_result")
-            (e.stream, e.seq) = (p.stream, tries)
-            switch outcome {
-            case .replies(_, let latency):
-                (e.ok, e.latencyNs) = (true, latency)
-                log.append(e)
-                let after = Double(MonotonicClock.nowNs() - started) / 1e6
-                return Check(passed: true, expected: expected, observed: "answered after \(String(format: "%.0f", after))ms (request \(tries))", decidedAtNs: e.monoNs)
-            case .noResponders(let latency):
-                (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.noResponders.rawValue, message: "no responders (status 503)"))
-                last = "no responders"
-            case .timeout(let latency):
-                (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.timeout.rawValue, message: "no reply within \(DurationText.format(p.timeout))"))
-                last = "timeout"
-            }
+            let e = Self.event(outcome, of: p, seq: tries)
             log.append(e)
+            if e.ok == true {
+                let after = Double(e.monoNs - started) / 1e6
+                return Check(passed: true, expected: expected, observed: "answered after \(String(format: "%.0f", after))ms (request \(tries))", decidedAtNs: e.monoNs)
+            }
+            last = e.error?.kind == ErrorKind.noResponders.rawValue ? "no responders" : "timeout"
             try? await Task.sleep(for: p.interval ?? .milliseconds(100))
         }
         return Check(passed: false, expected: expected, observed: "\(tries) request(s), none answered; the last: \(last)", decidedAtNs: MonotonicClock.nowNs())
+    }
+
+    /// A probe request's outcome as the `request_result` event of its stream, stamped now.
+    private static func event(_ outcome: RequestProbe.Outcome, of p: ProbeRequests, seq: Int) -> RecordedEvent {
+        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "request_result")
+        (e.stream, e.seq) = (p.stream, seq)
+        switch outcome {
+        case .replies(_, let latency): (e.ok, e.latencyNs) = (true, latency)
+        case .noResponders(let latency):
+            (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.noResponders.rawValue, message: "no responders (status 503)"))
+        case .timeout(let latency):
+            (e.ok, e.latencyNs, e.error) = (false, latency, ClientError(kind: ErrorKind.timeout.rawValue, message: "no reply within \(DurationText.format(p.timeout))"))
+        }
+        return e
     }
 
     /// Asks a service's discovery subjects every 100 ms until they show what the probe asks for, or its window ends;

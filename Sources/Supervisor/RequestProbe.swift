@@ -45,8 +45,10 @@ public enum RequestProbe {
     /// - Parameter gather: collect every reply that arrives within `timeout` (for discovery subjects, which every
     ///   instance answers) instead of stopping at the first.
     /// - Returns: one outcome per request, each with its latency (to the first reply, or to the timeout).
+    ///   - each: called with each request's number (from 1) and outcome as soon as it is known.
     public static func requests(_ target: Target, subject: String, payload: [UInt8] = [], count: Int = 1, timeout: Duration,
-                                interval: Duration = .zero, gather: Bool = false) async throws -> [Outcome] {
+                                interval: Duration = .zero, gather: Bool = false,
+                                each: @escaping @Sendable (Int, Outcome) -> Void = { _, _ in }) async throws -> [Outcome] {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 do {
@@ -55,7 +57,9 @@ public enum RequestProbe {
                     var outcomes: [Outcome] = []
                     for index in 0..<count {
                         if index > 0, interval > .zero { Thread.sleep(forTimeInterval: interval.seconds) }
-                        outcomes.append(try connection.request(subject: subject, payload: payload, timeout: timeout, gather: gather, index: index))
+                        let outcome = try connection.request(subject: subject, payload: payload, timeout: timeout, gather: gather, index: index)
+                        each(index + 1, outcome)
+                        outcomes.append(outcome)
                     }
                     continuation.resume(returning: outcomes)
                 } catch {
