@@ -567,11 +567,7 @@ public enum ConformanceRunner {
 
     /// An installed nats-server by version prefix (nil: the newest), or the binary at a path.
     static func server(_ wanted: String?) async throws -> ServerBinary {
-        if let wanted, wanted.contains("/") {
-            do { return try await ServerBinary.identify(path: wanted) } catch { throw RunError.environment("\(error)") }
-        }
-        let installed = await ServerBinary.discover()
-        do { return try ServerBinary.select(from: installed, versionPrefix: wanted) } catch { throw RunError.environment("\(error)") }
+        do { return try await ServerBinary.choose(wanted, installed: await ServerBinary.discover()) } catch { throw RunError.environment("\(error)") }
     }
 
     /// Runs this same check again inside fresh namespaces, with its output going straight to ours.

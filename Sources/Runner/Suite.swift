@@ -224,13 +224,7 @@ struct Plan {
         if !options.servers.isEmpty {
             var found: [ServerBinary] = []
             for wanted in options.servers {
-                if wanted.contains("/") {
-                    do { found.append(try await ServerBinary.identify(path: wanted)) } catch { throw RunError.environment("\(error)") }
-                } else if let match = installed.first(where: { $0.satisfies(wanted) }) {
-                    found.append(match)
-                } else {
-                    throw RunError.environment("\(SupervisorError.serverNotFound(wanted: wanted, found: installed.map(\.description)))")
-                }
+                do { found.append(try await ServerBinary.choose(wanted, installed: installed)) } catch { throw RunError.environment("\(error)") }
             }
             return found
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NATSFaultScenario
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -108,14 +109,14 @@ public enum RequestProbe {
             var firstNs: Int64?
             while let message = try readMessage(until: deadline) {
                 guard message.subject == reply else { continue }  // a late reply to an earlier request
-                let elapsed = Self.ns(ContinuousClock.now - started)
+                let elapsed = (ContinuousClock.now - started).nanoseconds
                 if message.status == 503 { return .noResponders(latencyNs: elapsed) }
                 replies.append(message.payload)
                 firstNs = firstNs ?? elapsed
                 if !gather { break }
             }
             if let firstNs { return .replies(replies, latencyNs: firstNs) }
-            return .timeout(latencyNs: Self.ns(ContinuousClock.now - started))
+            return .timeout(latencyNs: (ContinuousClock.now - started).nanoseconds)
         }
 
         // MARK: protocol
@@ -212,8 +213,6 @@ public enum RequestProbe {
             buffer.append(contentsOf: chunk[0..<n])
             return true
         }
-
-        static func ns(_ d: Duration) -> Int64 { d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000 }
     }
 }
 

@@ -63,6 +63,13 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     /// Picks the binary a run uses: an explicit path, else the newest one matching the prefix (if any).
+    /// The nats-server a user named: a binary path (identified by running it), or a version prefix of an installed
+    /// one (nil: the newest installed).
+    public static func choose(_ wanted: String?, installed: [ServerBinary]) async throws -> ServerBinary {
+        if let wanted, wanted.contains("/") { return try await identify(path: wanted) }
+        return try select(from: installed, versionPrefix: wanted)
+    }
+
     public static func select(from found: [ServerBinary], versionPrefix: String?) throws -> ServerBinary {
         let matching = found.filter { versionPrefix.map($0.satisfies) ?? true }
         guard let best = matching.first else {

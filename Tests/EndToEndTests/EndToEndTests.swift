@@ -244,6 +244,9 @@ struct EndToEndTests {
         #expect(outcome.status == 3)
         #expect(outcome.output.contains("no nats-server at /nonexistent/nats-server found"))
         #expect(outcome.output.contains("scripts/setup"))
+        let version = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--server", "3.1"])
+        #expect(version.status == 3, "\(version.output)")
+        #expect(version.output.contains("no nats-server version 3.1 found"), "\(version.output)")
     }
 
     /// client-crash: a killed driver is a client event, not a harness crash; reload-revokes-user: SIGHUP

@@ -14,12 +14,8 @@ import Glibc
     /// driver that crashed) must still end, and the server it launched must still be killable: nothing
     /// may be left running or awaited forever.
     @Test func aCancelledStartEndsAndLeavesNothingRunning() async throws {
-        let binary = try #require(await ServerBinary.discover().first, "no nats-server installed; run scripts/setup")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("natsfault-supervisor-\(getpid())-\(UInt32.random(in: 0 ... .max))")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let (server, _, work) = try await Self.server()
         defer { try? FileManager.default.removeItem(at: work) }
-        let spec = ServerSpec(name: "a", host: "127.0.0.1", port: try #require(LoopbackPorts.free()), monitorPort: try #require(LoopbackPorts.free()))
-        let server = ServerProcess(spec: spec, binary: binary, workDirectory: work.path, logger: Logger(label: "test"), record: { _ in })
 
         let ended = Atomic<Bool>(false)
         let start = Task {
@@ -43,6 +39,15 @@ import Glibc
         #expect(processes(mentioning: config).isEmpty, "a nats-server of this test is still running after shutdown")
     }
 
+    /// A server on free loopback ports (not started), its spec, and its folder (the caller removes it).
+    static func server() async throws -> (ServerProcess, ServerSpec, URL) {
+        let binary = try #require(await ServerBinary.discover().first, "no nats-server installed; run scripts/setup")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("natsfault-supervisor-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let spec = ServerSpec(name: "a", host: "127.0.0.1", port: try #require(LoopbackPorts.free()), monitorPort: try #require(LoopbackPorts.free()))
+        return (ServerProcess(spec: spec, binary: binary, workDirectory: work.path, logger: Logger(label: "test"), record: { _ in }), spec, work)
+    }
+
     /// The pids of processes whose command line contains `text`.
     private func processes(mentioning text: String) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -55,12 +60,8 @@ import Glibc
     /// natsfault's own probe connection against a real server: answered requests (gathering every reply),
     /// no responders (status 503, at once), and a timeout from a subscriber that never answers.
     @Test func requestProbesSeeRepliesNoRespondersAndTimeouts() async throws {
-        let binary = try #require(await ServerBinary.discover().first, "no nats-server installed; run scripts/setup")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("natsfault-probe-\(getpid())-\(UInt32.random(in: 0 ... .max))")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let (server, spec, work) = try await Self.server()
         defer { try? FileManager.default.removeItem(at: work) }
-        let spec = ServerSpec(name: "a", host: "127.0.0.1", port: try #require(LoopbackPorts.free()), monitorPort: try #require(LoopbackPorts.free()))
-        let server = ServerProcess(spec: spec, binary: binary, workDirectory: work.path, logger: Logger(label: "test"), record: { _ in })
         try await server.start()
         // Two responders on svc.echo and one silent subscriber on svc.silent, each its own raw connection.
         let responders = try (0..<2).map { _ in try RawResponder(port: spec.port, echo: "svc.echo", silent: "svc.silent") }
