@@ -21,8 +21,12 @@ let package = Package(
         .target(
             name: "NATSFaultScenario",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            path: "Sources/Scenario"
+            path: "Sources/Scenario",
+            plugins: ["FaultCatalogPlugin"]
         ),
+        // Writes the fault catalogue from the files under Sources/Scenario/Faults/<Target>/: a fault registers by existing.
+        .executableTarget(name: "FaultCatalogGenerator", path: "Plugins/FaultCatalogGenerator"),
+        .plugin(name: "FaultCatalogPlugin", capability: .buildTool(), dependencies: ["FaultCatalogGenerator"], path: "Plugins/FaultCatalogPlugin"),
         // Events, expectations and verdicts: pure functions over recorded timelines.
         .target(
             name: "NATSFaultTimeline",
@@ -123,7 +127,7 @@ let package = Package(
             // does not make nats.c look slow (unoptimized, it published about 2,900 messages/s instead of 1,000,000+).
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
-        .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario", "NATSFaultTimeline"], exclude: ["Malformed"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario", "NATSFaultTimeline", "NATSFaultDrivers"], exclude: ["Malformed"]),
         .testTarget(name: "TimelineTests", dependencies: ["NATSFaultTimeline", "NATSFaultScenario"]),
         .testTarget(name: "ReportingTests", dependencies: ["NATSFaultReporting", "NATSFaultTimeline"], exclude: ["Golden"]),
         .testTarget(

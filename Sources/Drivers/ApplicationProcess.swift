@@ -108,6 +108,12 @@ public actor ApplicationProcess {
         }
     }
 
+    /// Sends a signal to the program (SIGSTOP and SIGCONT: an application hanging and coming back).
+    public func signal(_ sig: Int32) {
+        guard running, let pid else { return }
+        Glibc.kill(pid, sig)
+    }
+
     /// SIGKILLs the program: an application crashing.
     public func kill() {
         guard running, let pid else { return }

@@ -144,6 +144,12 @@ public actor ClientDriver {
         }
     }
 
+    /// Sends a signal to the driver process (SIGSTOP and SIGCONT: a client hanging and coming back).
+    public func signal(_ sig: Int32) {
+        guard let pid, !exited else { return }
+        Glibc.kill(pid, sig)
+    }
+
     /// SIGKILLs the driver process: a client crash fault.
     public func kill() {
         guard let pid, !exited else { return }

@@ -49,10 +49,10 @@ public final class FaultProxy: Sendable {
     /// route links are not client links.
     ///
     /// - Parameter faultID: the name `heal(faultID:)` removes it by.
-    public func apply(_ fault: ProxyFault, faultID: Int, client: String?, server: String?) async throws {
+    public func apply(_ fault: any LinkFault, faultID: Int, client: String?, server: String?) async throws {
         let targets = links.withLockedValue { $0.values.filter { $0.parsesProtocol && (client == nil || $0.id.client == client) && (server == nil || $0.id.server == server) } }
         for link in targets { try await link.add(fault, id: faultID) }
-        if !fault.isOneShot { applied.withLockedValue { $0[faultID] = targets.map(\.id) } }
+        if fault.strike == nil { applied.withLockedValue { $0[faultID] = targets.map(\.id) } }
     }
 
     /// Removes a fault from every link it was applied to; returns whether it was active.

@@ -27,7 +27,7 @@ struct RelayedConnection: Sendable {
     var eventLoop: EventLoop { clientChannel.eventLoop }
 
     /// Hands the connection the faults now active; the future completes once they are in effect.
-    func update(_ faults: [ProxyFault]) -> EventLoopFuture<Void> {
+    func update(_ faults: [any LinkFault]) -> EventLoopFuture<Void> {
         eventLoop.submit {
             toServer.value.update(faults)
             toClient.value.update(faults)
@@ -79,15 +79,15 @@ final class Link: Sendable {
     private let state = NIOLockedValueBox(State())
 
     private struct State {
-        var faults: [Int: ProxyFault] = [:]
+        var faults: [Int: any LinkFault] = [:]
         var connections: [ObjectIdentifier: RelayedConnection] = [:]
         var listener: Channel?
         /// Whether the server behind the link runs: while it does not, the link refuses
         /// connections as the server's own port would, instead of accepting and resetting them.
         var upstreamUp = true
-        var wantsListener: Bool { upstreamUp && !faults.values.contains(.refuse) }
+        var wantsListener: Bool { upstreamUp && !ListenerShape(faults: ordered).refuses }
         /// The active faults in the order they were applied (fault ids grow with the timeline).
-        var ordered: [ProxyFault] { faults.sorted { $0.key < $1.key }.map(\.value) }
+        var ordered: [any LinkFault] { faults.sorted { $0.key < $1.key }.map(\.value) }
     }
 
     init(id: LinkID, listen: SocketAddress, upstream: SocketAddress, parsesProtocol: Bool = true, connectURLs: ConnectURLRewrite? = nil,
@@ -134,20 +134,20 @@ final class Link: Sendable {
         try? await listener?.close()
     }
 
-    func add(_ fault: ProxyFault, id faultID: Int) async throws {
-        switch fault {
-        case .reset, .close:
-            for c in state.withLockedValue({ Array($0.connections.values) }) { c.close(reset: fault == .reset) }
-        case .injectError(let message):
-            for c in state.withLockedValue({ Array($0.connections.values) }) { c.inject("-ERR '\(message)'\r\n") }
-        case .refuse:
-            state.withLockedValue { $0.faults[faultID] = fault }
-            try await reconcile()
-        default:
+    /// Applies a fault: a strike acts once on the current connections; any other fault stays, shaping
+    /// the listener and every connection until it is removed.
+    func add(_ fault: any LinkFault, id faultID: Int) async throws {
+        switch fault.strike {
+        case .close(let reset):
+            for c in state.withLockedValue({ Array($0.connections.values) }) { c.close(reset: reset) }
+        case .sendToClient(let line):
+            for c in state.withLockedValue({ Array($0.connections.values) }) { c.inject(line) }
+        case nil:
             let (faults, connections) = state.withLockedValue { s in
                 s.faults[faultID] = fault
                 return (s.ordered, Array(s.connections.values))
             }
+            try await reconcile()
             // The step that applies a fault finishes only once every connection has it.
             for c in connections { try? await c.update(faults).get() }
         }
@@ -159,8 +159,8 @@ final class Link: Sendable {
         let (removed, faults, connections) = state.withLockedValue { s in
             (s.faults.removeValue(forKey: faultID), s.ordered, Array(s.connections.values))
         }
-        guard let removed else { return false }
-        if removed == .refuse { try await reconcile() }
+        guard removed != nil else { return false }
+        try await reconcile()
         for c in connections { try? await c.update(faults).get() }
         return true
     }
@@ -185,7 +185,7 @@ final class Link: Sendable {
 
     /// Sets up a newly accepted client connection: connect to the server, then glue the two.
     private func relay(_ client: Channel) -> EventLoopFuture<Void> {
-        if state.withLockedValue({ $0.faults.values.contains(.acceptThenDrop) }) {
+        if state.withLockedValue({ ListenerShape(faults: $0.ordered).dropsNewConnections }) {
             client.close(promise: nil)
             return client.eventLoop.makeSucceededVoidFuture()
         }

@@ -17,7 +17,7 @@ public enum InnerRun {
         do {
             if sandboxed { try Sandbox.enter() } else { Sandbox.endWithParent(killingProcessGroup: true) }
             let text = try String(contentsOfFile: file, encoding: .utf8)
-            let scenario = try ScenarioParser.parse(text, file: file)
+            let scenario = try ScenarioLoader.parse(text, file: file)
             guard scenario.name == name else { throw RunError.nothingToRun("\(file) no longer holds scenario \(name)") }
             var target = target
             target.sandboxed = sandboxed

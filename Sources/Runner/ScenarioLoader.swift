@@ -1,4 +1,5 @@
 import Foundation
+import NATSFaultDrivers
 import NATSFaultScenario
 
 /// Finds scenario files and parses them.
@@ -25,7 +26,7 @@ public enum ScenarioLoader {
         for file in try files(paths) {
             do {
                 let text = try String(contentsOfFile: file, encoding: .utf8)
-                let scenario = try ScenarioParser.parse(text, file: file)
+                let scenario = try parse(text, file: file)
                 if let other = scenarios.first(where: { $0.name == scenario.name }) {
                     errors.append(ScenarioError(SourceLocation(file: file, line: 1, column: 1), "scenario name \"\(scenario.name)\" is also used by \(other.file); names must be unique in a run"))
                 }
@@ -38,6 +39,11 @@ public enum ScenarioLoader {
         }
         if !errors.isEmpty { throw .invalidScenarios(errors) }
         return scenarios
+    }
+
+    /// Parses one scenario file's text, knowing the drivers natsfault ships.
+    public static func parse(_ text: String, file: String) throws(ScenarioError) -> Scenario {
+        try ScenarioParser.parse(text, file: file, shippedDrivers: DriverCatalog.shipped.map(\.name))
     }
 
     /// Whether a scenario name matches `--filter`: a glob with `*`/`?`, else a substring.

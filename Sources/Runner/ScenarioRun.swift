@@ -57,7 +57,6 @@ final class ScenarioRun: Sendable {
     let scenario: Scenario
     let target: RunTarget
     private let log = EventLog()
-    private let state = ScenarioState()
 
     init(scenario: Scenario, target: RunTarget) {
         self.scenario = scenario
@@ -121,7 +120,8 @@ final class ScenarioRun: Sendable {
             timelineStart = MonotonicClock.nowNs()
             logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
             let context = StepContext(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
-                                      drivers: drivers, apps: apps, log: log, state: state, startNs: timelineStart)
+                                      drivers: drivers, apps: apps, log: log, active: ActiveFaults(), operations: TaskNursery(), heals: TaskNursery(),
+                                      startNs: timelineStart)
             result.checks = try await withTimeout(scenario.timeout) {
                 try await context.runTimeline()
             }
@@ -287,23 +287,6 @@ final class ScenarioRun: Sendable {
                   observed: "it exited by itself (\($0.text ?? ""))", decidedAtNs: $0.monoNs)
         }
     }
-}
-
-/// Mutable bookkeeping of a run: long-running driver operations still in flight.
-final class ScenarioState: Sendable {
-    private let pending = Mutex<[Task<Void, Never>]>([])
-    private let heals = Mutex<[Task<Void, Never>]>([])
-    func add(_ task: Task<Void, Never>) { pending.withLock { $0.append(task) } }
-    func drain() -> [Task<Void, Never>] { pending.withLock { let all = $0; $0 = []; return all } }
-    private let firewall = Mutex<Set<Int>>([])
-    /// Firewall steps whose rules are in place, by step index.
-    var activeFirewallSteps: [Int] { firewall.withLock { $0.sorted() } }
-    func firewallAdded(_ step: Int) { _ = firewall.withLock { $0.insert(step) } }
-    /// Marks a firewall step's rules removed; false if they were not in place.
-    func firewallRemoved(_ step: Int) -> Bool { firewall.withLock { $0.remove(step) != nil } }
-    /// A fault's scheduled self-heal; cancelled when the timeline ends.
-    func addHeal(_ task: Task<Void, Never>) { heals.withLock { $0.append(task) } }
-    func cancelHeals() { for task in heals.withLock({ $0 }) { task.cancel() } }
 }
 
 struct TimedOut: Error { let limit: Duration }

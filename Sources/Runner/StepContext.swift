@@ -6,11 +6,15 @@ import NATSFaultProxy
 import NATSFaultScenario
 import NATSFaultSupervisor
 import NATSFaultTimeline
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Everything the timeline's steps act on, and the carrying out of each step.
+///
+/// It is the `FaultContext` of the run: faults say what to do in the scenario's names, and it does it
+/// with the run's processes, proxy and firewall.
 struct StepContext: Sendable {
     let logger: Logger
     let proxy: FaultProxy?
@@ -22,19 +26,29 @@ struct StepContext: Sendable {
     /// Applications under test (clients with a `command`), by client name.
     let apps: [String: ApplicationProcess]
     let log: EventLog
-    let state: ScenarioState
+    let active: ActiveFaults
+    /// Publishers, requesters and background probes: awaited before the run settles.
+    let operations: TaskNursery
+    /// Timed heals (`for:`): cancelled when the timeline is over.
+    let heals: TaskNursery
     let startNs: Int64
 
     /// Connects the clients that connect at the start, then runs every step; returns the expectations' checks.
+    ///
     func runTimeline() async throws -> [Check] {
+        try await heals.run(cancellingAtEnd: true) {
+            let checks = try await operations.run(cancellingAtEnd: false) { try await playSteps() }
+            try await settle()
+            return checks
+        }
+    }
+
+    private func playSteps() async throws -> [Check] {
         for client in scenario.clients where client.connectAtBegin {
             try await connect(client)
         }
         var checks: [Check] = []
-        var stepStarts: [String: Int64] = [:]
-        // Where an expectation without `since` measures from: the latest action (a fault, a heal, a client action),
-        // so that what the action causes is not missed while an earlier expectation is still being decided.
-        var lastActionStart: Int64?
+        var anchors = ExpectationAnchors()
         for (index, step) in scenario.steps.enumerated() {
             try Task.checkCancellation()
             switch step.timing {
@@ -46,18 +60,13 @@ struct StepContext: Sendable {
             default: break
             }
             let began = MonotonicClock.nowNs()
-            if let id = step.id { stepStarts[id] = began }
-            var stepEvent = RecordedEvent(monoNs: began, event: "step", text: "\(index + 1). \(describe(step.action))")
+            anchors.began(step, at: began)
+            var stepEvent = RecordedEvent(monoNs: began, event: "step", text: "\(index + 1). \(step.action)")
             stepEvent.seq = index + 1
             log.append(stepEvent)
-            logger.info("step \(index + 1) at \(step.location): \(describe(step.action))")
-            let check = try await perform(step.action, index: index, began: began, stepStarts: stepStarts, lastActionStart: lastActionStart)
-            switch step.action {
-            case .expect, .expectAbsent, .expectServer, .probeService: break
-            case .probe(let p) where p.within != nil: break
-            case .wait: lastActionStart = nil
-            default: lastActionStart = began
-            }
+            logger.info("step \(index + 1) at \(step.location): \(step.action)")
+            let check = try await perform(step, index: index, began: began, anchors: anchors)
+            anchors.ended(step, began: began)
             if var check {
                 check.location = step.location.description
                 checks.append(check)
@@ -68,26 +77,15 @@ struct StepContext: Sendable {
                 logger.info("\(check.passed ? "met" : "NOT met"): \(check.expected); observed \(check.observed)")
             }
         }
-        try await settle()
-        state.cancelHeals()
         return checks
     }
 
-    /// Carries out one action; an expectation returns its check.
-    private func perform(_ action: Action, index: Int, began: Int64, stepStarts: [String: Int64], lastActionStart: Int64?) async throws -> Check? {
-        switch action {
-        case .server(let fault, let name):
-            guard let server = servers[name] else { return nil }
-            var faultEvent = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: name, event: "fault", text: describe(action))
-            faultEvent.fault = fault.name
-            log.append(faultEvent)
-            try await apply(fault, to: server, named: name)
+    /// Carries out one step; an expectation returns its check.
+    private func perform(_ step: Step, index: Int, began: Int64, anchors: ExpectationAnchors) async throws -> Check? {
+        switch step.action {
+        case .fault(let fault):
+            try await inject(fault.base, step: index)
         case .client(let clientAction, let name):
-            if clientAction == .kill || clientAction == .restart {
-                var faultEvent = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: name, event: "fault", text: describe(action))
-                faultEvent.fault = clientAction == .kill ? "kill_client" : "restart_client"
-                log.append(faultEvent)
-            }
             try await apply(clientAction, to: name)
         case .wait(let d):
             try await Task.sleep(for: d)
@@ -99,27 +97,44 @@ struct StepContext: Sendable {
             startProbe(probe)
         case .probeService(let probe):
             return await watchService(probe)
-        case .proxy(let step):
-            try await inject(step, faultID: index, action: action)
-        case .firewall(let step):
-            try addRules(step, stepIndex: index, action: action)
         case .heal(.all):
-            for id in proxy?.activeFaults ?? [] { try await heal(faultID: id) }
-            for id in state.activeFirewallSteps { try healRules(stepIndex: id) }
+            for active in active.steps { try await heal(step: active) }
         case .heal(.step(let id)):
-            guard let faultID = scenario.steps.firstIndex(where: { $0.id == id }) else { break }
-            if case .firewall = scenario.steps[faultID].action { try healRules(stepIndex: faultID) } else { try await heal(faultID: faultID) }
+            if let faultStep = scenario.steps.firstIndex(where: { $0.id == id }) { try await heal(step: faultStep) }
         case .expect(let expectation):
-            if let since = expectation.since.flatMap({ stepStarts[$0] }) {
-                return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: since, nowNs: now) }
-            }
-            let anchor = lastActionStart ?? began
-            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: began) }
+            let (anchor, stepStart) = anchors.anchor(since: expectation.since, stepBegan: began)
+            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: stepStart) }
         case .expectAbsent(let expectation):
-            let anchor = lastActionStart ?? began
-            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: began) }
+            let (anchor, stepStart) = anchors.anchor(since: nil, stepBegan: began)
+            return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: stepStart) }
         }
         return nil
+    }
+
+    /// The one path of every fault: record it, apply it, and for a lasting one keep it to heal, at the end of its
+    /// `for` or by a `heal` step.
+    private func inject(_ fault: any Fault, step: Int) async throws {
+        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: fault.subject.client, server: fault.subject.server, event: "fault", text: fault.description)
+        e.fault = fault.reportedName
+        log.append(e)
+        active.end { fault.ends($0) }
+        try await fault.apply(in: self, step: step)
+        guard case .untilHealed(let duration) = fault.lasting else { return }
+        active.add(fault, step: step)
+        if let duration {
+            heals.start {
+                try? await Task.sleep(for: duration)
+                guard !Task.isCancelled else { return }
+                try? await heal(step: step)
+            }
+        }
+    }
+
+    /// Heals the lasting fault of timeline step `step`, if it is still in effect, and records it.
+    private func heal(step: Int) async throws {
+        guard let fault = active.remove(step: step) else { return }
+        try await fault.heal(in: self, step: step)
+        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "heal", text: "healed: \(scenario.steps[step].action)"))
     }
 
     /// Re-judges an expectation as events arrive until it is decided.
@@ -164,14 +179,14 @@ struct StepContext: Sendable {
         let log = self.log, target = probeTarget(p.server)
         var payload = Array("1 \(p.stream)".utf8)
         if let size = p.payloadBytes, size > payload.count { payload += Array(repeating: UInt8(ascii: "."), count: size - payload.count) }
-        state.add(Task {
+        operations.start { [payload] in
             do {
                 _ = try await RequestProbe.requests(target, subject: p.subject, payload: payload, count: p.count, timeout: p.timeout,
                                                     interval: p.interval ?? .zero) { seq, outcome in log.append(Self.event(outcome, of: p, seq: seq)) }
             } catch {
                 log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "log", text: "probe of \(p.subject): \(error)"))
             }
-        })
+        }
     }
 
     /// Sends requests one after another until one is answered or the probe's window passes; each is recorded.
@@ -258,92 +273,8 @@ struct StepContext: Sendable {
         return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password)
     }
 
-    /// Adds a firewall step's rules (recorded as a fault event) and, with a duration, schedules their removal.
-    private func addRules(_ step: FirewallStep, stepIndex: Int, action: Action) throws {
-        guard sandboxed else {
-            throw ScenarioRunError.setupFailed("firewall rules need the scenario's own network namespace, and namespaces are not available here; they would change the host's firewall")
-        }
-        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "fault", text: describe(action))
-        e.fault = step.fault
-        log.append(e)
-        try Firewall.add(step.rules)
-        state.firewallAdded(stepIndex)
-        if let duration = step.duration {
-            let context = self
-            state.addHeal(Task {
-                try? await Task.sleep(for: duration)
-                guard !Task.isCancelled else { return }
-                try? context.healRules(stepIndex: stepIndex)
-            })
-        }
-    }
-
-    private func healRules(stepIndex: Int) throws {
-        guard state.firewallRemoved(stepIndex), case .firewall(let step) = scenario.steps[stepIndex].action else { return }
-        try Firewall.remove(step.rules)
-        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "heal", text: "healed: \(describe(scenario.steps[stepIndex].action))"))
-    }
-
-    /// Applies a proxy fault (recorded as a fault event) and, with a duration, schedules its heal.
-    private func inject(_ step: ProxyFaultStep, faultID: Int, action: Action) async throws {
-        guard let proxy else { return }
-        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: step.client, server: step.server, event: "fault", text: describe(action))
-        e.fault = step.fault.name
-        log.append(e)
-        try await proxy.apply(step.fault, faultID: faultID, client: step.client, server: step.server)
-        if let duration = step.duration {
-            let context = self
-            state.addHeal(Task {
-                try? await Task.sleep(for: duration)
-                guard !Task.isCancelled else { return }
-                try? await context.heal(faultID: faultID)
-            })
-        }
-    }
-
-    private func heal(faultID: Int) async throws {
-        guard let proxy, try await proxy.heal(faultID: faultID) else { return }
-        let step = scenario.steps[faultID]
-        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "heal", text: "healed: \(describe(step.action))"))
-    }
-
-    /// Applies a server fault; the proxy's links to the server listen exactly while it runs.
-    private func apply(_ fault: ServerFault, to server: ServerProcess, named name: String) async throws {
-        switch fault {
-        case .start:
-            try await server.start()
-            try await proxy?.setServer(name, running: true)
-        case .stop:
-            await server.stop(signal: SIGTERM)
-            try await proxy?.setServer(name, running: false)
-        case .kill:
-            await server.stop(signal: SIGKILL)
-            try await proxy?.setServer(name, running: false)
-        case .restart(let down, let kill):
-            await server.stop(signal: kill ? SIGKILL : SIGTERM)
-            try await proxy?.setServer(name, running: false)
-            if down > .zero { try await Task.sleep(for: down) }
-            try await server.start()
-            try await proxy?.setServer(name, running: true)
-        case .pause: await server.signal(SIGSTOP)
-        case .resume: await server.signal(SIGCONT)
-        case .lameDuck: await server.signal(SIGUSR2)
-        case .reload(let change): try await server.reload(change)
-        }
-    }
-
     private func apply(_ action: ClientAction, to name: String) async throws {
-        if let app = apps[name] {
-            switch action {
-            case .kill: await app.kill()
-            case .restart:
-                await app.kill()
-                guard await app.waitForEnd(timeout: .seconds(5)) else { throw ScenarioRunError.setupFailed("application \(name) did not end within 5 s of SIGKILL") }
-                try await app.start()
-            default: break  // the parser allows only kill_client and restart_client for applications
-            }
-            return
-        }
+        // The parser allows only faults on applications, never client actions.
         guard let driver = drivers[name], let client = scenario.client(named: name) else { return }
         switch action {
         case .connect: try await connect(client)
@@ -354,12 +285,6 @@ struct StepContext: Sendable {
         case .flush(let timeout): record(try await driver.send("flush", ["timeout_ms": .int(Int(timeout.milliseconds))], timeout: timeout + .seconds(5)), client: name, op: "flush")
         case .drain: record(try await driver.send("drain", timeout: .seconds(60)), client: name, op: "drain")
         case .close: record(try await driver.send("close"), client: name, op: "close")
-        case .kill: await driver.kill()
-        case .restart:
-            await driver.kill()
-            guard await driver.waitForEnd(timeout: .seconds(5)) != nil else { throw ScenarioRunError.setupFailed("the driver of client \(name) did not end within 5 s of SIGKILL") }
-            _ = try await driver.start()
-            try await connect(client)
         }
     }
 
@@ -383,7 +308,7 @@ struct StepContext: Sendable {
     /// Starts an operation whose ack comes when it is done (publishing, requesting) without waiting for it.
     private func startLongOperation(_ driver: ClientDriver, _ op: String, _ fields: [String: JSONValue]) {
         let log = self.log
-        state.add(Task {
+        operations.start {
             do {
                 let ack = try await driver.send(op, fields, timeout: .seconds(3600))
                 if !ack.ok {
@@ -393,7 +318,7 @@ struct StepContext: Sendable {
             } catch {
                 log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: driver.client, event: "log", text: "\(op): \(error)"))
             }
-        })
+        }
     }
 
     /// Setting up a subscription or responder must work, or the scenario cannot be judged.
@@ -408,9 +333,8 @@ struct StepContext: Sendable {
         log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "log", error: ack.error, text: "\(op) failed"))
     }
 
-    /// Waits for publishers and requesters to finish, then for deliveries in flight to arrive.
+    /// Once publishers and requesters are done: waits for deliveries in flight to arrive.
     private func settle() async throws {
-        for task in state.drain() { await task.value }
         await withTaskGroup(of: Void.self) { group in
             for driver in drivers.values { group.addTask { _ = try? await driver.send("flush", ["timeout_ms": 1000], timeout: .seconds(3)) } }
         }
@@ -434,33 +358,104 @@ enum ScenarioRunError: Error, CustomStringConvertible {
     }
 }
 
-/// How a step reads in reports.
-func describe(_ action: Action) -> String {
-    switch action {
-    case .server(let fault, let server):
-        switch fault {
-        case .restart(let down, let kill): "restart server \(server) (\(kill ? "SIGKILL" : "SIGTERM"), down \(DurationText.format(down)))"
-        case .stop: "stop server \(server) (SIGTERM)"
-        case .kill: "kill server \(server) (SIGKILL)"
-        case .pause: "pause server \(server) (SIGSTOP)"
-        case .resume: "resume server \(server) (SIGCONT)"
-        case .lameDuck: "lame duck server \(server) (SIGUSR2)"
-        case .reload: "reload server \(server) (SIGHUP, changed config)"
-        case .start: "start server \(server)"
-        }
-    case .client(let a, let client): "\(a.name) client \(client)"
-    case .wait(let d): "wait \(DurationText.format(d))"
-    case .expect(let e): "expect \(e.match) \(e.count) within \(DurationText.format(e.within))"
-    case .expectAbsent(let e): "expect no \(e.match) for \(DurationText.format(e.duration))"
-    case .proxy(let p):
-        "proxy \(p.fault.name)" + (p.fault.direction.map { $0 == .both ? "" : " \($0.rawValue)" } ?? "")
-            + " on \(p.client ?? "every client") → \(p.server ?? "every server")" + (p.duration.map { " for \(DurationText.format($0))" } ?? "")
-    case .firewall(let f): f.description
-    case .heal(.all): "heal every proxy fault and firewall rule"
-    case .expectServer(let e): "expect \(e.condition.expected(server: e.server)) within \(DurationText.format(e.within))"
-    case .heal(.step(let id)): "heal \(id)"
-    case .probe(let p) where p.within != nil: "expect \(p.subject) on server \(p.server) to answer within \(DurationText.format(p.within!)) (stream \(p.stream))"
-    case .probe(let p): "probe \(p.subject) on server \(p.server): \(p.count) request(s), timeout \(DurationText.format(p.timeout)), stream \(p.stream)"
-    case .probeService(let p): "expect \(p.expected) within \(DurationText.format(p.within))"
+extension StepContext: FaultContext {
+    func startServer(_ name: String) async throws {
+        guard let server = servers[name] else { return }
+        try await server.start()
+        // The proxy's links to a server listen exactly while it runs.
+        try await proxy?.setServer(name, running: true)
     }
+
+    func stopServer(_ name: String, with signal: ProcessSignal) async throws {
+        await servers[name]?.stop(signal: signal.number)
+        try await proxy?.setServer(name, running: false)
+    }
+
+    func signalServer(_ name: String, _ signal: ProcessSignal) async throws {
+        await servers[name]?.signal(signal.number)
+    }
+
+    func reloadServer(_ name: String, _ change: ServerConfigChange) async throws {
+        try await servers[name]?.reload(change)
+    }
+
+    func signalClient(_ name: String, _ signal: ProcessSignal) async throws {
+        if let app = apps[name] {
+            if signal == .kill { await app.kill() } else { await app.signal(signal.number) }
+        } else if let driver = drivers[name] {
+            if signal == .kill { await driver.kill() } else { await driver.signal(signal.number) }
+        }
+    }
+
+    func restartClient(_ name: String) async throws {
+        if let app = apps[name] {
+            await app.kill()
+            guard await app.waitForEnd(timeout: .seconds(5)) else { throw ScenarioRunError.setupFailed("application \(name) did not end within 5 s of SIGKILL") }
+            try await app.start()
+            return
+        }
+        guard let driver = drivers[name], let client = scenario.client(named: name) else { return }
+        await driver.kill()
+        guard await driver.waitForEnd(timeout: .seconds(5)) != nil else { throw ScenarioRunError.setupFailed("the driver of client \(name) did not end within 5 s of SIGKILL") }
+        _ = try await driver.start()
+        // A restarted client's publishers run for the rest of the timeline on their own; none are declared today
+        // for clients that restart, so they are awaited here rather than lost.
+        try await withThrowingTaskGroup(of: Void.self) { operations in
+            try await connect(client)
+            try await operations.waitForAll()
+        }
+    }
+
+    func addLinkFault(_ fault: any LinkFault, step: Int, client: String?, server: String?) async throws {
+        try await proxy?.apply(fault, faultID: step, client: client, server: server)
+    }
+
+    func removeLinkFault(step: Int) async throws {
+        try await proxy?.heal(faultID: step)
+    }
+
+    func addFirewallRules(_ rules: [FirewallRule]) async throws {
+        guard sandboxed else {
+            throw ScenarioRunError.setupFailed("firewall rules need the scenario's own network namespace, and namespaces are not available here; they would change the host's firewall")
+        }
+        try Firewall.add(rules)
+    }
+
+    func removeFirewallRules(_ rules: [FirewallRule]) async throws {
+        try Firewall.remove(rules)
+    }
+
+    func wait(_ duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
+}
+
+extension ProcessSignal {
+    /// The signal's number on this system.
+    var number: Int32 {
+        switch self {
+        case .term: SIGTERM
+        case .kill: SIGKILL
+        case .stop: SIGSTOP
+        case .cont: SIGCONT
+        case .usr2: SIGUSR2
+        case .hup: SIGHUP
+        }
+    }
+}
+
+/// The lasting faults of a run still in effect, by timeline step: what `heal` steps and `for` timers heal.
+final class ActiveFaults: Sendable {
+    private let faults = Mutex<[Int: any Fault]>([:])
+
+    /// The steps whose faults are in effect, in timeline order.
+    var steps: [Int] { faults.withLock { $0.keys.sorted() } }
+
+    func add(_ fault: any Fault, step: Int) { faults.withLock { $0[step] = fault } }
+
+    /// Takes the fault of `step` out; nil if it was not in effect (healed already).
+    func remove(step: Int) -> (any Fault)? { faults.withLock { $0.removeValue(forKey: step) } }
+
+    /// Forgets the faults that `ended` says are over without a heal (a resume after a pause).
+    func end(where ended: (any Fault) -> Bool) { faults.withLock { all in all = all.filter { !ended($0.value) } } }
 }

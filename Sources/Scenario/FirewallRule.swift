@@ -1,5 +1,5 @@
 /// What a firewall rule does with the packets it matches.
-public enum FirewallAction: String, Sendable, Hashable, CaseIterable {
+public enum FirewallAction: String, Sendable, Hashable, Codable, CaseIterable {
     /// Discard silently: the sender learns of it only by timeouts and pings.
     case drop
     /// Refuse with a TCP reset: the sender learns of it at once.
@@ -9,7 +9,7 @@ public enum FirewallAction: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Which packets a rule matches, seen from the port's owner.
-public enum FirewallDirection: String, Sendable, Hashable, CaseIterable {
+public enum FirewallDirection: String, Sendable, Hashable, Codable, CaseIterable {
     /// Packets arriving for the port (INPUT chain, destination port).
     case `in`
     /// Packets leaving from the port (OUTPUT chain, source port).
@@ -17,7 +17,7 @@ public enum FirewallDirection: String, Sendable, Hashable, CaseIterable {
 }
 
 /// One iptables rule in the sandbox's network namespace.
-public struct FirewallRule: Sendable, Hashable, CustomStringConvertible {
+public struct FirewallRule: Sendable, Hashable, Codable, CustomStringConvertible {
     public var action: FirewallAction
     public var direction: FirewallDirection
     /// `tcp` or `udp`.
@@ -41,27 +41,5 @@ public struct FirewallRule: Sendable, Hashable, CustomStringConvertible {
         if let source { parts.append("from \(source)") }
         if let destination { parts.append("to \(destination)") }
         return parts.joined(separator: " ")
-    }
-}
-
-/// A `firewall`, `partition` or `cut` step: the rules it adds (in one commit), and how long they stay.
-public struct FirewallStep: Sendable, Hashable {
-    /// The fault's name in reports and `list`: `firewall_drop`, `partition`, `cut`.
-    public var fault: String
-    public var rules: [FirewallRule]
-    /// Removed by themselves after this long; nil: until a `heal` step.
-    public var duration: Duration?
-    /// What the step does, in words (partition and cut steps), instead of the list of rules.
-    public var summary: String?
-
-    public init(fault: String, rules: [FirewallRule], duration: Duration?, summary: String? = nil) {
-        self.fault = fault
-        self.rules = rules
-        self.duration = duration
-        self.summary = summary
-    }
-
-    public var description: String {
-        (summary ?? "firewall: " + rules.map(\.description).joined(separator: "; ")) + (duration.map { " for \(DurationText.format($0))" } ?? "")
     }
 }

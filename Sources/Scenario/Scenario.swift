@@ -1,6 +1,6 @@
 /// One scenario file: the servers to start, the clients to connect, the timeline of faults and
 /// expectations, and the assertions judged at the end.
-public struct Scenario: Sendable {
+public struct Scenario: Sendable, Codable {
     /// The scenario's name (unique in a run); defaults to the file name without `.yaml`.
     public var name: String
     /// One line saying what the scenario reproduces.
@@ -25,11 +25,7 @@ public struct Scenario: Sendable {
     public var faultNames: [String] {
         var seen: [String] = []
         for step in steps {
-            if case .server(let fault, _) = step.action, !seen.contains(fault.name) { seen.append(fault.name) }
-            if case .client(.kill, _) = step.action, !seen.contains("kill_client") { seen.append("kill_client") }
-            if case .client(.restart, _) = step.action, !seen.contains("restart_client") { seen.append("restart_client") }
-            if case .proxy(let p) = step.action, !seen.contains(p.fault.name) { seen.append(p.fault.name) }
-            if case .firewall(let f) = step.action, !seen.contains(f.fault) { seen.append(f.fault) }
+            if case .fault(let fault) = step.action, !seen.contains(fault.base.reportedName) { seen.append(fault.base.reportedName) }
         }
         return seen
     }
@@ -39,9 +35,7 @@ public struct Scenario: Sendable {
     /// Where `client` reaches `server`: the server itself, or the proxy's listener for that link,
     /// `127.1.<client position>.<server position>` on the server's port.
     public func address(of server: ServerSpec, for client: ClientSpec) -> (host: String, port: Int) {
-        guard client.link == .proxy, let c = clients.firstIndex(where: { $0.name == client.name }),
-              let s = servers.firstIndex(where: { $0.name == server.name }) else { return (server.host, server.port) }
-        return (Self.proxyHost(client: c, server: s), server.port)
+        References(servers: servers, clients: clients).address(of: server, for: client)
     }
 
     /// The proxy listener's address for the client at position `client` and the server at `server`.
@@ -59,14 +53,13 @@ public struct Scenario: Sendable {
 
     /// The URL `client` connects to for `server`.
     public func url(of server: ServerSpec, for client: ClientSpec) -> String {
-        let (host, port) = address(of: server, for: client)
-        return "nats://\(host):\(port)"
+        References(servers: servers, clients: clients).url(of: server.name, for: client.name)!
     }
     public func client(named name: String) -> ClientSpec? { clients.first { $0.name == name } }
 }
 
 /// A nats-server the scenario starts.
-public struct ServerSpec: Sendable, Hashable {
+public struct ServerSpec: Sendable, Hashable, Codable {
     public var name: String
     /// The loopback address the server listens on inside the sandbox (127.0.0.1, 127.0.0.2, …).
     public var host: String
@@ -95,7 +88,7 @@ public struct ServerSpec: Sendable, Hashable {
 }
 
 /// The nats-server settings a scenario may set; nil means the server's default.
-public struct ServerConfig: Sendable, Hashable {
+public struct ServerConfig: Sendable, Hashable, Codable {
     public var pingInterval: Duration?
     public var pingMax: Int?
     public var maxConnections: Int?
@@ -114,7 +107,7 @@ public struct ServerConfig: Sendable, Hashable {
 }
 
 /// A user in the server's `authorization` block.
-public struct User: Sendable, Hashable {
+public struct User: Sendable, Hashable, Codable {
     public var user: String
     public var password: String
     public init(user: String, password: String) {
@@ -124,7 +117,7 @@ public struct User: Sendable, Hashable {
 }
 
 /// A client: one driver process wrapping one client library, with one connection.
-public struct ClientSpec: Sendable, Hashable {
+public struct ClientSpec: Sendable, Hashable, Codable {
     public var name: String
     /// The driver to use; nil means the run's `--client`.
     public var driver: String?
@@ -158,7 +151,7 @@ public struct ClientSpec: Sendable, Hashable {
 }
 
 /// An ADR-32 micro service: the driver's `service` op, answered on `$SRV.PING|INFO|STATS.<name>`.
-public struct ServiceSpec: Sendable, Hashable {
+public struct ServiceSpec: Sendable, Hashable, Codable {
     public var name: String
     public var version: String
     public var endpoints: [ServiceEndpoint]
@@ -171,7 +164,7 @@ public struct ServiceSpec: Sendable, Hashable {
 }
 
 /// One endpoint of a micro service: requests on `subject` are answered with their own payload.
-public struct ServiceEndpoint: Sendable, Hashable {
+public struct ServiceEndpoint: Sendable, Hashable, Codable {
     public var name: String
     public var subject: String
     /// The queue group (the library's default, `q`, when nil).
@@ -185,7 +178,7 @@ public struct ServiceEndpoint: Sendable, Hashable {
 }
 
 /// How a client reaches its servers.
-public enum LinkMode: String, Sendable, Hashable, CaseIterable {
+public enum LinkMode: String, Sendable, Hashable, Codable, CaseIterable {
     /// Through the fault proxy, one listener per server: socket and protocol faults can target it.
     case proxy
     /// Straight to the servers: proxy faults cannot touch it.
@@ -193,7 +186,7 @@ public enum LinkMode: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Connect options from DRIVER-PROTOCOL.md; nil means the library's default.
-public struct ConnectOptions: Sendable, Hashable {
+public struct ConnectOptions: Sendable, Hashable, Codable {
     public var allowReconnect: Bool?
     public var maxReconnects: Int?
     public var reconnectWait: Duration?
@@ -213,20 +206,20 @@ public struct ConnectOptions: Sendable, Hashable {
     public init() {}
 }
 
-public struct Subscription: Sendable, Hashable {
+public struct Subscription: Sendable, Hashable, Codable {
     public var subject: String
     public var queue: String?
     /// The subscription's name in reports; defaults to the subject.
     public var name: String
 }
 
-public struct Reply: Sendable, Hashable {
+public struct Reply: Sendable, Hashable, Codable {
     public var subject: String
     public var queue: String?
 }
 
 /// Publish `count` numbered messages on `subject` as the stream `stream`.
-public struct Publish: Sendable, Hashable {
+public struct Publish: Sendable, Hashable, Codable {
     public var subject: String
     public var stream: String
     public var count: Int
@@ -236,7 +229,7 @@ public struct Publish: Sendable, Hashable {
 }
 
 /// Send `count` requests on `subject`, each waiting up to `timeout`.
-public struct Request: Sendable, Hashable {
+public struct Request: Sendable, Hashable, Codable {
     public var subject: String
     public var stream: String
     public var count: Int
@@ -245,8 +238,8 @@ public struct Request: Sendable, Hashable {
 }
 
 /// One step of the timeline.
-public struct Step: Sendable {
-    public enum Timing: Sendable, Hashable {
+public struct Step: Sendable, Codable {
+    public enum Timing: Sendable, Hashable, Codable {
         /// Start this long after the previous step finished (zero: at once).
         case afterPrevious(Duration)
         /// Start at this offset from the scenario's start (or at once if that moment has passed).
@@ -261,14 +254,13 @@ public struct Step: Sendable {
 }
 
 /// What a step does.
-public enum Action: Sendable {
-    case server(ServerFault, server: String)
+public enum Action: Sendable, Codable {
+    /// A fault on a server, a client's process, the proxy's links or the firewall.
+    case fault(AnyFault)
     case client(ClientAction, client: String)
     case wait(Duration)
     case expect(EventExpectation)
     case expectAbsent(AbsenceExpectation)
-    case proxy(ProxyFaultStep)
-    case firewall(FirewallStep)
     case heal(HealTarget)
     case expectServer(ServerExpectation)
     /// Requests sent by natsfault itself, straight to a server.
@@ -277,9 +269,63 @@ public enum Action: Sendable {
     case probeService(ServiceProbe)
 }
 
+extension Action: CustomStringConvertible {
+    /// Whether the step judges the run (an expectation, a server or service check, a probe that must be answered).
+    public var judges: Bool {
+        switch self {
+        case .expect, .expectAbsent, .expectServer, .probeService: true
+        case .probe(let p): p.within != nil
+        default: false
+        }
+    }
+
+    /// How the step reads in reports.
+    public var description: String {
+        switch self {
+        case .fault(let fault): fault.base.description
+        case .client(let a, let client): "\(a.name) client \(client)"
+        case .wait(let d): "wait \(DurationText.format(d))"
+        case .expect(let e): "expect \(e.match) \(e.count) within \(DurationText.format(e.within))"
+        case .expectAbsent(let e): "expect no \(e.match) for \(DurationText.format(e.duration))"
+        case .heal(.all): "heal every lasting fault in effect"
+        case .heal(.step(let id)): "heal \(id)"
+        case .expectServer(let e): "expect \(e.condition.expected(server: e.server)) within \(DurationText.format(e.within))"
+        case .probe(let p) where p.within != nil: "expect \(p.subject) on server \(p.server) to answer within \(DurationText.format(p.within!)) (stream \(p.stream))"
+        case .probe(let p): "probe \(p.subject) on server \(p.server): \(p.count) request(s), timeout \(DurationText.format(p.timeout)), stream \(p.stream)"
+        case .probeService(let p): "expect \(p.expected) within \(DurationText.format(p.within))"
+        }
+    }
+}
+
+/// A fault of any kind, as a timeline step holds it; encoded with its target and name so that the
+/// sandboxed runner decodes the same fault type.
+public struct AnyFault: Sendable, Codable {
+    public let base: any Fault
+
+    public init(_ base: any Fault) { self.base = base }
+
+    private enum CodingKeys: String, CodingKey { case target, name, fault }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(type(of: base).target, forKey: .target)
+        try c.encode(type(of: base).name, forKey: .name)
+        try c.encode(base, forKey: .fault)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let target = try c.decode(FaultTarget.self, forKey: .target), name = try c.decode(String.self, forKey: .name)
+        guard let type = FaultCatalog.type(named: name, target: target) else {
+            throw DecodingError.dataCorruptedError(forKey: .name, in: c, debugDescription: "no \(target.rawValue) fault is named \(name)")
+        }
+        base = try c.decode(type, forKey: .fault)
+    }
+}
+
 /// Requests natsfault sends itself (not through any client), straight to a server, in the background;
 /// each outcome is recorded as a `request_result` of the probe's stream.
-public struct ProbeRequests: Sendable, Hashable {
+public struct ProbeRequests: Sendable, Hashable, Codable {
     public var subject: String
     public var server: String
     public var stream: String
@@ -299,7 +345,7 @@ public struct ProbeRequests: Sendable, Hashable {
 
 /// What `$SRV.PING.<service>` (instances), `$SRV.INFO.<service>` (subjects) and `$SRV.STATS.<service>`
 /// (request and error counts, summed over the instances) must show, asked of one server.
-public struct ServiceProbe: Sendable, Hashable {
+public struct ServiceProbe: Sendable, Hashable, Codable {
     public var service: String
     public var server: String
     public var within: Duration
@@ -314,8 +360,8 @@ public struct ServiceProbe: Sendable, Hashable {
 }
 
 /// A timeline step: a server's monitoring port must show a condition within a window.
-public struct ServerExpectation: Sendable, Hashable {
-    public enum Condition: Sendable, Hashable {
+public struct ServerExpectation: Sendable, Hashable, Codable {
+    public enum Condition: Sendable, Hashable, Codable {
         /// A closed connection (`/connz?state=closed`), of the named client if given, whose reason contains the text.
         case closed(client: String?, reason: String)
         /// This many open connections (`/connz`), of the named client if given.
@@ -332,40 +378,8 @@ public struct ServerExpectation: Sendable, Hashable {
     public var within: Duration
 }
 
-/// A fault or control action applied to one nats-server.
-public enum ServerFault: Sendable, Hashable {
-    case start
-    /// SIGTERM; waits for the process to exit.
-    case stop
-    /// SIGKILL; waits for the process to exit.
-    case kill
-    /// Stop (SIGTERM, or SIGKILL with `kill: true`), stay down for `down`, start again and wait until ready.
-    case restart(down: Duration, kill: Bool)
-    /// SIGSTOP.
-    case pause
-    /// SIGCONT.
-    case resume
-    /// SIGUSR2: lame-duck mode.
-    case lameDuck
-    /// Rewrite the configuration with these changes and send SIGHUP.
-    case reload(ServerConfigChange)
-
-    public var name: String {
-        switch self {
-        case .start: "start"
-        case .stop: "stop"
-        case .kill: "kill"
-        case .restart: "restart"
-        case .pause: "pause"
-        case .resume: "resume"
-        case .lameDuck: "lame_duck"
-        case .reload: "reload"
-        }
-    }
-}
-
 /// The settings a `reload` step changes.
-public struct ServerConfigChange: Sendable, Hashable {
+public struct ServerConfigChange: Sendable, Hashable, Codable {
     /// The new user list, replacing the old one.
     public var users: [User]?
     public var maxConnections: Int?
@@ -373,7 +387,7 @@ public struct ServerConfigChange: Sendable, Hashable {
 }
 
 /// Something a step tells a client to do.
-public enum ClientAction: Sendable, Hashable {
+public enum ClientAction: Sendable, Hashable, Codable {
     case connect
     case subscribe(Subscription)
     case reply(Reply)
@@ -382,10 +396,6 @@ public enum ClientAction: Sendable, Hashable {
     case flush(timeout: Duration)
     case drain
     case close
-    /// SIGKILL the driver process: a service instance crashing.
-    case kill
-    /// Kill the driver process if it runs, start a new one and connect it as at the start: a service instance restarting.
-    case restart
 
     public var name: String {
         switch self {
@@ -397,14 +407,12 @@ public enum ClientAction: Sendable, Hashable {
         case .flush: "flush"
         case .drain: "drain"
         case .close: "close"
-        case .kill: "kill"
-        case .restart: "restart"
         }
     }
 }
 
 /// How many matching events an expectation accepts.
-public struct CountRange: Sendable, Hashable, CustomStringConvertible {
+public struct CountRange: Sendable, Hashable, Codable, CustomStringConvertible {
     public var min: Int
     public var max: Int?
 
@@ -429,7 +437,7 @@ public struct CountRange: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Which client events count for an expectation.
-public struct EventMatch: Sendable, Hashable, CustomStringConvertible {
+public struct EventMatch: Sendable, Hashable, Codable, CustomStringConvertible {
     public var client: String
     public var event: ClientEventKind
     /// When set, only events carrying this error kind count.
@@ -453,7 +461,7 @@ public struct EventMatch: Sendable, Hashable, CustomStringConvertible {
 /// The window opens at the start of the step named `since` (or at this step's start) plus
 /// `notBefore`, and closes `within` after that opening point. The step waits only as long as
 /// needed: an open-ended count passes as soon as it is reached; an exact count waits for the window.
-public struct EventExpectation: Sendable, Hashable {
+public struct EventExpectation: Sendable, Hashable, Codable {
     public var match: EventMatch
     public var within: Duration
     public var notBefore: Duration
@@ -462,13 +470,13 @@ public struct EventExpectation: Sendable, Hashable {
 }
 
 /// A timeline step: no matching event for `duration` from the step's start.
-public struct AbsenceExpectation: Sendable, Hashable {
+public struct AbsenceExpectation: Sendable, Hashable, Codable {
     public var match: EventMatch
     public var duration: Duration
 }
 
 /// A check judged over the whole recorded timeline once the scenario has finished.
-public enum Assertion: Sendable, Hashable {
+public enum Assertion: Sendable, Hashable, Codable {
     /// How many matching events happened over the whole scenario.
     case events(EventMatch, CountRange)
     /// These client events happened in this order (other events may come between).
@@ -481,7 +489,7 @@ public enum Assertion: Sendable, Hashable {
     case requests(RequestOutcomes)
 }
 
-public struct MessageAccounting: Sendable, Hashable {
+public struct MessageAccounting: Sendable, Hashable, Codable {
     public var stream: String
     /// The receiving client and its subscription name.
     public var client: String
@@ -494,7 +502,7 @@ public struct MessageAccounting: Sendable, Hashable {
     public var lostOnlyDuringOutage: Bool
 }
 
-public struct PublishOutcomes: Sendable, Hashable {
+public struct PublishOutcomes: Sendable, Hashable, Codable {
     public var stream: String
     public var ok: CountRange?
     public var failed: CountRange?
@@ -502,7 +510,7 @@ public struct PublishOutcomes: Sendable, Hashable {
     public var failedError: ErrorKind?
 }
 
-public struct RequestOutcomes: Sendable, Hashable {
+public struct RequestOutcomes: Sendable, Hashable, Codable {
     public var stream: String
     /// Allowed counts per outcome: `ok`, or an error kind's raw value.
     public var outcomes: [String: CountRange]
@@ -510,4 +518,28 @@ public struct RequestOutcomes: Sendable, Hashable {
     public var p99Below: Duration?
     /// Latency bound for every request, whatever its outcome (a failure must come fast, too).
     public var eachBelow: Duration? = nil
+}
+
+extension ServerExpectation.Condition {
+    /// What the condition asks for, in words.
+    public func expected(server: String) -> String {
+        switch self {
+        case .closed(let client, let reason): "server \(server) closed \(client.map { "\($0)'s connection" } ?? "a connection") with a reason containing \"\(reason)\""
+        case .open(let client, let count): "server \(server) has \(count) open connection(s)\(client.map { " named \($0)" } ?? "")"
+        case .varz(let field, let count): "server \(server) /varz \(field) \(count)"
+        case .routes(let peer, let count): "server \(server) has \(count) route connection(s)\(peer.map { " to server \($0)" } ?? "")"
+        }
+    }
+}
+
+extension ServiceProbe {
+    /// What the probe asks for, in words.
+    public var expected: String {
+        var parts: [String] = []
+        if let instances { parts.append("\(instances) instance(s)") }
+        if let subjects { parts.append("subjects \(subjects.joined(separator: ", "))") }
+        if let requests { parts.append("requests \(requests)") }
+        if let errors { parts.append("errors \(errors)") }
+        return "service \(service) on server \(server): " + parts.joined(separator: ", ")
+    }
 }

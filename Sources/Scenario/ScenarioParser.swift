@@ -2,16 +2,14 @@ import Yams
 
 /// Reads scenario files into `Scenario` values, rejecting anything it does not understand.
 public enum ScenarioParser {
-    /// Driver names a scenario may name in `driver:`.
-    public static let knownDrivers = ["c", "go", "python"]
-
     /// Parses one scenario document.
     ///
     /// - Parameters:
     ///   - text: the YAML text.
     ///   - file: the path shown in errors.
+    ///   - shippedDrivers: the drivers natsfault ships, which `driver:` may name besides the file's own.
     /// - Throws: `ScenarioError` naming `file:line:column`, what is wrong and what is allowed.
-    public static func parse(_ text: String, file: String) throws(ScenarioError) -> Scenario {
+    public static func parse(_ text: String, file: String, shippedDrivers: [String]) throws(ScenarioError) -> Scenario {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -25,7 +23,7 @@ public enum ScenarioParser {
         } catch {
             throw ScenarioError(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)")
         }
-        var builder = Builder(file: file)
+        var builder = Builder(file: file, shippedDrivers: shippedDrivers)
         return try builder.scenario(YAMLValue(node: root, file: file, path: ""))
     }
 
@@ -67,16 +65,22 @@ private func secondOccurrence(of key: String, in text: String, from line: Int) -
 /// Builds the model from checked YAML values; holds what later parts need to check references.
 private struct Builder {
     let file: String
-    var servers: [ServerSpec] = []
-    var serverNames: [String] { servers.map(\.name) }
-    var clientNames: [String] = []
-    var clients: [ClientSpec] = []
+    let shippedDrivers: [String]
+    /// The servers and clients declared so far, which later parts refer to.
+    var references = References()
+    var servers: [ServerSpec] { references.servers }
+    var serverNames: [String] { references.serverNames }
+    var clients: [ClientSpec] { references.clients }
+    var clientNames: [String] { references.clientNames }
     /// Drivers the file declares: name → command words.
     var drivers: [String: [String]] = [:]
-    /// Proxy-fault steps still active at the current point of the timeline, by id (nil: no id), for `heal`.
-    var healable: [String?] = []
+    /// Lasting faults still in effect at the current point of the timeline, with their step ids (nil: no id), for `heal`.
+    var healable: [(id: String?, fault: any Fault)] = []
 
-    init(file: String) { self.file = file }
+    init(file: String, shippedDrivers: [String]) {
+        self.file = file
+        self.shippedDrivers = shippedDrivers
+    }
 
     mutating func scenario(_ root: YAMLValue) throws(ScenarioError) -> Scenario {
         let top = try root.mapping("a scenario", allowed: ["name", "description", "drivers", "servers", "clients", "timeline", "assert", "server_versions", "server_versions_reason", "timeout"])
@@ -87,7 +91,7 @@ private struct Builder {
         if let value = top["drivers"] {
             for (name, command) in try value.mapping("drivers (driver names, each with its command)", allowed: nil).entries {
                 try checkName(name, command)
-                guard !ScenarioParser.knownDrivers.contains(name) else {
+                guard !shippedDrivers.contains(name) else {
                     throw command.error("\"\(name)\" is a shipped driver; give your own driver another name")
                 }
                 let words = try command.string().split(separator: " ").map(String.init)
@@ -101,7 +105,7 @@ private struct Builder {
         for (index, value) in serverValues.enumerated() {
             let spec = try server(value, index: index)
             if serverNames.contains(spec.name) { throw value.error("server name \"\(spec.name)\" is used twice; names must be unique") }
-            servers.append(spec)
+            references.servers.append(spec)
         }
         try checkPorts(servers, serverValues)
 
@@ -113,16 +117,17 @@ private struct Builder {
             if clientNames.contains(spec.name) || serverNames.contains(spec.name) {
                 throw value.error("name \"\(spec.name)\" is used twice; server and client names must be unique")
             }
-            clientNames.append(spec.name)
-            self.clients.append(spec)
+            references.clients.append(spec)
         }
 
         var steps: [Step] = []
         var stepIDs: [String] = []
         for value in try top["timeline"]?.list() ?? [] {
             let s = try step(value, earlierIDs: stepIDs)
-            if case .proxy(let p) = s.action, !p.fault.isOneShot { healable.append(s.id) }
-            if case .firewall = s.action { healable.append(s.id) }  // firewall, partition and cut
+            if case .fault(let fault) = s.action {
+                healable.removeAll { fault.base.ends($0.fault) }
+                if fault.base.lasting.healable { healable.append((s.id, fault.base)) }
+            }
             if let id = s.id {
                 if stepIDs.contains(id) { throw value.error("step id \"\(id)\" is used twice; ids must be unique") }
                 stepIDs.append(id)
@@ -140,21 +145,14 @@ private struct Builder {
             versions.append(try versionPrefix(v))
         }
         let timeout = try top["timeout"]?.positiveDuration() ?? .seconds(180)
-        let judges = steps.contains { step in
-            switch step.action {
-            case .expect, .expectAbsent, .expectServer, .probeService: true
-            case .probe(let p): p.within != nil
-            default: false
-            }
-        }
-        guard judges || !assertions.isEmpty else {
+        guard steps.contains(where: \.action.judges) || !assertions.isEmpty else {
             throw root.error("a scenario judges something; add an \"expect\", \"expect_absent\", \"expect_server\" or \"probe_service\" step to \"timeline\" or an entry to \"assert\"")
         }
 
         let scenario = Scenario(
             name: name, description: description, file: file,
             serverVersions: versions, serverVersionsReason: try top["server_versions_reason"]?.string(),
-            servers: servers, clients: self.clients, steps: steps, assertions: assertions, timeout: timeout, drivers: drivers)
+            servers: servers, clients: clients, steps: steps, assertions: assertions, timeout: timeout, drivers: drivers)
         try checkStreams(scenario, top)
         return scenario
     }
@@ -203,15 +201,7 @@ private struct Builder {
         return text
     }
 
-    func users(_ value: YAMLValue?) throws(ScenarioError) -> [User] {
-        guard let value else { return [] }
-        var result: [User] = []
-        for entry in try value.list() {
-            let m = try entry.mapping("a user", allowed: ["user", "password"])
-            result.append(User(user: try m.required("user").string(), password: try m.required("password").string()))
-        }
-        return result
-    }
+    func users(_ value: YAMLValue?) throws(ScenarioError) -> [User] { try references.users(value) }
 
     func checkPorts(_ servers: [ServerSpec], _ values: [YAMLValue]) throws(ScenarioError) {
         for (i, s) in servers.enumerated() where s.port == s.monitorPort {
@@ -233,8 +223,8 @@ private struct Builder {
         var driver: String?
         if let d = m["driver"] {
             let text = try d.string()
-            guard ScenarioParser.knownDrivers.contains(text) || drivers[text] != nil else {
-                throw d.error("unknown driver \"\(text)\"; allowed: \((ScenarioParser.knownDrivers + drivers.keys.sorted()).joined(separator: ", ")), or one declared under \"drivers\"")
+            guard shippedDrivers.contains(text) || drivers[text] != nil else {
+                throw d.error("unknown driver \"\(text)\"; allowed: \((shippedDrivers + drivers.keys.sorted()).joined(separator: ", ")), or one declared under \"drivers\"")
             }
             driver = text
         }
@@ -396,12 +386,17 @@ private struct Builder {
 
     // MARK: timeline
 
-    static let serverFaultKeys = ["start", "stop", "kill", "restart", "pause", "resume", "lame_duck", "reload"]
-    static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close", "kill_client", "restart_client"]
-    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "probe", "probe_service", "proxy", "firewall", "partition", "cut", "heal"]
+    static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close"]
+    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "probe", "probe_service", "proxy", "heal"]
+
+    /// Every timeline key: server faults, client actions and faults, the other steps, firewall faults.
+    static var actionKeys: [String] {
+        FaultCatalog.faults(of: .server).map { $0.name } + clientActionKeys + FaultCatalog.faults(of: .client).map { $0.name } + otherStepKeys
+            + FaultCatalog.faults(of: .firewall).map { $0.name }
+    }
 
     mutating func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
-        let actions = Self.serverFaultKeys + Self.clientActionKeys + Self.otherStepKeys
+        let actions = Self.actionKeys
         let m = try value.mapping("a timeline step", allowed: ["id", "at", "after"] + actions)
         let actionKeys = m.keys.filter { actions.contains($0) }
         guard actionKeys.count == 1, let key = actionKeys.first, let body = m[key] else {
@@ -419,39 +414,21 @@ private struct Builder {
         var id: String?
         if let v = m["id"] { id = try v.string(); try checkName(id!, v) }
         let action = try action(key, body, earlierIDs: earlierIDs)
-        if case .client(let clientAction, let name) = action, clients.first(where: { $0.name == name })?.isApplication == true,
-           clientAction != .kill, clientAction != .restart {
-            throw body.error("client \(name) is an application (command); the actions for it are kill_client and restart_client")
+        if case .client(_, let name) = action, clients.first(where: { $0.name == name })?.isApplication == true {
+            let faults = FaultCatalog.faults(of: .client).map { $0.name }
+            throw body.error("client \(name) is an application (command); the actions for it are \(faults.dropLast().joined(separator: ", ")) and \(faults.last!)")
         }
         return Step(id: id, timing: timing, action: action, location: value.location)
     }
 
     mutating func action(_ key: String, _ body: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Action {
+        if let fault = FaultCatalog.step(named: key) {
+            return .fault(AnyFault(try fault.parse(FaultInput(body: body, references: references))))
+        }
         switch key {
-        case "start": return .server(.start, server: try serverReference(body))
-        case "stop": return .server(.stop, server: try serverReference(body))
-        case "kill": return .server(.kill, server: try serverReference(body))
-        case "pause": return .server(.pause, server: try serverReference(body))
-        case "resume": return .server(.resume, server: try serverReference(body))
-        case "lame_duck": return .server(.lameDuck, server: try serverReference(body))
-        case "restart":
-            if case .scalar = body.node { return .server(.restart(down: .zero, kill: false), server: try serverReference(body)) }
-            let m = try body.mapping("a restart", allowed: ["server", "down", "kill"])
-            return .server(.restart(down: try m["down"]?.duration() ?? .zero, kill: try m["kill"]?.bool() ?? false), server: try serverReference(m.required("server")))
-        case "reload":
-            let m = try body.mapping("a reload", allowed: ["server", "users", "max_connections"])
-            var change = ServerConfigChange()
-            if m["users"] != nil { change.users = try users(m["users"]) }
-            change.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
-            guard change.users != nil || change.maxConnections != nil else {
-                throw body.error("a reload changes something; allowed: users, max_connections")
-            }
-            return .server(.reload(change), server: try serverReference(m.required("server")))
         case "connect": return .client(.connect, client: try clientReference(body))
         case "drain": return .client(.drain, client: try clientReference(body))
         case "close": return .client(.close, client: try clientReference(body))
-        case "kill_client": return .client(.kill, client: try clientReference(body))
-        case "restart_client": return .client(.restart, client: try clientReference(body))
         case "flush":
             if case .scalar = body.node { return .client(.flush(timeout: .seconds(5)), client: try clientReference(body)) }
             let m = try body.mapping("a flush", allowed: ["client", "timeout"])
@@ -469,10 +446,7 @@ private struct Builder {
             let (r, c) = try request(body, withClient: true)
             return .client(.request(r), client: c!)
         case "wait": return .wait(try body.duration())
-        case "proxy": return .proxy(try proxyFault(body))
-        case "firewall": return .firewall(try firewall(body))
-        case "partition": return .firewall(try partition(body))
-        case "cut": return .firewall(try cut(body))
+        case "proxy": return .fault(AnyFault(try linkFault(body)))
         case "expect_server":
             let m = try body.mapping("a server expectation", allowed: ["server", "closed", "open", "varz", "routes", "within"])
             let kinds = m.keys.filter { ["closed", "open", "varz", "routes"].contains($0) }
@@ -543,13 +517,13 @@ private struct Builder {
         case "heal":
             let target = try body.string()
             if target == "all" {
-                guard !healable.isEmpty else { throw body.error("no proxy fault or firewall rule is active here to heal; \"heal: all\" follows a firewall step or a proxy step with a lasting fault") }
+                guard !healable.isEmpty else { throw body.error("no lasting fault is in effect here to heal; \"heal: all\" follows a firewall step, a proxy step with a lasting fault or a pause_client") }
                 healable.removeAll()
                 return .heal(.all)
             }
-            guard let index = healable.firstIndex(of: target) else {
-                let named = healable.compactMap { $0 }
-                throw body.error("no active proxy fault or firewall rule has id \"\(target)\"; allowed: \(healable.isEmpty ? "(none active here; do not heal a fault twice)" : (named + ["all"]).joined(separator: ", "))")
+            guard let index = healable.firstIndex(where: { $0.id == target }) else {
+                let named = healable.compactMap(\.id)
+                throw body.error("no lasting fault in effect has id \"\(target)\"; allowed: \(healable.isEmpty ? "(none in effect here; do not heal a fault twice)" : (named + ["all"]).joined(separator: ", "))")
             }
             healable.remove(at: index)
             return .heal(.step(target))
@@ -574,217 +548,15 @@ private struct Builder {
         }
     }
 
-    /// A `firewall:` step: iptables rules matched by direction, transport, port and loopback addresses.
-    func firewall(_ body: YAMLValue) throws(ScenarioError) -> FirewallStep {
-        let m = try body.mapping("a firewall rule", allowed: ["action", "direction", "transport", "server", "port", "source", "destination", "for"])
-        let action = try m.required("action").oneOf(FirewallAction.self, what: "firewall action")
-        let transport = try m["transport"]?.string() ?? "tcp"
-        guard ["tcp", "udp"].contains(transport) else { throw try m.required("transport").error("unknown transport \"\(transport)\"; allowed: tcp, udp") }
-        if action == .reject, transport == "udp" { throw try m.required("action").error("a TCP reset cannot answer UDP; use reject_icmp or drop") }
-        var directions: [FirewallDirection] = [.in]
-        if let v = m["direction"] {
-            let text = try v.string()
-            if text == "both" { directions = [.in, .out] } else {
-                guard let d = FirewallDirection(rawValue: text) else { throw v.error("unknown direction \"\(text)\"; allowed: in, out, both") }
-                directions = [d]
-            }
-        }
-        var port = try m["port"]?.int(1...65535)
-        var serverHost: String?
-        if let v = m["server"] {
-            guard port == nil else { throw v.error("give \"server\" or \"port\", not both") }
-            let spec = servers.first { $0.name == (try? v.string()) }
-            _ = try serverReference(v)
-            port = spec?.port
-            serverHost = spec?.host
-        }
-        func address(_ key: String) throws(ScenarioError) -> String? {
-            guard let v = m[key] else { return nil }
-            let text = try v.string()
-            let octets = text.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
-            guard octets.count == 4, text.split(separator: ".").count == 4 else { throw v.error("\"\(text)\" is not an IPv4 address; e.g. 127.0.0.2") }
-            guard octets[0] == 127 else { throw v.error("\(text) is outside the sandbox; rules may only name loopback addresses (127.0.0.0/8)") }
-            return text
-        }
-        let source = try address("source"), destination = try address("destination")
-        guard port != nil || source != nil || destination != nil else {
-            throw body.error("a firewall rule needs \"server\", \"port\", \"source\" or \"destination\"; a rule on all traffic would cut the harness off too")
-        }
-        let rules = directions.map { d in
-            // The server's own address is the destination of what arrives for it and the source of what it sends.
-            FirewallRule(action: action, direction: d, transport: transport, port: port,
-                         source: source ?? (d == .out ? serverHost : nil), destination: destination ?? (d == .in ? serverHost : nil))
-        }
-        return FirewallStep(fault: "firewall_\(action.rawValue)", rules: rules, duration: try m["for"]?.positiveDuration())
-    }
-
-    /// A `partition:` step: servers cut off from the rest of their cluster (and optionally from clients),
-    /// by firewall rules on the proxy listeners that carry the cluster's routes and the clients' links.
-    func partition(_ body: YAMLValue) throws(ScenarioError) -> FirewallStep {
-        let m = try body.mapping("a partition", allowed: ["servers", "from", "clients", "action", "for"])
-        let action = try m["action"]?.oneOf(FirewallAction.self, what: "partition action") ?? .drop
-        let sideValue = try m.required("servers")
-        let side = try serverList(sideValue)
-        guard let first = side.first, let cluster = first.config.cluster else {
-            throw sideValue.error("a partition cuts servers off from the rest of their cluster; \(side.first?.name ?? "this server") declares no \"cluster\"")
-        }
-        for spec in side where spec.config.cluster != cluster {
-            throw sideValue.error("server \(spec.name) is not in cluster \(cluster); a partition splits one cluster")
-        }
-        let members = servers.filter { $0.config.cluster == cluster }
-        var rest = members.filter { member in !side.contains { $0.name == member.name } }
-        if let v = m["from"] {
-            rest = try serverList(v)
-            for spec in rest {
-                if side.contains(where: { $0.name == spec.name }) { throw v.error("server \(spec.name) is on both sides of the partition") }
-                if spec.config.cluster != cluster { throw v.error("server \(spec.name) is not in cluster \(cluster); a partition splits one cluster") }
-            }
-        }
-        guard !rest.isEmpty else { throw sideValue.error("nothing is left on the other side: cluster \(cluster) has only \(members.map(\.name).joined(separator: ", "))") }
-        var hosts: [String] = []
-        for a in side {
-            for b in rest {
-                hosts.append(Scenario.routeHost(from: serverIndex(a), to: serverIndex(b)))
-                hosts.append(Scenario.routeHost(from: serverIndex(b), to: serverIndex(a)))
-            }
-        }
-        var cutClients: [String] = []
-        if let v = m["clients"] {
-            for item in try v.list() {
-                let client = try proxiedClient(item)
-                for a in side where client.servers.contains(a.name) { hosts.append(linkHost(client, a)) }
-                cutClients.append(client.name)
-            }
-        }
-        let clientsText = cutClients.isEmpty ? "" : " and from client\(cutClients.count == 1 ? "" : "s") \(cutClients.joined(separator: ", "))"
-        return FirewallStep(fault: "partition", rules: linkRules(hosts, action: action), duration: try m["for"]?.positiveDuration(),
-                            summary: "partition (\(action.rawValue)): \(side.map(\.name).joined(separator: ", ")) cut off from \(rest.map(\.name).joined(separator: ", "))\(clientsText)")
-    }
-
-    /// A `cut:` step: one client cut off from one server, by firewall rules on that client's proxy link.
-    func cut(_ body: YAMLValue) throws(ScenarioError) -> FirewallStep {
-        let m = try body.mapping("a cut", allowed: ["client", "server", "action", "for"])
-        let action = try m["action"]?.oneOf(FirewallAction.self, what: "cut action") ?? .drop
-        let client = try proxiedClient(m.required("client"))
-        let serverValue = try m.required("server")
-        let name = try serverReference(serverValue)
-        guard client.servers.contains(name), let server = servers.first(where: { $0.name == name }) else {
-            throw serverValue.error("client \(client.name) does not connect to server \(name); its servers: \(client.servers.joined(separator: ", "))")
-        }
-        return FirewallStep(fault: "cut", rules: linkRules([linkHost(client, server)], action: action), duration: try m["for"]?.positiveDuration(),
-                            summary: "cut (\(action.rawValue)): client \(client.name) off server \(name)")
-    }
-
-    /// Rules matching every packet to or from each of `hosts` (proxy listeners), in the INPUT chain
-    /// that loopback packets cross on their way in.
-    private func linkRules(_ hosts: [String], action: FirewallAction) -> [FirewallRule] {
-        hosts.flatMap { host in
-            [FirewallRule(action: action, direction: .in, port: nil, source: nil, destination: host),
-             FirewallRule(action: action, direction: .in, port: nil, source: host, destination: nil)]
-        }
-    }
-
-    private func serverIndex(_ spec: ServerSpec) -> Int { servers.firstIndex { $0.name == spec.name } ?? 0 }
-
-    private func linkHost(_ client: ClientSpec, _ server: ServerSpec) -> String {
-        Scenario.proxyHost(client: clients.firstIndex { $0.name == client.name } ?? 0, server: serverIndex(server))
-    }
-
-    /// A list of server names (or one name), each declared.
-    private func serverList(_ value: YAMLValue) throws(ScenarioError) -> [ServerSpec] {
-        let items: [YAMLValue] = if case .sequence = value.node { try value.list() } else { [value] }
-        guard !items.isEmpty else { throw value.error("name at least one server") }
-        var specs: [ServerSpec] = []
-        for item in items {
-            let name = try serverReference(item)
-            guard let spec = servers.first(where: { $0.name == name }) else { continue }
-            if specs.contains(spec) { throw item.error("server \(name) is listed twice") }
-            specs.append(spec)
-        }
-        return specs
-    }
-
-    /// A client that reaches its servers through the proxy: only its own links can be cut.
-    private func proxiedClient(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
-        let name = try clientReference(value)
-        guard let client = clients.first(where: { $0.name == name }) else { throw value.error("no client is named \"\(name)\"") }
-        guard client.link == .proxy else {
-            throw value.error("client \(name) has link: direct; cutting one client off needs its own proxy link (remove \"link: direct\"), or use a firewall step on the server's port to cut every client")
-        }
-        return client
-    }
-
-    /// A `proxy:` step: the fault, its parameters, its target links and how long it lasts.
-    func proxyFault(_ body: YAMLValue) throws(ScenarioError) -> ProxyFaultStep {
-        let common = ["fault", "client", "server", "for"]
-        let kinds = ["reset", "close", "blackhole", "stall", "refuse", "accept_then_drop", "latency", "bandwidth", "slicer",
-                     "limit_bytes", "drop_pings", "drop_pongs", "delay_pongs", "inject_err"]
+    /// A `proxy:` step: the link fault `fault:` names, which reads the rest.
+    func linkFault(_ body: YAMLValue) throws(ScenarioError) -> any LinkFault {
         guard case .mapping = body.node else { throw body.error("expected a proxy fault as a mapping, e.g. {fault: reset, client: app}") }
-        let first = try body.mapping("a proxy fault", allowed: common + ["direction", "latency", "jitter", "seed", "bytes_per_s", "bytes", "delay", "message"])
-        let kind = try first.required("fault").string()
-        guard kinds.contains(kind) else { throw try first.required("fault").error("unknown proxy fault \"\(kind)\"; allowed: \(kinds.joined(separator: ", "))") }
-        let parameters: [String] = switch kind {
-        case "stall", "drop_pings", "drop_pongs": ["direction"]
-        case "latency": ["latency", "jitter", "seed", "direction"]
-        case "bandwidth": ["bytes_per_s", "direction"]
-        case "slicer": ["bytes", "delay", "direction"]
-        case "limit_bytes": ["bytes", "direction"]
-        case "delay_pongs": ["delay", "direction"]
-        case "inject_err": ["message"]
-        default: []
+        let first = try body.mapping("a proxy fault", allowed: LinkSelection.keys + FaultCatalog.linkParameters)
+        let name = try first.required("fault")
+        guard let fault = FaultCatalog.linkFault(named: try name.string()) else {
+            throw name.error("unknown proxy fault \"\(try name.string())\"; allowed: \(FaultCatalog.linkFaultNames.joined(separator: ", "))")
         }
-        let m = try body.mapping("a \(kind) fault", allowed: common + parameters)
-        func direction(default fallback: Direction?) throws(ScenarioError) -> Direction {
-            guard let v = m["direction"] else {
-                guard let fallback else { throw body.error("a \(kind) fault needs \"direction\"; allowed: \(Direction.allowedList)") }
-                return fallback
-            }
-            return try v.oneOf(Direction.self, what: "direction")
-        }
-        let fault: ProxyFault
-        switch kind {
-        case "reset": fault = .reset
-        case "close": fault = .close
-        case "blackhole": fault = .blackhole
-        case "refuse": fault = .refuse
-        case "accept_then_drop": fault = .acceptThenDrop
-        case "stall": fault = .stall(try direction(default: nil))
-        case "latency":
-            fault = .latency(try m.required("latency").duration(), jitter: try m["jitter"]?.duration() ?? .zero,
-                             seed: UInt64(try m["seed"]?.int(0...Int.max) ?? 1), try direction(default: .both))
-        case "bandwidth": fault = .bandwidth(bytesPerSecond: try m.required("bytes_per_s").int(1...Int(Int32.max), what: "a byte rate"), try direction(default: .both))
-        case "slicer":
-            fault = .slicer(bytes: try m.required("bytes").int(1...Int(Int32.max), what: "a byte count"),
-                            delay: try m["delay"]?.duration() ?? .milliseconds(1), try direction(default: .both))
-        case "limit_bytes": fault = .limitBytes(try m.required("bytes").int(0...Int.max, what: "a byte count"), try direction(default: .both))
-        case "drop_pings": fault = .dropPings(try direction(default: .both))
-        case "drop_pongs": fault = .dropPongs(try direction(default: .both))
-        case "delay_pongs": fault = .delayPongs(try m.required("delay").positiveDuration(), try direction(default: .both))
-        default: fault = .injectError(try m.required("message").string())
-        }
-        if let v = m["for"], fault.isOneShot {
-            throw v.error("a \(kind) fault happens once; \"for\" applies only to faults that last (blackhole, stall, latency, …)")
-        }
-        var client: String?
-        if let v = m["client"] {
-            client = try clientReference(v)
-            if clients.first(where: { $0.name == client })?.link == .direct {
-                throw v.error("client \"\(client!)\" connects directly; give it \"link: proxy\" (the default) to put faults on its links")
-            }
-        } else if !clients.contains(where: { $0.link == .proxy }) {
-            throw body.error("no client goes through the proxy; proxy faults need a client with \"link: proxy\" (the default)")
-        }
-        var server: String?
-        if let v = m["server"] {
-            server = try serverReference(v)
-            guard clients.contains(where: { $0.link == .proxy && $0.servers.contains(server!) }) else {
-                throw v.error("no proxied client connects to server \"\(server!)\"; the fault would act on nothing")
-            }
-            if let client, let spec = clients.first(where: { $0.name == client }), !spec.servers.contains(server!) {
-                throw v.error("client \"\(client)\" does not connect to server \"\(server!)\"; allowed: \(spec.servers.joined(separator: ", "))")
-            }
-        }
-        return ProxyFaultStep(fault: fault, client: client, server: server, duration: try m["for"]?.positiveDuration())
+        return try fault.parse(FaultInput(body: body, references: references))
     }
 
     func eventMatch(_ m: YAMLMapping) throws(ScenarioError) -> EventMatch {
@@ -807,7 +579,7 @@ private struct Builder {
             client: client,
             event: event,
             error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"),
-            server: server, serverURL: urlFor(server: server, client: client), pattern: pattern)
+            server: server, serverURL: server.flatMap { references.url(of: $0, for: client) }, pattern: pattern)
     }
 
     /// `count: N`, or `min:` and/or `max:`, in the mapping itself.
@@ -879,28 +651,9 @@ private struct Builder {
 
     // MARK: references
 
-    /// The URL the client connects to for the server (through the proxy unless it is direct).
-    func urlFor(server: String?, client: String) -> String? {
-        guard let server, let spec = servers.first(where: { $0.name == server }),
-              let c = clients.firstIndex(where: { $0.name == client }), let s = servers.firstIndex(where: { $0.name == server }) else { return nil }
-        return clients[c].link == .proxy ? "nats://\(Scenario.proxyHost(client: c, server: s)):\(spec.port)" : spec.url
-    }
+    func serverReference(_ value: YAMLValue) throws(ScenarioError) -> String { try references.server(value) }
 
-    func serverReference(_ value: YAMLValue) throws(ScenarioError) -> String {
-        let name = try value.string()
-        guard serverNames.contains(name) else {
-            throw value.error("no server is named \"\(name)\"; allowed: \(serverNames.joined(separator: ", "))")
-        }
-        return name
-    }
-
-    func clientReference(_ value: YAMLValue) throws(ScenarioError) -> String {
-        let name = try value.string()
-        guard clientNames.contains(name) else {
-            throw value.error("no client is named \"\(name)\"; allowed: \(clientNames.isEmpty ? "(clients are declared under \"clients\")" : clientNames.joined(separator: ", "))")
-        }
-        return name
-    }
+    func clientReference(_ value: YAMLValue) throws(ScenarioError) -> String { try references.client(value) }
 
     func subjectText(_ value: YAMLValue) throws(ScenarioError) -> String {
         let s = try value.string()

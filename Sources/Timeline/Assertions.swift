@@ -83,9 +83,6 @@ extension MessageAccounting {
     }
 }
 
-/// Faults that cannot break a connection; every other fault may begin an outage.
-let harmlessFaults: Set<String> = ["start", "resume"]
-
 /// How long before a fault a message may have been published and still be in flight when it struck.
 let inFlightAllowanceNs: Int64 = 250_000_000
 
@@ -97,7 +94,8 @@ let inFlightAllowanceNs: Int64 = 250_000_000
 /// client noticing, are lost in flight, not by the client's fault.
 func outageWindows(_ events: [RecordedEvent], clients: Set<String>) -> [ClosedRange<Int64>] {
     var windows: [ClosedRange<Int64>] = []
-    let faults = events.filter { $0.event == "fault" && !harmlessFaults.contains($0.fault ?? "start") }.map(\.monoNs)
+    // Faults that cannot break a connection (starting or resuming something) begin no outage.
+    let faults = events.filter { $0.event == "fault" && !FaultCatalog.isHarmless($0.fault ?? "start") }.map(\.monoNs)
     for client in clients {
         var start: Int64?
         for e in events where e.client == client {

@@ -35,14 +35,4 @@ extension ServerExpectation.Condition {
             return (count.contains(n), "\(n) route connection(s)\(peer.map { " to \($0)" } ?? "")")
         }
     }
-
-    /// What the condition asks for, in words.
-    public func expected(server: String) -> String {
-        switch self {
-        case .closed(let client, let reason): "server \(server) closed \(client.map { "\($0)'s connection" } ?? "a connection") with a reason containing \"\(reason)\""
-        case .open(let client, let count): "server \(server) has \(count) open connection(s)\(client.map { " named \($0)" } ?? "")"
-        case .varz(let field, let count): "server \(server) /varz \(field) \(count)"
-        case .routes(let peer, let count): "server \(server) has \(count) route connection(s)\(peer.map { " to server \($0)" } ?? "")"
-        }
-    }
 }

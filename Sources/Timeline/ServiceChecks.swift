@@ -63,14 +63,4 @@ extension ServiceProbe {
     /// Which discovery subjects the probe needs to ask.
     public var needsInfo: Bool { subjects != nil }
     public var needsStats: Bool { requests != nil || errors != nil }
-
-    /// What the probe asks for, in words.
-    public var expected: String {
-        var parts: [String] = []
-        if let instances { parts.append("\(instances) instance(s)") }
-        if let subjects { parts.append("subjects \(subjects.joined(separator: ", "))") }
-        if let requests { parts.append("requests \(requests)") }
-        if let errors { parts.append("errors \(errors)") }
-        return "service \(service) on server \(server): " + parts.joined(separator: ", ")
-    }
 }

@@ -17,7 +17,7 @@ private final class Harness {
     let recorded = NIOLockedValueBox<[RecordedEvent]>([])
     let limitHits = NIOLockedValueBox(0)
 
-    init(flow: Direction, faults: [ProxyFault] = [], parses: Bool = true, connectURLs: ConnectURLRewrite? = nil) throws {
+    init(flow: Direction, faults: [any LinkFault] = [], parses: Bool = true, connectURLs: ConnectURLRewrite? = nil) throws {
         let recorded = self.recorded, limitHits = self.limitHits
         handler = DirectionHandler(flow: flow, link: LinkID(client: "app", server: "a"), parses: parses, connectURLs: connectURLs,
                                    record: { e in recorded.withLockedValue { $0.append(e) } },
@@ -66,7 +66,7 @@ struct DirectionHandlerTests {
 
     @Test(arguments: 0...clientStream.utf8.count)
     func dropsExactlyThePINGOperationsWhereverTheStreamIsSplit(split: Int) throws {
-        let h = try Harness(flow: .toServer, faults: [.dropPings(.toServer)])
+        let h = try Harness(flow: .toServer, faults: [F.dropPings(.toServer)])
         let bytes = Array(clientStream.utf8)
         try h.send(String(decoding: bytes[..<split], as: UTF8.self))
         try h.send(String(decoding: bytes[split...], as: UTF8.self))
@@ -76,10 +76,10 @@ struct DirectionHandlerTests {
     }
 
     @Test func dropsPONGsOnlyInTheFaultsDirection() throws {
-        let toClient = try Harness(flow: .toClient, faults: [.dropPongs(.toClient)])
+        let toClient = try Harness(flow: .toClient, faults: [F.dropPongs(.toClient)])
         try toClient.send(serverStream)
         #expect(try toClient.forwarded() == "INFO {\"x\":1}\r\n+OK\r\nMSG a 1 6\r\nPONG\r\n\r\nPING\r\n-ERR 'Stale Connection'\r\n")
-        let toServer = try Harness(flow: .toServer, faults: [.dropPongs(.toClient)])
+        let toServer = try Harness(flow: .toServer, faults: [F.dropPongs(.toClient)])
         try toServer.send(clientStream)
         #expect(try toServer.forwarded() == clientStream)
     }
@@ -95,7 +95,7 @@ struct DirectionHandlerTests {
     }
 
     @Test func blackholeForwardsNothingAndHealingDoesNotReplay() throws {
-        let h = try Harness(flow: .toClient, faults: [.blackhole])
+        let h = try Harness(flow: .toClient, faults: [F.blackhole])
         try h.send(serverStream)
         #expect(try h.forwarded() == "")
         h.handler.update([])
@@ -104,14 +104,14 @@ struct DirectionHandlerTests {
     }
 
     @Test func aBlackholedPathCarriesNoInjectedLineEither() throws {
-        let h = try Harness(flow: .toClient, faults: [.blackhole])
+        let h = try Harness(flow: .toClient, faults: [F.blackhole])
         h.handler.inject(ByteBuffer(string: "-ERR 'x'\r\n"))
         try h.send("PING\r\n")
         #expect(try h.forwarded() == "")
     }
 
     @Test func stallHoldsBytesInOrderUntilHealed() throws {
-        let h = try Harness(flow: .toServer, faults: [.stall(.toServer)])
+        let h = try Harness(flow: .toServer, faults: [F.stall(.toServer)])
         try h.send("PUB a 1\r\n")
         try h.send("x\r\n")
         h.advance(10_000)
@@ -122,7 +122,7 @@ struct DirectionHandlerTests {
     }
 
     @Test func stallStopsReadingOnceItsQueueIsFull() throws {
-        let h = try Harness(flow: .toServer, faults: [.stall(.both)])
+        let h = try Harness(flow: .toServer, faults: [F.stall(.both)])
         let big = "PUB a 70000\r\n" + String(repeating: "x", count: 70000) + "\r\n"
         for _ in 0..<16 { try h.send(big) }
         let before = h.reads.count
@@ -133,7 +133,7 @@ struct DirectionHandlerTests {
     }
 
     @Test func latencyDelaysAndKeepsOrder() throws {
-        let h = try Harness(flow: .toClient, faults: [.latency(.milliseconds(100), jitter: .zero, seed: 1, .toClient)])
+        let h = try Harness(flow: .toClient, faults: [F.latency(.milliseconds(100), jitter: .zero, seed: 1, .toClient)])
         try h.send("PING\r\n")
         h.advance(50)
         try h.send("PONG\r\n")
@@ -147,7 +147,7 @@ struct DirectionHandlerTests {
 
     @Test func jitterRepeatsWithTheSameSeed() throws {
         func releaseTimes(seed: UInt64) throws -> [Int] {
-            let h = try Harness(flow: .toClient, faults: [.latency(.milliseconds(50), jitter: .milliseconds(40), seed: seed, .toClient)])
+            let h = try Harness(flow: .toClient, faults: [F.latency(.milliseconds(50), jitter: .milliseconds(40), seed: seed, .toClient)])
             for _ in 0..<5 { try h.send("PING\r\n"); h.advance(1) }
             var times: [Int] = []
             for t in 0..<200 {
@@ -164,7 +164,7 @@ struct DirectionHandlerTests {
     }
 
     @Test func bandwidthPacesTheBytes() throws {
-        let h = try Harness(flow: .toClient, faults: [.bandwidth(bytesPerSecond: 1000, .toClient)])
+        let h = try Harness(flow: .toClient, faults: [F.bandwidth(bytesPerSecond: 1000, .toClient)])
         try h.send("PUB a 194\r\n" + String(repeating: "x", count: 194) + "\r\n")  // 207 bytes
         var seen = try h.forwarded().utf8.count
         #expect(seen <= 20)
@@ -177,7 +177,7 @@ struct DirectionHandlerTests {
     }
 
     @Test func slicerDeliversPiecesApart() throws {
-        let h = try Harness(flow: .toServer, faults: [.slicer(bytes: 4, delay: .milliseconds(5), .toServer)])
+        let h = try Harness(flow: .toServer, faults: [F.slicer(bytes: 4, delay: .milliseconds(5), .toServer)])
         try h.send("PING\r\nPONG\r\n")  // 12 bytes: three pieces
         #expect(try h.forwarded() == "PING")
         h.advance(5)
@@ -187,14 +187,14 @@ struct DirectionHandlerTests {
     }
 
     @Test func limitBytesForwardsTheLimitThenCuts() throws {
-        let h = try Harness(flow: .toClient, faults: [.limitBytes(10, .toClient)])
+        let h = try Harness(flow: .toClient, faults: [F.limitBytes(10, .toClient)])
         try h.send("PING\r\nPONG\r\nPING\r\n")
         #expect(try h.forwarded() == "PING\r\nPONG")
         #expect(h.limitHits.withLockedValue { $0 } == 1)
     }
 
     @Test func delayedPONGsComeLaterAndOtherOperationsPass() throws {
-        let h = try Harness(flow: .toClient, faults: [.delayPongs(.milliseconds(200), .toClient)])
+        let h = try Harness(flow: .toClient, faults: [F.delayPongs(.milliseconds(200), .toClient)])
         try h.send("PONG\r\nPING\r\n")
         #expect(try h.forwarded() == "PING\r\n")
         h.advance(199)
@@ -217,17 +217,17 @@ struct DirectionHandlerTests {
 
 struct FlowShapeTests {
     @Test func faultsApplyOnlyToTheirDirection() {
-        let faults: [ProxyFault] = [.dropPings(.toServer), .latency(.milliseconds(5), jitter: .zero, seed: 1, .both), .stall(.toClient)]
+        let faults: [any LinkFault] = [F.dropPings(.toServer), F.latency(.milliseconds(5), jitter: .zero, seed: 1, .both), F.stall(.toClient)]
         let up = FlowShape(faults: faults, flow: .toServer), down = FlowShape(faults: faults, flow: .toClient)
         #expect(up.dropPings && !down.dropPings)
         #expect(up.latency == .milliseconds(5) && down.latency == .milliseconds(5))
         #expect(!up.stalled && down.stalled)
-        #expect(FlowShape(faults: [.reset, .refuse, .injectError("x")], flow: .toClient) == FlowShape())
+        #expect(FlowShape(faults: [F.reset, F.refuse, F.injectError("x")], flow: .toClient) == FlowShape())
     }
 
     @Test func aThrottledLinkHoldsAboutOneSecondOfBandwidth() {
-        #expect(FlowShape(faults: [.bandwidth(bytesPerSecond: 20_000, .both)], flow: .toClient).queueLimit == 65536)
-        #expect(FlowShape(faults: [.bandwidth(bytesPerSecond: 200_000, .both)], flow: .toClient).queueLimit == 200_000)
+        #expect(FlowShape(faults: [F.bandwidth(bytesPerSecond: 20_000, .both)], flow: .toClient).queueLimit == 65536)
+        #expect(FlowShape(faults: [F.bandwidth(bytesPerSecond: 200_000, .both)], flow: .toClient).queueLimit == 200_000)
         #expect(FlowShape().queueLimit == 1 << 20)
     }
 

@@ -86,7 +86,7 @@ struct FaultProxySocketTests {
     @Test func refuseClosesTheListenerAndHealReopensIt() async throws {
         try await withProxy { proxy, port, upstream in
             let (before, server) = try Self.relayed(port: port, upstream: upstream)
-            try await proxy.apply(.refuse, faultID: 1, client: nil, server: nil)
+            try await proxy.apply(F.refuse, faultID: 1, client: nil, server: nil)
             #expect(Self.connect(port: port) == -1 && errno == ECONNREFUSED)
             _ = send(before, "still", 5, 0)
             #expect(Self.receive(server).0 == "still", "connections made before the refuse keep working")
@@ -100,7 +100,7 @@ struct FaultProxySocketTests {
     @Test func resetAbortsBothSidesWithRST() async throws {
         try await withProxy { proxy, port, upstream in
             let (client, server) = try Self.relayed(port: port, upstream: upstream)
-            try await proxy.apply(.reset, faultID: 1, client: "c", server: nil)
+            try await proxy.apply(F.reset, faultID: 1, client: "c", server: nil)
             #expect(Self.receive(client).1 == ECONNRESET)
             #expect(Self.receive(server).1 == ECONNRESET)
             close(client); close(server)
@@ -110,7 +110,7 @@ struct FaultProxySocketTests {
     @Test func closeEndsBothSidesWithFIN() async throws {
         try await withProxy { proxy, port, upstream in
             let (client, server) = try Self.relayed(port: port, upstream: upstream)
-            try await proxy.apply(.close, faultID: 1, client: nil, server: "s")
+            try await proxy.apply(F.close, faultID: 1, client: nil, server: "s")
             #expect(Self.receive(client) == ("", 0))
             #expect(Self.receive(server) == ("", 0))
             close(client); close(server)

@@ -1,4 +1,5 @@
 import Foundation
+import NATSFaultDrivers
 import NATSFaultScenario
 import Testing
 
@@ -20,10 +21,13 @@ struct MalformedScenarioTests {
         let parts = spec.split(separator: ":", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
         let (line, column, message) = (Int(parts[0]), Int(parts[1]), parts[2])
 
-        let error = #expect(throws: ScenarioError.self) { try ScenarioParser.parse(text, file: name) }
+        let error = #expect(throws: ScenarioError.self) { try ScenarioParser.parse(text, file: name, shippedDrivers: shipped) }
         #expect(error?.location.file == name)
         #expect(error?.location.line == line, "\(error?.description ?? "")")
         #expect(error?.location.column == column, "\(error?.description ?? "")")
         #expect(error?.message.hasPrefix(message) == true, "got: \(error?.message ?? "no error")")
     }
 }
+
+/// The drivers natsfault ships, as the runner hands them to the parser.
+let shipped = DriverCatalog.shipped.map(\.name)

@@ -1,5 +1,6 @@
 import Foundation
-import NATSFaultScenario
+import NATSFaultDrivers
+@testable import NATSFaultScenario
 import NATSFaultTimeline
 import Testing
 
@@ -50,7 +51,7 @@ struct ScenarioParserTests {
           - publishes: {stream: s1, ok: 10, failed: 0}
           - requests: {stream: svc, ok: {min: 2}, timeout: {max: 1}, p99_below: 100ms}
         """
-        let s = try ScenarioParser.parse(text, file: "full.yaml")
+        let s = try ScenarioParser.parse(text, file: "full.yaml", shippedDrivers: shipped)
         #expect(s.name == "full")
         #expect(s.serverVersions == ["2.15"])
         #expect(s.timeout == .seconds(60))
@@ -71,8 +72,8 @@ struct ScenarioParserTests {
         #expect(s.steps.count == 5)
         #expect(s.steps[1].timing == .afterPrevious(.milliseconds(100)))
         #expect(s.steps[2].timing == .at(.seconds(5)))
-        guard case .server(.restart(let down, let kill), "a") = s.steps[1].action else { Issue.record("not a restart"); return }
-        #expect(down == .seconds(1) && kill)
+        guard case .fault(let fault) = s.steps[1].action, let restart = fault.base as? Restart, restart.server == "a" else { Issue.record("not a restart"); return }
+        #expect(restart.down == .seconds(1) && restart.kill)
         guard case .expect(let e) = s.steps[3].action else { Issue.record("not an expectation"); return }
         #expect(e.count == CountRange(min: 0, max: 2))
         #expect(e.match.serverURL == "nats://127.1.1.1:4333", "app reaches server a through its proxy link")
@@ -101,7 +102,7 @@ struct ScenarioParserTests {
             let text = try String(contentsOf: Self.bundled.appendingPathComponent(file), encoding: .utf8)
             #expect(text.hasPrefix("# Real-world failure:"), "\(file) must open with the failure it reproduces")
             #expect(text.contains("# What a good client must do:"), "\(file) must say what a good client does")
-            let scenario = try ScenarioParser.parse(text, file: file)
+            let scenario = try ScenarioParser.parse(text, file: file, shippedDrivers: shipped)
             #expect(!scenario.description.isEmpty)
         }
     }
@@ -120,7 +121,7 @@ struct ScenarioParserTests {
         assert:
           - events: {client: app, event: connected}
         """
-        let scenario = try ScenarioParser.parse(text, file: "own-driver.yaml")
+        let scenario = try ScenarioParser.parse(text, file: "own-driver.yaml", shippedDrivers: shipped)
         #expect(scenario.drivers == ["java": ["./drivers/nats-java-driver", "--verbose"]])
         #expect(scenario.clients.map(\.driver) == ["java", nil])
     }
@@ -143,7 +144,7 @@ struct ScenarioParserTests {
         assert:
           - requests: {stream: p, no_responders: 4, each_below: 100ms}
         """
-        let scenario = try ScenarioParser.parse(text, file: "services.yaml")
+        let scenario = try ScenarioParser.parse(text, file: "services.yaml", shippedDrivers: shipped)
         let client = try #require(scenario.clients.first)
         #expect(client.service == ServiceSpec(name: "orders", version: "2.1.0", endpoints: [
             ServiceEndpoint(name: "orders_get", subject: "orders.get", queue: nil),
@@ -156,7 +157,7 @@ struct ScenarioParserTests {
         guard case .probe(let requests) = scenario.steps[1].action else { Issue.record("not a probe"); return }
         #expect(requests == ProbeRequests(subject: "orders.get", server: "a", stream: "p", count: 4, timeout: .milliseconds(250),
                                           interval: .milliseconds(10), payloadBytes: 64))
-        guard case .client(.restart, client: "svc") = scenario.steps[2].action else { Issue.record("not a client restart"); return }
+        guard case .fault(let fault) = scenario.steps[2].action, (fault.base as? RestartClient)?.client == "svc" else { Issue.record("not a client restart"); return }
         guard case .requests(let outcomes) = scenario.assertions[0] else { Issue.record("not a requests assertion"); return }
         #expect(outcomes.eachBelow == .milliseconds(100))
         #expect(scenario.faultNames == ["restart_client"])
@@ -180,7 +181,7 @@ struct ScenarioParserTests {
         assert:
           - events: {client: shop, event: exited, matches: "exited\\\\(0\\\\)", count: 0}
         """
-        let scenario = try ScenarioParser.parse(text, file: "apps.yaml")
+        let scenario = try ScenarioParser.parse(text, file: "apps.yaml", shippedDrivers: shipped)
         let shop = try #require(scenario.client(named: "shop"))
         #expect(shop.isApplication && !(scenario.client(named: "caller")?.isApplication ?? true))
         #expect(shop.command == ["apps/shop", "--config", "prod.yaml"])
@@ -210,18 +211,19 @@ struct ScenarioParserTests {
           - cut: {client: feeder, server: c, for: 1s}
           - expect: {client: app, event: disconnected, within: 5s}
         """
-        let s = try ScenarioParser.parse(text, file: "p.yaml")
-        guard case .firewall(let partition) = s.steps[0].action, case .firewall(let cut) = s.steps[1].action else {
-            Issue.record("expected two firewall steps")
+        let s = try ScenarioParser.parse(text, file: "p.yaml", shippedDrivers: shipped)
+        guard case .fault(let first) = s.steps[0].action, let partition = first.base as? Partition,
+              case .fault(let second) = s.steps[1].action, let cut = second.base as? Cut else {
+            Issue.record("expected a partition and a cut")
             return
         }
         let hosts = ["127.2.1.2", "127.2.2.1", "127.2.1.3", "127.2.3.1", "127.1.2.1"]
-        #expect(partition.fault == "partition")
+        #expect(partition.reportedName == "partition")
         #expect(partition.rules == hosts.flatMap { h in
             [FirewallRule(action: .reject, direction: .in, port: nil, source: nil, destination: h),
              FirewallRule(action: .reject, direction: .in, port: nil, source: h, destination: nil)]
         })
-        #expect(partition.summary == "partition (reject): a cut off from b, c and from client app")
+        #expect(partition.wording == "partition (reject): a cut off from b, c and from client app")
         #expect(cut.rules.map(\.action) == [.drop, .drop])
         #expect(cut.rules.compactMap { $0.destination ?? $0.source } == ["127.1.1.3", "127.1.1.3"])
         #expect(cut.duration == .seconds(1))

@@ -64,7 +64,7 @@ final class DirectionHandler: ChannelDuplexHandler {
     }
 
     /// Takes the faults now active on the link.
-    func update(_ faults: [ProxyFault]) {
+    func update(_ faults: [any LinkFault]) {
         let new = FlowShape(faults: faults, flow: flow)
         guard new != shape else { return }
         if new.seed != shape.seed || (new.latency != nil && shape.latency == nil) { generator = SeededGenerator(seed: new.seed) }

@@ -1,0 +1,7 @@
+/// `proxy: {fault: close}`: closes every current connection of the links with FIN on both sides. Happens once.
+struct Close: PlainLinkFault {
+    static let name = "close"
+    static let summary = "closes every current connection with FIN on both sides (once)"
+    var links: LinkSelection
+    var strike: ConnectionStrike? { .close(reset: false) }
+}

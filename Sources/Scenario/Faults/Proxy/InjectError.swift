@@ -1,0 +1,15 @@
+/// `proxy: {fault: inject_err, message}`: sends `-ERR '<message>'` to the clients, as if from the server. Happens once.
+struct InjectError: LinkFault {
+    static let name = "inject_err"
+    static let parameters = ["message"]
+    static let summary = "sends -ERR '<message>' to the client as if from the server (once)"
+    var links: LinkSelection
+    var message: String
+    var direction: Direction? { .toClient }
+    var strike: ConnectionStrike? { .sendToClient("-ERR '\(message)'\r\n") }
+
+    static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
+        let m = try input.mapping(of: Self.self)
+        return Self(links: try input.linkSelection(m, for: Self.self, once: true), message: try m.required("message").string())
+    }
+}

@@ -1,0 +1,29 @@
+/// `reload: {server, users, max_connections}`: rewrites a server's configuration with the changes and
+/// sends SIGHUP (users removed from a running server: revoked credentials).
+struct Reload: Fault {
+    static let name = "reload"
+    static let target = FaultTarget.server
+    static let parameters = ["server", "users", "max_connections"]
+    static let summary = "rewrites a server's configuration (users, max_connections) and sends SIGHUP"
+
+    var server: String
+    var change: ServerConfigChange
+
+    static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
+        let m = try input.mapping(of: Self.self)
+        var change = ServerConfigChange()
+        if m["users"] != nil { change.users = try input.references.users(m["users"]) }
+        change.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
+        guard change.users != nil || change.maxConnections != nil else {
+            throw input.body.error("a reload changes something; allowed: users, max_connections")
+        }
+        return Self(server: try input.serverName(in: m), change: change)
+    }
+
+    var subject: FaultSubject { FaultSubject(server: server) }
+    var description: String { "reload server \(server) (SIGHUP, changed config)" }
+
+    func apply(in context: any FaultContext, step: Int) async throws {
+        try await context.reloadServer(server, change)
+    }
+}
