@@ -1,7 +1,8 @@
 import Foundation
+import Synchronization
 
 /// How to start a driver: the executable and its arguments.
-public struct DriverCommand: Sendable, Hashable {
+public struct DriverCommand: Sendable, Hashable, Codable {
     public var name: String
     public var executable: String
     public var arguments: [String]
@@ -29,30 +30,18 @@ public enum DriverCatalog {
         return checkout.appendingPathComponent(".build/drivers").path
     }
 
-    /// The environment variable that carries `--driver NAME=COMMAND` definitions to the scenario runners:
-    /// `NAME=COMMAND` entries separated by newlines.
-    public static let customDriversVariable = "NATSFAULT_CUSTOM_DRIVERS"
+    private static let defined = Mutex<[String: DriverCommand]>([:])
 
     /// Drivers the user named on the command line (`--driver java=./my-java-driver --flag`), by name.
-    public static var custom: [String: DriverCommand] {
-        let text = ProcessInfo.processInfo.environment[customDriversVariable] ?? ""
-        var found: [String: DriverCommand] = [:]
-        for line in text.split(separator: "\n") {
-            guard let (name, words) = parseDefinition(String(line)) else { continue }
-            found[name] = DriverCommand(name: name, executable: words[0], arguments: Array(words.dropFirst()))
-        }
-        return found
-    }
+    public static var custom: [String: DriverCommand] { defined.withLock { $0 } }
 
-    /// Makes drivers named on the command line (`NAME=COMMAND` each) known to this process and to every runner it
-    /// starts, with relative executable paths made absolute against `directory`.
+    /// Makes drivers named on the command line (`NAME=COMMAND` each) known to this process, with relative
+    /// executable paths made absolute against `directory`. Runs in sandboxes get the commands resolved here.
     public static func define(_ definitions: [String], relativeTo directory: String = FileManager.default.currentDirectoryPath) {
-        let absolute = definitions.compactMap(parseDefinition).map { name, words -> String in
-            var words = words
-            words[0] = absolutePath(words[0], relativeTo: directory)
-            return "\(name)=" + words.joined(separator: " ")
+        let commands = definitions.compactMap(parseDefinition).map { name, words in
+            DriverCommand(name: name, executable: absolutePath(words[0], relativeTo: directory), arguments: Array(words.dropFirst()))
         }
-        setenv(customDriversVariable, absolute.joined(separator: "\n"), 1)
+        defined.withLock { for command in commands { $0[command.name] = command } }
     }
 
     /// The drivers a scenario file declares (`drivers:` name → command words), with a relative executable path

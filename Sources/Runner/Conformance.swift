@@ -518,8 +518,6 @@ public enum ConformanceRunner {
         /// A version prefix of an installed nats-server, or a binary path; nil: the newest installed.
         public var server: String?
         public var sandbox = true
-        /// Set inside the sandbox.
-        public var sandboxed = false
         public var logLevel: Logger.Level = .warning
 
         public init(driver: String, server: String?) {
@@ -541,23 +539,21 @@ public enum ConformanceRunner {
             print("error: \(error)")
             return .environment
         }
-        if options.sandbox, !options.sandboxed {
-            let probe = Sandbox.probe()
-            if probe.available { return inSandbox(options, serverPath: binary.path) }
-            print("warning: \(probe.detail); running on the host's loopback")
-        }
-        RunnerLogging.start(options.logLevel)
-        if options.sandboxed {
-            do { try Sandbox.enter() } catch {
-                print("error: cannot set up the sandbox: \(error)")
-                return .environment
-            }
-        }
         let work = NSTemporaryDirectory() + "natsfault-conformance-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let report = await Conformance(command: command, binary: binary, workDirectory: work, logger: Logger(label: "natsfault")).run()
-        for line in report.lines { print(line) }
-        if report.passed {
+        var sandboxed = false
+        if options.sandbox {
+            let probe = Sandbox.probe()
+            sandboxed = probe.available
+            if !probe.available { print("warning: \(probe.detail); running on the host's loopback") }
+        }
+        let job = SandboxedJob(work: .conformance(driver: command, server: binary, workDirectory: work), sandboxed: sandboxed, logLevel: options.logLevel)
+        guard case .success(.conformance(let lines, let passed)) = await SandboxedRun.run(job, stderrPath: nil) else {
+            print("error: the conformance check ended without a report; the driver's stderr and the servers' logs: \(work)")
+            return .failed
+        }
+        for line in lines { print(line) }
+        if passed {
             try? FileManager.default.removeItem(atPath: work)
             return .passed
         }
@@ -568,24 +564,5 @@ public enum ConformanceRunner {
     /// An installed nats-server by version prefix (nil: the newest), or the binary at a path.
     static func server(_ wanted: String?) async throws -> ServerBinary {
         do { return try await ServerBinary.choose(wanted, installed: await ServerBinary.discover()) } catch { throw RunError.environment("\(error)") }
-    }
-
-    /// Runs this same check again inside fresh namespaces, with its output going straight to ours.
-    private static func inSandbox(_ options: Options, serverPath: String) -> ExitStatus {
-        var arguments = ["conformance", "--driver", options.driver, "--server", serverPath, "--sandboxed", "--log-level", options.logLevel.rawValue]
-        if let defined = ProcessInfo.processInfo.environment[DriverCatalog.customDriversVariable], !defined.isEmpty {
-            arguments += defined.split(separator: "\n").flatMap { ["--define", String($0)] }
-        }
-        let (executable, fullArguments) = Sandbox.wrap(ToolPaths.executable, arguments)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = fullArguments
-        // The child reads end-of-file on its stdin when we are gone, and then ends, taking everything inside with it.
-        let lifeline = Pipe()
-        process.standardInput = lifeline
-        do { try process.run() } catch { return .environment }
-        process.waitUntilExit()
-        try? lifeline.fileHandleForWriting.close()
-        return ExitStatus(rawValue: process.terminationStatus) ?? .failed
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import NATSFaultDrivers
+public import NATSFaultDrivers
 import NATSFaultProxy
-import NATSFaultScenario
+public import NATSFaultScenario
 public import NATSFaultSupervisor
 import NATSFaultTimeline
 import Synchronization
@@ -23,6 +23,8 @@ public struct RunTarget: Sendable, Codable {
     public var workDirectory: String
     /// Whether the run has its own namespaces.
     public var sandboxed = false
+    /// The command of every client, by client name: its driver, or the program of an application under test.
+    public var commands: [String: DriverCommand] = [:]
 
     public init(client: String, server: ServerBinary, installedServers: [ServerBinary] = [], toolDirectory: String, workDirectory: String) {
         self.client = client
@@ -32,14 +34,28 @@ public struct RunTarget: Sendable, Codable {
         self.workDirectory = workDirectory
     }
 
-    /// - Parameter installed: `VERSION=PATH` for every installed nats-server.
-    public init(client: String, serverPath: String, serverVersion: String, installed: [String], toolDirectory: String, workDirectory: String) {
-        let servers = installed.compactMap { entry -> ServerBinary? in
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            return parts.count == 2 ? ServerBinary(path: parts[1], version: parts[0]) : nil
+    /// Finds the command of every client of `scenario`: its driver (its own `driver`, else this target's), or
+    /// its program; a relative path in the file is relative to the file's folder.
+    ///
+    /// - Throws: `RunError.environment` naming what is missing and how to install it.
+    public func resolvingCommands(of scenario: Scenario) throws(RunError) -> RunTarget {
+        var target = self
+        let declared = DriverCatalog.declared(scenario.drivers, scenarioFile: scenario.file)
+        for client in scenario.clients {
+            if let words = client.command {
+                let program = DriverCatalog.declared([client.name: words], scenarioFile: scenario.file)[client.name]!
+                guard FileManager.default.isExecutableFile(atPath: DriverCatalog.onPath(program.executable)) else {
+                    throw .environment("\(scenario.file): application \(client.name): \(program.executable) is not an executable file (a relative path is relative to the scenario file's folder)")
+                }
+                target.commands[client.name] = DriverCommand(name: program.name, executable: DriverCatalog.onPath(program.executable), arguments: program.arguments)
+            } else {
+                let name = client.driver ?? self.client
+                do { target.commands[client.name] = try DriverCatalog.locate(name, toolDirectory: toolDirectory, declared: declared) } catch {
+                    throw .environment(client.driver == nil ? "\(error)" : "\(scenario.file): \(error)")
+                }
+            }
         }
-        self.init(client: client, server: ServerBinary(path: serverPath, version: serverVersion), installedServers: servers,
-                  toolDirectory: toolDirectory, workDirectory: workDirectory)
+        return target
     }
 
     /// The binary for one server of the scenario: its pinned version, else the run's.
@@ -82,15 +98,14 @@ final class ScenarioRun: Sendable {
                 servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory,
                                              routes: routes, logger: logger, record: record))
             }
-            let declared = DriverCatalog.declared(scenario.drivers, scenarioFile: scenario.file)
-            for client in scenario.clients where client.isApplication {
-                apps[client.name] = ApplicationProcess(client: client.name, command: try applicationCommand(client), environment: applicationEnvironment(client),
-                                                       workDirectory: target.workDirectory, logger: logger, record: record)
-            }
-            for client in scenario.clients where !client.isApplication {
-                let name = client.driver ?? target.client
-                let command = try DriverCatalog.locate(name, toolDirectory: target.toolDirectory, declared: declared)
-                drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
+            for client in scenario.clients {
+                guard let command = target.commands[client.name] else { throw ScenarioRunError.setupFailed("no command was found for client \(client.name)") }
+                if client.isApplication {
+                    apps[client.name] = ApplicationProcess(client: client.name, command: command, environment: applicationEnvironment(client),
+                                                           workDirectory: target.workDirectory, logger: logger, record: record)
+                } else {
+                    drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
+                }
             }
             if let proxy { try await startLinks(proxy) }
             let launchNs = MonotonicClock.nowNs()
@@ -162,12 +177,6 @@ final class ScenarioRun: Sendable {
         result.timelineSeconds = Double(timelineEnd - timelineStart) / 1e9
         result.wallSeconds = Double(MonotonicClock.nowNs() - wallStart) / 1e9
         return result
-    }
-
-    /// The program an application client runs: its path relative to the scenario file's folder, or on PATH.
-    private func applicationCommand(_ client: ClientSpec) throws -> DriverCommand {
-        let command = DriverCatalog.declared([client.name: client.command ?? []], scenarioFile: scenario.file)[client.name]!
-        return try DriverCatalog.locate(client.name, toolDirectory: target.toolDirectory, declared: [client.name: command])
     }
 
     /// What an application finds in its environment: its links (`NATS_URL`, the first; `NATS_URLS`, all, comma-separated),

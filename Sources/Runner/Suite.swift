@@ -108,45 +108,24 @@ public enum Suite {
                                   client: run.target.client, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
         }
         let work = run.target.workDirectory
-        let resultPath = "\(work)/result.json"
         try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        var arguments = ["_run-one", "--file", run.scenario.file, "--scenario", run.scenario.name,
-                         "--client", run.target.client, "--server-path", run.target.server.path,
-                         "--server-version", run.target.server.version, "--work-dir", work, "--result", resultPath]
-        for s in run.target.installedServers { arguments += ["--installed-server", "\(s.version)=\(s.path)"] }
-        if plan.sandboxed { arguments.append("--sandboxed") }
-        arguments += ["--log-level", plan.logLevel.rawValue]
-        let (executable, fullArguments) = plan.sandboxed ? Sandbox.wrap(plan.selfExecutable, arguments) : (plan.selfExecutable, arguments)
         let started = MonotonicClock.nowNs()
-        var failure: String?
-        do {
-            let stderrLog = plan.logLevel < .warning ? FileDescriptor.standardError
-                : try FileDescriptor.open(FilePath("\(work)/runner.log"), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
-            var platform = PlatformOptions()
-            platform.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
-            // Unsandboxed, the runner leads a process group of its own that it can take down whole.
-            if !plan.sandboxed { platform.processGroupID = 0 }
-            let outcome = try await Subprocess.run(
-                .path(FilePath(executable)), arguments: .init(fullArguments), platformOptions: platform,
-                input: .inputWriter, output: .sequence, error: .fileDescriptor(stderrLog, closeAfterSpawningProcess: stderrLog != .standardError)
-            ) { execution in
-                // The child's stdin stays open while this runs: its end-of-file tells the child we are gone.
-                for try await _ in execution.standardOutput {}
-            }
-            if !outcome.terminationStatus.isSuccess { failure = "the scenario runner ended with \(outcome.terminationStatus)" }
-        } catch {
-            failure = "cannot start the scenario runner: \(error)"
-        }
-        if let data = FileManager.default.contents(atPath: resultPath),
-           let result = try? JSONDecoder().decode(ScenarioResult.self, from: data) {
+        let job = SandboxedJob(work: .scenario(run.scenario, run.target), sandboxed: plan.sandboxed, logLevel: plan.logLevel)
+        switch await SandboxedRun.run(job, stderrPath: plan.logLevel < .warning ? nil : "\(work)/runner.log") {
+        case .success(.scenario(let result)):
             try? FileManager.default.removeItem(atPath: work)
             return result
+        case .success(.conformance):
+            return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
+                                  client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
+                                  reason: "the scenario runner answered with a conformance report")
+        case .failure(let failure):
+            let log = (try? String(contentsOfFile: "\(work)/runner.log", encoding: .utf8)) ?? ""
+            return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
+                                  client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
+                                  reason: "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000)),
+                                  wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
         }
-        let log = (try? String(contentsOfFile: "\(work)/runner.log", encoding: .utf8)) ?? ""
-        return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                              client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
-                              reason: (failure ?? "the scenario runner wrote no result") + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000)),
-                              wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
     }
 }
 
@@ -160,7 +139,6 @@ struct Plan {
 
     var runs: [Run]
     var sandboxed: Bool
-    var selfExecutable: String
     var logLevel: Logger.Level
 
     static func make(_ options: RunOptions, print: @Sendable (String) -> Void) async throws -> Plan {
@@ -180,18 +158,6 @@ struct Plan {
         for d in options.clients {
             do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory) } catch { throw RunError.environment("\(error)") }
         }
-        for s in scenarios {
-            let declared = DriverCatalog.declared(s.drivers, scenarioFile: s.file)
-            for d in Set(s.clients.compactMap(\.driver)).sorted() {
-                do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory, declared: declared) } catch { throw RunError.environment("\(s.file): \(error)") }
-            }
-            for app in s.clients where app.isApplication {
-                let command = DriverCatalog.declared([app.name: app.command ?? []], scenarioFile: s.file)
-                guard let executable = command[app.name]?.executable, FileManager.default.isExecutableFile(atPath: DriverCatalog.onPath(executable)) else {
-                    throw RunError.environment("\(s.file): application \(app.name): \(command[app.name]?.executable ?? "?") is not an executable file (a relative path is relative to the scenario file's folder)")
-                }
-            }
-        }
         var sandboxed = false
         if options.sandbox {
             let probe = Sandbox.probe()
@@ -206,8 +172,8 @@ struct Plan {
         for scenario in scenarios {
             for client in options.clients {
                 for server in servers {
-                    let target = RunTarget(client: client, server: server, installedServers: installed, toolDirectory: toolDirectory,
-                                           workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(client)-\(server.version)")
+                    let target = try RunTarget(client: client, server: server, installedServers: installed, toolDirectory: toolDirectory,
+                                               workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(client)-\(server.version)").resolvingCommands(of: scenario)
                     var skip: String?
                     if !scenario.serverVersions.isEmpty, !scenario.serverVersions.contains(where: server.satisfies) {
                         skip = "applies to nats-server \(scenario.serverVersions.joined(separator: ", "))" + (scenario.serverVersionsReason.map { ": \($0)" } ?? "")
@@ -216,7 +182,7 @@ struct Plan {
                 }
             }
         }
-        return Plan(runs: runs, sandboxed: sandboxed, selfExecutable: ToolPaths.executable, logLevel: options.logLevel)
+        return Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel)
     }
 
     /// The server binaries to run against: by version or path, explicit paths, every version, or the newest installed.

@@ -27,7 +27,6 @@ struct ConformanceCheckCommand: AsyncParsableCommand {
     @Flag(help: "Run on the host's loopback without namespaces.")
     var noSandbox = false
 
-    @Flag(help: .hidden) var sandboxed = false
 
     @Option(help: "Log what the check does, on stderr: info, debug (driver commands), trace (every driver line).")
     var logLevel: String = "warning"
@@ -43,7 +42,6 @@ struct ConformanceCheckCommand: AsyncParsableCommand {
         if !define.isEmpty { DriverCatalog.define(define) }
         var options = ConformanceRunner.Options(driver: driver, server: server)
         options.sandbox = !noSandbox
-        options.sandboxed = sandboxed
         options.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
         try finish(await ConformanceRunner.run(options, print: { printLine($0) }))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NATSFaultTimeline
 import Testing
 
 /// Runs the real natsfault executable against real nats-server processes and the real nats.c driver.
@@ -341,6 +342,39 @@ struct EndToEndTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(survivors.isEmpty, "still running after natsfault was SIGKILLed: \(survivors)")
+    }
+
+    /// A hung micro service instance (pause_client: SIGSTOP with its connection open), on both servers: nats.c skips
+    /// (no micro-service API); for nats.go and nats.py requests time out while it hangs (not no_responders), discovery
+    /// counts it out, the server closes it as stale, and after the SIGCONT it reconnects and answers. The same
+    /// scenario with a client that never reconnects fails, on what did not come back.
+    @Test func aHungServiceIsFoundOutAndComesBackOnlyIfItReconnects() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("run.json").path
+        let outcome = try Self.run(["run", "scenarios/service-hung.yaml", "Tests/EndToEndTests/Fixtures/service-hung-no-reconnect.yaml",
+                                    "--client", "c,go,python", "--all-servers", "--jobs", "4", "--json", json], limit: 300)
+        #expect(outcome.status == 1, "the never-reconnecting variant fails: \(outcome.output)")
+        struct Document: Decodable { var runs: [ScenarioResult] }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let runs = try decoder.decode(Document.self, from: Data(contentsOf: URL(fileURLWithPath: json))).runs
+        #expect(runs.count == 2 * 3 * 2)
+        for run in runs where run.client == "c" {
+            #expect(run.outcome == .skipped && run.reason?.contains("lacks the capability \"service\"") == true, "\(run.title)")
+        }
+        for run in runs where run.client != "c" {
+            let hung = run.scenario == "service-hung"
+            #expect(run.outcome == (hung ? .passed : .failed), "\(run.title): \(run.reason ?? "") \(run.checks.filter { !$0.passed })")
+            let whileHung = run.events.filter { $0.event == "request_result" && $0.stream == "while-hung" }
+            #expect(whileHung.count == 2 && whileHung.allSatisfy { $0.error?.kind == "timeout" }, "\(run.title): \(whileHung)")
+            #expect(run.events.contains { $0.event == "fault" && $0.fault == "pause_client" && $0.client == "orders-1" })
+            #expect(run.events.contains { $0.event == "heal" && ($0.text ?? "").contains("pause client orders-1") })
+            let stale = run.checks.first { $0.expected.contains("Stale Connection") }
+            #expect(stale?.passed == true, "\(run.title): the server closed the hung connection as stale")
+            let reconnected = run.events.contains { $0.event == "reconnected" && $0.client == "orders-1" }
+            #expect(reconnected == hung, "\(run.title)")
+        }
     }
 }
 
