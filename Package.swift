@@ -88,7 +88,7 @@ let package = Package(
         // Console progress, JUnit XML and JSON results.
         .target(
             name: "NATSFaultReporting",
-            dependencies: ["NATSFaultTimeline"],
+            dependencies: ["NATSFaultTimeline", "NATSFaultScenario"],
             path: "Sources/Reporting"
         ),
         // Runs scenarios: ties the scenario, its servers, drivers and faults into a verdict.
@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "natsfault",
             dependencies: [
-                "NATSFaultRunner", "NATSFaultProxy", "NATSFaultDrivers",
+                "NATSFaultRunner", "NATSFaultProxy", "NATSFaultDrivers", "NATSFaultReporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -128,8 +128,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario", "NATSFaultTimeline", "NATSFaultDrivers"], exclude: ["Malformed"]),
+        .testTarget(name: "FaultTests", dependencies: ["NATSFaultScenario", "NATSFaultDrivers"]),
         .testTarget(name: "TimelineTests", dependencies: ["NATSFaultTimeline", "NATSFaultScenario"]),
-        .testTarget(name: "ReportingTests", dependencies: ["NATSFaultReporting", "NATSFaultTimeline"], exclude: ["Golden"]),
+        .testTarget(name: "ReportingTests", dependencies: ["NATSFaultReporting", "NATSFaultTimeline", "NATSFaultScenario"], exclude: ["Golden"]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: ["NATSFaultProxy", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")]

@@ -52,7 +52,7 @@ public final class FaultProxy: Sendable {
     public func apply(_ fault: any LinkFault, faultID: Int, client: String?, server: String?) async throws {
         let targets = links.withLockedValue { $0.values.filter { $0.parsesProtocol && (client == nil || $0.id.client == client) && (server == nil || $0.id.server == server) } }
         for link in targets { try await link.add(fault, id: faultID) }
-        if fault.strike == nil { applied.withLockedValue { $0[faultID] = targets.map(\.id) } }
+        if type(of: fault).healable { applied.withLockedValue { $0[faultID] = targets.map(\.id) } }
     }
 
     /// Removes a fault from every link it was applied to; returns whether it was active.

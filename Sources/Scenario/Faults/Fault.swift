@@ -15,6 +15,8 @@ public protocol Fault: Sendable, Codable, CustomStringConvertible {
     static var parameters: [String] { get }
     /// One line saying what the fault does, for `natsfault list --faults` and the docs.
     static var summary: String { get }
+    /// Whether the fault lasts until healed (by a `heal` step, or at the end of its `for`) rather than acting once.
+    static var healable: Bool { get }
     /// Whether the fault cannot break a connection (starting or resuming something), so that outage
     /// accounting does not take it as the start of an outage.
     static var harmless: Bool { get }
@@ -44,6 +46,7 @@ public protocol Fault: Sendable, Codable, CustomStringConvertible {
 
 extension Fault {
     public static var harmless: Bool { false }
+    public static var healable: Bool { false }
     public static var parameters: [String] { [] }
     public var reportedName: String { Self.name }
     public var lasting: Lasting { .once }

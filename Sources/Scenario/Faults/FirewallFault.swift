@@ -9,6 +9,7 @@ protocol FirewallFault: Fault {
 
 extension FirewallFault {
     static var target: FaultTarget { .firewall }
+    static var healable: Bool { true }
     var subject: FaultSubject { FaultSubject() }
     var lasting: Lasting { .untilHealed(for: duration) }
     var description: String { wording + (duration.map { " for \(DurationText.format($0))" } ?? "") }

@@ -12,18 +12,19 @@ public protocol LinkFault: Fault {
     func shape(_ shape: inout FlowShape, flow: Direction)
     /// Shapes what the link's listener does with new connections while the fault is active.
     func shape(_ listener: inout ListenerShape)
-    /// What it does once to the link's current connections as it is applied.
+    /// What it does once to the link's current connections as it is applied (faults that are not `healable`).
     var strike: ConnectionStrike? { get }
 }
 
 extension LinkFault {
     public static var target: FaultTarget { .link }
+    public static var healable: Bool { true }
     public var direction: Direction? { nil }
     public func shape(_ shape: inout FlowShape, flow: Direction) {}
     public func shape(_ listener: inout ListenerShape) {}
     public var strike: ConnectionStrike? { nil }
     public var subject: FaultSubject { FaultSubject(client: links.client, server: links.server) }
-    public var lasting: Lasting { strike == nil ? .untilHealed(for: links.duration) : .once }
+    public var lasting: Lasting { Self.healable ? .untilHealed(for: links.duration) : .once }
 
     public func apply(in context: any FaultContext, step: Int) async throws {
         try await context.addLinkFault(self, step: step, client: links.client, server: links.server)

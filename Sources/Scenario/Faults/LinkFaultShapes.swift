@@ -6,8 +6,7 @@ protocol PlainLinkFault: LinkFault {
 extension PlainLinkFault {
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         let m = try input.mapping(of: Self.self)
-        let probe = Self(links: LinkSelection())
-        return Self(links: try input.linkSelection(m, for: Self.self, once: probe.strike != nil))
+        return Self(links: try input.linkSelection(m, for: Self.self, once: !healable))
     }
 }
 

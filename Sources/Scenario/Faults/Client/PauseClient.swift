@@ -5,6 +5,7 @@ struct PauseClient: Fault {
     static let name = "pause_client"
     static let target = FaultTarget.client
     static let parameters = ["client", "for"]
+    static let healable = true
     static let summary = "freezes a client's process with SIGSTOP (a hung instance: connected, answering nothing) until healed or `for` ends"
 
     var client: String

@@ -3,6 +3,7 @@ struct InjectError: LinkFault {
     static let name = "inject_err"
     static let parameters = ["message"]
     static let summary = "sends -ERR '<message>' to the client as if from the server (once)"
+    static let healable = false
     var links: LinkSelection
     var message: String
     var direction: Direction? { .toClient }
@@ -10,6 +11,6 @@ struct InjectError: LinkFault {
 
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         let m = try input.mapping(of: Self.self)
-        return Self(links: try input.linkSelection(m, for: Self.self, once: true), message: try m.required("message").string())
+        return Self(links: try input.linkSelection(m, for: Self.self, once: !healable), message: try m.required("message").string())
     }
 }

@@ -2,6 +2,7 @@
 struct Reset: PlainLinkFault {
     static let name = "reset"
     static let summary = "aborts every current connection with RST on both sides (once)"
+    static let healable = false
     var links: LinkSelection
     var strike: ConnectionStrike? { .close(reset: true) }
 }
