@@ -81,10 +81,11 @@ let package = Package(
             dependencies: ["CFirewall", "NATSFaultScenario"],
             path: "Sources/Firewall"
         ),
-        // Console progress, JUnit XML and JSON results.
+        // Reporters over a suite's recorded results (console, JUnit XML, JSON, Markdown matrix), each declaring its own
+        // command-line option.
         .target(
             name: "NATSFaultReporting",
-            dependencies: ["NATSFaultTimeline"],
+            dependencies: ["NATSFaultTimeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Reporting"
         ),
         // Runs scenarios: ties the scenario, its servers, drivers and faults into a verdict.
