@@ -82,7 +82,7 @@ let package = Package(
             path: "Sources/Firewall"
         ),
         // Reporters over a suite's recorded results (console, JUnit XML, JSON, Markdown matrix), each declaring its own
-        // command-line option.
+        // command-line option; the conformance report and its text.
         .target(
             name: "NATSFaultReporting",
             dependencies: ["NATSFaultTimeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
