@@ -126,7 +126,12 @@ let package = Package(
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario", "NATSFaultTimeline"], exclude: ["Malformed"]),
         .testTarget(name: "TimelineTests", dependencies: ["NATSFaultTimeline", "NATSFaultScenario"]),
-        .testTarget(name: "ReportingTests", dependencies: ["NATSFaultReporting", "NATSFaultTimeline"], exclude: ["Golden"]),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["NATSFaultReporting", "NATSFaultTimeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["Golden"]
+        ),
+        .testTarget(name: "RunnerTests", dependencies: ["NATSFaultRunner", "NATSFaultScenario", "NATSFaultSupervisor", "NATSFaultReporting"]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: ["NATSFaultProxy", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")]
