@@ -1,23 +1,14 @@
 public import NATSFaultTimeline
-import ArgumentParser
 public import Foundation
 
 /// The `--json FILE` document: every run with every fault and event, timestamps on the monotonic clock.
 public struct JSONReporter: FileReporter {
+    public static let option = "json"
+    public static let help = "Write every event and fault with timestamps here, as JSON."
     public let path: String
 
     public init(path: String) {
         self.path = path
-    }
-
-    /// `--json FILE`.
-    public struct Options: ReporterOption {
-        @Option(help: "Write every event and fault with timestamps here, as JSON.")
-        var json: String?
-
-        public init() {}
-
-        public var reporter: (any Reporter)? { json.map(JSONReporter.init(path:)) }
     }
 
     struct Document: Encodable {

@@ -1,23 +1,14 @@
 public import NATSFaultTimeline
-import ArgumentParser
 public import Foundation
 
 /// JUnit XML (`--junit FILE`): one testcase per scenario × client × server, the failure text being the readable report.
 public struct JUnitReporter: FileReporter {
+    public static let option = "junit"
+    public static let help = "Write JUnit XML here (a testcase per scenario × client × server)."
     public let path: String
 
     public init(path: String) {
         self.path = path
-    }
-
-    /// `--junit FILE`.
-    public struct Options: ReporterOption {
-        @Option(help: "Write JUnit XML here (a testcase per scenario × client × server).")
-        var junit: String?
-
-        public init() {}
-
-        public var reporter: (any Reporter)? { junit.map(JUnitReporter.init(path:)) }
     }
 
     public func render(_ history: SuiteHistory) -> Data {

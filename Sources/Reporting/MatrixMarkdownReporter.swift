@@ -1,22 +1,13 @@
-import ArgumentParser
 public import Foundation
 
 /// The scenario × client × server matrix as Markdown (`--matrix-md FILE`), with a reason for every run that did not pass.
 public struct MatrixMarkdownReporter: FileReporter {
+    public static let option = "matrix-md"
+    public static let help = "Write the scenario × client × server matrix here, as Markdown, with a reason for each failure and skip."
     public let path: String
 
     public init(path: String) {
         self.path = path
-    }
-
-    /// `--matrix-md FILE`.
-    public struct Options: ReporterOption {
-        @Option(help: "Write the scenario × client × server matrix here, as Markdown, with a reason for each failure and skip.")
-        var matrixMd: String?
-
-        public init() {}
-
-        public var reporter: (any Reporter)? { matrixMd.map(MatrixMarkdownReporter.init(path:)) }
     }
 
     public func render(_ history: SuiteHistory) -> Data {

@@ -1,18 +1,17 @@
 public import ArgumentParser
 
-/// The report options of `natsfault run`: every format's own option, and the reporters they ask for.
+/// The report options of `natsfault run` (`--junit`, `--json`, `--matrix-md`), and the reporters they ask for.
 ///
-/// A new format adds its `ReporterOption` here, once as a group and once in `reporters`.
+/// A new file format is a `FileReporter` in a file of its own, plus its line here and its entry in `reporters`.
 public struct ReportOptions: ParsableArguments {
-    @OptionGroup var junit: JUnitReporter.Options
-    @OptionGroup var json: JSONReporter.Options
-    @OptionGroup var matrixMarkdown: MatrixMarkdownReporter.Options
+    @OptionGroup var junit: FileReportOption<JUnitReporter>
+    @OptionGroup var json: FileReportOption<JSONReporter>
+    @OptionGroup var matrixMarkdown: FileReportOption<MatrixMarkdownReporter>
 
     public init() {}
 
     /// The console reporter, always first, then one reporter per report option given.
     public func reporters(print: @escaping @Sendable (String) -> Void) -> [any Reporter] {
-        let options: [any ReporterOption] = [junit, matrixMarkdown, json]
-        return [ConsoleReporter(print: print)] + options.compactMap(\.reporter)
+        [ConsoleReporter(print: print)] + ([junit.reporter, matrixMarkdown.reporter, json.reporter] as [(any Reporter)?]).compactMap { $0 }
     }
 }

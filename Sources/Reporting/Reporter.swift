@@ -30,10 +30,16 @@ extension Reporter {
     public func runFinished(_ result: ScenarioResult) {}
 }
 
-/// A reporter that writes one file once the suite is done, creating its folder if need be.
+/// A reporter that writes one file once the suite is done, creating its folder if need be; its command-line
+/// option (`--NAME FILE`) is `FileReportOption<Self>`.
 public protocol FileReporter: Reporter {
+    /// The long option that names the file, without dashes (`junit` for `--junit FILE`).
+    static var option: String { get }
+    /// The option's help: what the file holds.
+    static var help: String { get }
     /// Where the report goes.
     var path: String { get }
+    init(path: String)
     /// The file's contents for `history`.
     func render(_ history: SuiteHistory) throws -> Data
 }
@@ -46,8 +52,13 @@ extension FileReporter {
     }
 }
 
-/// A report format's own command-line option, declared in the format's file and gathered by `ReportOptions`.
-public protocol ReporterOption: ParsableArguments {
-    /// The reporter the option asks for; nil when the option is not given.
-    var reporter: (any Reporter)? { get }
+/// The `--NAME FILE` option of a file report, for `ReportOptions` to gather.
+public struct FileReportOption<Format: FileReporter>: ParsableArguments {
+    @Option(name: .customLong(Format.option), help: ArgumentHelp(Format.help, valueName: Format.option))
+    var path: String?
+
+    public init() {}
+
+    /// The reporter, when the option was given.
+    public var reporter: Format? { path.map(Format.init(path:)) }
 }

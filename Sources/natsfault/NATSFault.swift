@@ -41,3 +41,13 @@ func printLine(_ text: String) {
 func finish(_ status: ExitStatus) throws {
     if status != .passed { throw ExitCode(status.rawValue) }
 }
+
+/// What `body` returns; when it throws a `RunError`, the error is printed and natsfault exits with the status it maps to.
+func orExit<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as RunError {
+        printLine("\(error)")
+        throw ExitCode(error.exitStatus.rawValue)
+    }
+}

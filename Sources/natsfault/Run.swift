@@ -7,8 +7,7 @@ import NATSFaultRunner
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run scenario files (or folders of them) and report verdicts.")
 
-    @Argument(help: "Scenario files or folders of them.")
-    var paths: [String]
+    @OptionGroup var scenarioPaths: ScenarioPaths
 
     @Option(help: "The client drivers for clients that do not name one, comma-separated (c, go, python); each scenario runs with each.")
     var client: String = "c"
@@ -51,7 +50,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         drivers.apply()
-        var options = RunOptions(paths: paths)
+        var options = RunOptions(paths: scenarioPaths.paths)
         options.clients = clients
         options.servers = server.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         options.serverBinaries = serverBinary

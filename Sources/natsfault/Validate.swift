@@ -4,16 +4,10 @@ import NATSFaultRunner
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check scenario files without running anything.")
 
-    @Argument(help: "Scenario files or folders of them.")
-    var paths: [String]
+    @OptionGroup var scenarioPaths: ScenarioPaths
 
     func run() async throws {
-        do {
-            let scenarios = try ScenarioLoader.load(paths)
-            printLine("\(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s") valid")
-        } catch {
-            printLine("\(error)")
-            throw ExitCode(error.exitStatus.rawValue)
-        }
+        let scenarios = try orExit { try ScenarioLoader.load(scenarioPaths.paths) }
+        printLine("\(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s") valid")
     }
 }
