@@ -85,10 +85,11 @@ let package = Package(
             dependencies: ["CFirewall", "NATSFaultScenario"],
             path: "Sources/Firewall"
         ),
-        // Console progress, JUnit XML and JSON results.
+        // Reporters over a suite's recorded results (console, JUnit XML, JSON, Markdown matrix), each declaring its own
+        // command-line option; the conformance report and its text.
         .target(
             name: "NATSFaultReporting",
-            dependencies: ["NATSFaultTimeline", "NATSFaultScenario"],
+            dependencies: ["NATSFaultTimeline", "NATSFaultScenario", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Reporting"
         ),
         // Runs scenarios: ties the scenario, its servers, drivers and faults into a verdict.
@@ -130,7 +131,12 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario", "NATSFaultTimeline", "NATSFaultDrivers"], exclude: ["Malformed"]),
         .testTarget(name: "FaultTests", dependencies: ["NATSFaultScenario", "NATSFaultDrivers"]),
         .testTarget(name: "TimelineTests", dependencies: ["NATSFaultTimeline", "NATSFaultScenario"]),
-        .testTarget(name: "ReportingTests", dependencies: ["NATSFaultReporting", "NATSFaultTimeline", "NATSFaultScenario"], exclude: ["Golden"]),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["NATSFaultReporting", "NATSFaultTimeline", "NATSFaultScenario", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["Golden"]
+        ),
+        .testTarget(name: "RunnerTests", dependencies: ["NATSFaultRunner", "NATSFaultScenario", "NATSFaultSupervisor", "NATSFaultReporting"]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: ["NATSFaultProxy", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")]

@@ -1,7 +1,25 @@
 public import NATSFaultTimeline
 
-/// Console progress: a line per run with its duration and verdict, details on failure.
-public enum ConsoleReporter {
+/// Console progress: a line per run with its duration and verdict, details on failure; then the matrix, when
+/// there is more than one client or server, and the summary.
+public struct ConsoleReporter: Reporter {
+    let print: @Sendable (String) -> Void
+
+    /// - Parameter print: writes one line (or several, joined by newlines) to the console.
+    public init(print: @escaping @Sendable (String) -> Void) {
+        self.print = print
+    }
+
+    public func runFinished(_ result: ScenarioResult) {
+        print(Self.entry(for: result))
+    }
+
+    public func suiteFinished(_ history: SuiteHistory) {
+        let matrix = Matrix(history.results)
+        if matrix.clients.count > 1 || matrix.servers.count > 1 { print(matrix.console()) }
+        print(Self.summary(history.results, wallSeconds: history.wallSeconds))
+    }
+
     public static func line(for result: ScenarioResult) -> String {
         let verdict: String = switch result.outcome {
         case .passed: "PASS"
@@ -31,5 +49,23 @@ public enum ConsoleReporter {
     static func formatSeconds(_ s: Double) -> String {
         let tenths = Int((s * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)s"
+    }
+}
+
+extension Matrix {
+    /// The matrix for the console: fixed-width columns, then the reasons.
+    public func console() -> String {
+        let notes = self.notes
+        let headers = columns.map { "\($0.client) × \($0.server)" }
+        let first = max(8, scenarios.map(\.count).max() ?? 0)
+        let widths = headers.map { max($0.count, 10) }
+        func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+        var lines = ["Matrix", pad("scenario", first) + "  " + zip(headers, widths).map { pad($0, $1) }.joined(separator: "  ")]
+        for s in scenarios {
+            let row = zip(columns, widths).map { column, w in pad(cell(s, column, notes), w) }
+            lines.append(pad(s, first) + "  " + row.joined(separator: "  "))
+        }
+        for n in notes { lines.append("[\(n.number)] \(n.scenario), \(n.client) × \(n.server), \(n.word): \(n.reason)") }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

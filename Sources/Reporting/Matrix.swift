@@ -1,7 +1,7 @@
 public import NATSFaultTimeline
 
 /// The verdicts of a run laid out as scenario × client × server, with a one-line reason for every
-/// run that did not pass.
+/// run that did not pass; the console and the Markdown report render it.
 public struct Matrix: Sendable {
     public let scenarios: [String]
     public let clients: [String]
@@ -39,61 +39,35 @@ public struct Matrix: Sendable {
         return flat.count > 240 ? String(flat.prefix(239)) + "…" : flat
     }
 
-    private func verdict(_ scenario: String, _ column: (client: String, server: String)) -> (word: String, result: ScenarioResult?) {
+    func verdict(_ scenario: String, _ column: (client: String, server: String)) -> (word: String, result: ScenarioResult?) {
         guard let r = cells[Key(scenario: scenario, client: column.client, server: column.server)] else { return ("—", nil) }
         return (r.outcome == .passed ? "pass" : r.outcome == .failed ? "FAIL" : r.outcome == .skipped ? "skip" : "ERROR", r)
     }
 
+    /// A run that did not pass, numbered in table order, with its verdict word and its reason.
+    struct Note {
+        var number: Int
+        var scenario, client, server, word, reason: String
+    }
+
     /// The runs that did not pass, numbered in table order, with their reasons.
-    private var notes: [(number: Int, scenario: String, client: String, server: String, word: String, reason: String)] {
-        var out: [(Int, String, String, String, String, String)] = []
+    var notes: [Note] {
+        var out: [Note] = []
         for s in scenarios {
             for column in columns {
                 let (word, result) = verdict(s, column)
-                if let result, let reason = Self.reason(result) { out.append((out.count + 1, s, column.client, column.server, word, reason)) }
+                if let result, let reason = Self.reason(result) {
+                    out.append(Note(number: out.count + 1, scenario: s, client: column.client, server: column.server, word: word, reason: reason))
+                }
             }
         }
         return out
     }
 
     /// A cell: the verdict, with its note's number when the run did not pass.
-    private func cell(_ scenario: String, _ column: (client: String, server: String),
-                      _ notes: [(number: Int, scenario: String, client: String, server: String, word: String, reason: String)]) -> String {
+    func cell(_ scenario: String, _ column: (client: String, server: String), _ notes: [Note]) -> String {
         let word = verdict(scenario, column).word
         let note = notes.first { $0.scenario == scenario && $0.client == column.client && $0.server == column.server }
         return note.map { "\(word) [\($0.number)]" } ?? word
     }
-
-    /// The matrix as a Markdown table, then one line per failure, error and skip.
-    public func markdown() -> String {
-        let notes = self.notes
-        var lines = ["| scenario | " + columns.map { "\($0.client) × \($0.server)" }.joined(separator: " | ") + " |",
-                     "|---|" + String(repeating: "---|", count: columns.count)]
-        for s in scenarios {
-            lines.append("| \(s) | " + columns.map { cell(s, $0, notes) }.joined(separator: " | ") + " |")
-        }
-        if !notes.isEmpty {
-            lines.append("")
-            for n in notes { lines.append("\(n.number). **\(n.scenario)**, \(n.client) × nats-server \(n.server), \(n.word): \(escape(n.reason))") }
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// The matrix for the console: fixed-width columns, then the reasons.
-    public func console() -> String {
-        let notes = self.notes
-        let headers = columns.map { "\($0.client) × \($0.server)" }
-        let first = max(8, scenarios.map(\.count).max() ?? 0)
-        let widths = headers.map { max($0.count, 10) }
-        func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
-        var lines = ["Matrix", pad("scenario", first) + "  " + zip(headers, widths).map { pad($0, $1) }.joined(separator: "  ")]
-        for s in scenarios {
-            let row = zip(columns, widths).map { column, w in pad(cell(s, column, notes), w) }
-            lines.append(pad(s, first) + "  " + row.joined(separator: "  "))
-        }
-        for n in notes { lines.append("[\(n.number)] \(n.scenario), \(n.client) × \(n.server), \(n.word): \(n.reason)") }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func escape(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
 }

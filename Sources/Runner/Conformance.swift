@@ -1,49 +1,12 @@
 import Foundation
 public import Logging
 public import NATSFaultDrivers
+public import NATSFaultReporting
 import NATSFaultSandbox
 import NATSFaultScenario
 public import NATSFaultSupervisor
 import NATSFaultTimeline
 import Synchronization
-
-/// One check of `natsfault conformance`.
-public struct ConformanceCheck: Sendable, Hashable {
-    public enum Verdict: String, Sendable, Hashable {
-        case pass = "PASS"
-        case fail = "FAIL"
-        /// Not run, because a check it builds on failed.
-        case notRun = "----"
-    }
-
-    public var name: String
-    public var verdict: Verdict
-    public var detail: String
-}
-
-/// What `natsfault conformance` found about one driver.
-public struct ConformanceReport: Sendable {
-    public var driver: String
-    /// `nats.go 1.22.1`, from the driver's hello.
-    public var library: String?
-    public var server: String
-    public var checks: [ConformanceCheck]
-
-    public var passed: Bool { !checks.isEmpty && checks.allSatisfy { $0.verdict == .pass } }
-
-    /// The report as console lines: a heading, a line per check, a summary.
-    public var lines: [String] {
-        var lines = ["Conformance of driver \(driver)\(library.map { " (\($0))" } ?? "") to DRIVER-PROTOCOL v1, against nats-server \(server)"]
-        let width = checks.map(\.name.count).max() ?? 0
-        for check in checks {
-            let detail = check.detail.replacingOccurrences(of: "\n", with: "\n" + String(repeating: " ", count: width + 8))
-            lines.append("\(check.verdict.rawValue)  \(check.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(detail)")
-        }
-        let failed = checks.filter { $0.verdict == .fail }.count, notRun = checks.filter { $0.verdict == .notRun }.count
-        lines.append("\(checks.count) checks: \(checks.count - failed - notRun) passed, \(failed) failed, \(notRun) not run")
-        return lines
-    }
-}
 
 /// Checks a driver against DRIVER-PROTOCOL v1 with real nats-servers: the handshake, an ack for every op,
 /// events on the shared monotonic clock, the error kinds of conditions natsfault can cause for certain
@@ -137,18 +100,7 @@ public struct Conformance: Sendable {
             return (nil, nil, [ConformanceCheck(name: "handshake", verdict: .fail, detail: "\(error)")])
         }
         let took = Double(MonotonicClock.nowNs() - started) / 1e6
-        var problems: [String] = []
-        if let line = transcript.first(where: { $0.event == "hello" }) {
-            if line.object["protocol"] != .int(1) { problems.append("\"protocol\" must be 1") }
-            if (line.string("library") ?? "").isEmpty { problems.append("\"library\" must name the client library") }
-            if (line.string("library_version") ?? "").isEmpty { problems.append("\"library_version\" must be given") }
-            if case .array(let items)? = line.object["capabilities"], items.allSatisfy({ if case .string = $0 { true } else { false } }) {} else {
-                problems.append("\"capabilities\" must be a list of strings")
-            }
-            if line.int("mono_ns") == nil { problems.append("\"mono_ns\" missing") }
-        } else {
-            problems.append("no hello line in the transcript")
-        }
+        let problems = Self.helloProblems(transcript.first(where: { $0.event == "hello" }))
         let session = Session(driver: driver, transcript: transcript, hello: hello)
         let detail = "hello after \(String(format: "%.1f", took)) ms: \(hello.library) \(hello.libraryVersion), capabilities \(hello.capabilities.joined(separator: ", "))"
         return (session, hello, [ConformanceCheck(name: "handshake", verdict: problems.isEmpty ? .pass : .fail,
@@ -361,6 +313,20 @@ public struct Conformance: Sendable {
         await s.driver.shutdown()
         let detail = "disconnected after \(Self.ms(disconnected, since: killed)), closed after \(Self.ms(closed, since: killed))\(closed?.errorKind.map { " with \($0)" } ?? "")"
         return [ConformanceCheck(name: name, verdict: problems.isEmpty ? .pass : .fail, detail: problems.isEmpty ? detail : problems.joined(separator: "; "))]
+    }
+
+    /// What is wrong with a driver's hello line (nil: it wrote none), by DRIVER-PROTOCOL v1; empty when nothing is.
+    static func helloProblems(_ line: Transcript.Line?) -> [String] {
+        guard let line else { return ["no hello line in the transcript"] }
+        var problems: [String] = []
+        if line.object["protocol"] != .int(1) { problems.append("\"protocol\" must be 1") }
+        if (line.string("library") ?? "").isEmpty { problems.append("\"library\" must name the client library") }
+        if (line.string("library_version") ?? "").isEmpty { problems.append("\"library_version\" must be given") }
+        if case .array(let items)? = line.object["capabilities"], items.allSatisfy({ if case .string = $0 { true } else { false } }) {} else {
+            problems.append("\"capabilities\" must be a list of strings")
+        }
+        if line.int("mono_ns") == nil { problems.append("\"mono_ns\" missing") }
+        return problems
     }
 
     // MARK: checks over every line

@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 import NATSFaultDrivers
-import NATSFaultReporting
+public import NATSFaultReporting
 import NATSFaultSandbox
 import NATSFaultScenario
 import NATSFaultSupervisor
@@ -18,12 +18,8 @@ public struct RunOptions: Sendable {
     public var serverBinaries: [String] = []
     /// Servers by version prefix (`2.9`, `2.15.1`) among the installed ones, or by binary path.
     public var servers: [String] = []
-    /// Write the matrix summary (scenario × client × server) here as Markdown.
-    public var matrixMarkdownPath: String?
     /// Run against every installed nats-server version.
     public var allServers = false
-    public var junitPath: String?
-    public var jsonPath: String?
     public var jobs = 1
     public var filter: String?
     /// false: run on the host's loopback without namespaces (one scenario at a time).
@@ -36,19 +32,17 @@ public struct RunOptions: Sendable {
 
 /// Runs a set of scenarios across server versions, each in its own sandbox, and reports.
 public enum Suite {
-    /// Runs everything `options` asks for, printing progress through `print`.
+    /// Runs everything `options` asks for, printing progress through `print` and handing every result to `reporters`.
     ///
+    /// - Parameter reporters: called in this order, as runs end and once after the last (see `Reporter`).
     /// - Returns: the exit status: 0 all passed, 1 a run failed, 2 invalid input, 3 environment.
-    public static func run(_ options: RunOptions, print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
+    public static func run(_ options: RunOptions, reporters: [any Reporter], print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
         do {
             let plan = try await Plan.make(options, print: print)
             let wallStart = MonotonicClock.nowNs()
-            let results = await execute(plan, options: options, print: print)
-            let wall = Double(MonotonicClock.nowNs() - wallStart) / 1e9
-            let matrix = Matrix(results)
-            if matrix.clients.count > 1 || matrix.servers.count > 1 { print(matrix.console()) }
-            print(ConsoleReporter.summary(results, wallSeconds: wall))
-            try write(results, options)
+            let results = await execute(plan, options: options, reporters: reporters)
+            let history = SuiteHistory(results: results, wallSeconds: Double(MonotonicClock.nowNs() - wallStart) / 1e9)
+            for reporter in reporters { try reporter.suiteFinished(history) }
             return results.contains { $0.outcome == .failed || $0.outcome == .error } ? .failed : .passed
         } catch let error as RunError {
             print("error: \(error)")
@@ -59,28 +53,8 @@ public enum Suite {
         }
     }
 
-    private static func write(_ results: [ScenarioResult], _ options: RunOptions) throws {
-        if let path = options.junitPath {
-            try createParent(path)
-            try JUnitWriter.xml(results).write(toFile: path, atomically: true, encoding: .utf8)
-        }
-        if let path = options.matrixMarkdownPath {
-            try createParent(path)
-            try Matrix(results).markdown().write(toFile: path, atomically: true, encoding: .utf8)
-        }
-        if let path = options.jsonPath {
-            try createParent(path)
-            try JSONWriter.data(results).write(to: URL(fileURLWithPath: path))
-        }
-    }
-
-    private static func createParent(_ path: String) throws {
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-    }
-
-    /// Runs the plan's runs, `jobs` at a time, printing each verdict as it comes.
-    private static func execute(_ plan: Plan, options: RunOptions, print: @escaping @Sendable (String) -> Void) async -> [ScenarioResult] {
+    /// Runs the plan's runs, `jobs` at a time, handing each result to the reporters as it comes.
+    private static func execute(_ plan: Plan, options: RunOptions, reporters: [any Reporter]) async -> [ScenarioResult] {
         let jobs = plan.sandboxed ? max(1, options.jobs) : 1
         var results = Array<ScenarioResult?>(repeating: nil, count: plan.runs.count)
         await withTaskGroup(of: (Int, ScenarioResult).self) { group in
@@ -93,7 +67,7 @@ public enum Suite {
             }
             for _ in 0..<jobs { launch() }
             while let (index, result) = await group.next() {
-                print(ConsoleReporter.entry(for: result))
+                for reporter in reporters { reporter.runFinished(result) }
                 results[index] = result
                 launch()
             }
@@ -168,9 +142,20 @@ struct Plan {
             }
         }
         let root = NSTemporaryDirectory() + "natsfault-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let runs = try runs(scenarios, clients: options.clients, servers: servers, installed: installed, toolDirectory: toolDirectory, root: root)
+        return Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel)
+    }
+
+    /// Every scenario × client × server, in that order, each working in its own folder under `root` with the
+    /// command of every client resolved; a run whose server version the scenario's `server_versions` leaves
+    /// out is skipped, with the reason.
+    ///
+    /// - Throws: `RunError.environment` when a client's driver or program is missing.
+    static func runs(_ scenarios: [Scenario], clients: [String], servers: [ServerBinary], installed: [ServerBinary],
+                     toolDirectory: String, root: String) throws(RunError) -> [Run] {
         var runs: [Run] = []
         for scenario in scenarios {
-            for client in options.clients {
+            for client in clients {
                 for server in servers {
                     let target = try RunTarget(client: client, server: server, installedServers: installed, toolDirectory: toolDirectory,
                                                workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(client)-\(server.version)").resolvingCommands(of: scenario)
@@ -182,7 +167,7 @@ struct Plan {
                 }
             }
         }
-        return Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel)
+        return runs
     }
 
     /// The server binaries to run against: by version or path, explicit paths, every version, or the newest installed.

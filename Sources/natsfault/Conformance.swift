@@ -1,6 +1,4 @@
 import ArgumentParser
-import Logging
-import NATSFaultDrivers
 import NATSFaultRunner
 
 struct ConformanceCheckCommand: AsyncParsableCommand {
@@ -18,31 +16,20 @@ struct ConformanceCheckCommand: AsyncParsableCommand {
     @Option(help: "The driver: a name (c, go, python, or one given with --define) or a command (./my-driver --flag).")
     var driver: String
 
-    @Option(help: "A driver of your own, NAME=COMMAND, so that --driver NAME finds it; repeatable.")
-    var define: [String] = []
+    @OptionGroup var definitions: DriverDefinitions<DefineOption>
 
     @Option(help: "The nats-server: a version prefix of an installed one (2.9, 2.15.1) or a binary path; default the newest installed.")
     var server: String?
 
-    @Flag(help: "Run on the host's loopback without namespaces.")
-    var noSandbox = false
+    @OptionGroup var sandbox: SandboxOptions
 
-
-    @Option(help: "Log what the check does, on stderr: info, debug (driver commands), trace (every driver line).")
-    var logLevel: String = "warning"
-
-    func validate() throws {
-        for definition in define where DriverCatalog.parseDefinition(definition) == nil {
-            throw ValidationError("--define \"\(definition)\": expected NAME=COMMAND, e.g. java=./my-java-driver (NAME: letters, digits, - and _)")
-        }
-        _ = try parseLogLevel(logLevel)
-    }
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        if !define.isEmpty { DriverCatalog.define(define) }
+        definitions.apply()
         var options = ConformanceRunner.Options(driver: driver, server: server)
-        options.sandbox = !noSandbox
-        options.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        options.sandbox = sandbox.sandbox
+        options.logLevel = logging.level
         try finish(await ConformanceRunner.run(options, print: { printLine($0) }))
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import NATSFaultRunner
 
 /// The natsfault command line: parses arguments and maps results to exit codes, nothing else.
@@ -43,10 +42,12 @@ func finish(_ status: ExitStatus) throws {
     if status != .passed { throw ExitCode(status.rawValue) }
 }
 
-/// The `--log-level` value as a level, or a validation error listing the allowed ones.
-func parseLogLevel(_ text: String) throws -> Logger.Level {
-    guard let level = Logger.Level(rawValue: text) else {
-        throw ValidationError("unknown --log-level \"\(text)\"; allowed: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+/// What `body` returns; when it throws a `RunError`, the error is printed and natsfault exits with the status it maps to.
+func orExit<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as RunError {
+        printLine("\(error)")
+        throw ExitCode(error.exitStatus.rawValue)
     }
-    return level
 }

@@ -51,7 +51,7 @@ struct GoldenReportTests {
     }
 
     @Test func junitHasATestcasePerRunWithTheReadableReport() throws {
-        try compare(JUnitWriter.xml(Self.sample()), "junit.xml")
+        try compare(JUnitReporter.xml(Self.sample()), "junit.xml")
     }
 
     @Test func failureReportShowsExpectedObservedAndTimeline() throws {
@@ -67,7 +67,7 @@ struct GoldenReportTests {
     }
 
     @Test func jsonCarriesEveryEvent() throws {
-        let data = try JSONWriter.data(Self.sample())
+        let data = try JSONReporter.data(Self.sample())
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let runs = try #require(object["runs"] as? [[String: Any]])
         #expect(runs.count == 3)

@@ -1,7 +1,20 @@
 public import NATSFaultTimeline
+public import Foundation
 
-/// JUnit XML: one testcase per scenario × client × server, the failure text being the readable report.
-public enum JUnitWriter {
+/// JUnit XML (`--junit FILE`): one testcase per scenario × client × server, the failure text being the readable report.
+public struct JUnitReporter: FileReporter {
+    public static let option = "junit"
+    public static let help = "Write JUnit XML here (a testcase per scenario × client × server)."
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public func render(_ history: SuiteHistory) -> Data {
+        Data(Self.xml(history.results).utf8)
+    }
+
     public static func xml(_ results: [ScenarioResult], suiteName: String = "natsfault") -> String {
         let failures = results.filter { $0.outcome == .failed }.count
         let errors = results.filter { $0.outcome == .error }.count

@@ -1,0 +1,64 @@
+public import NATSFaultTimeline
+public import ArgumentParser
+import Foundation
+
+/// Everything a suite recorded: each run's result, in planned order, and the suite's wall time.
+public struct SuiteHistory: Sendable {
+    public var results: [ScenarioResult]
+    /// From the first run's start to the last run's end, in seconds.
+    public var wallSeconds: Double
+
+    public init(results: [ScenarioResult], wallSeconds: Double) {
+        self.results = results
+        self.wallSeconds = wallSeconds
+    }
+}
+
+/// One output of a suite (console, JUnit, JSON, Markdown matrix): it reads the recorded history and writes its report.
+///
+/// The suite calls `runFinished` as each run ends, in the order they end, then `suiteFinished` once with the whole
+/// history. Reporters are called in the order the suite was given them; one that throws stops the ones after it,
+/// and the suite reports the error with exit status 1.
+public protocol Reporter: Sendable {
+    /// One run has ended; the default does nothing, as file reports need the whole history.
+    func runFinished(_ result: ScenarioResult)
+    /// Every run has ended: write the report.
+    func suiteFinished(_ history: SuiteHistory) throws
+}
+
+extension Reporter {
+    public func runFinished(_ result: ScenarioResult) {}
+}
+
+/// A reporter that writes one file once the suite is done, creating its folder if need be; its command-line
+/// option (`--NAME FILE`) is `FileReportOption<Self>`.
+public protocol FileReporter: Reporter {
+    /// The long option that names the file, without dashes (`junit` for `--junit FILE`).
+    static var option: String { get }
+    /// The option's help: what the file holds.
+    static var help: String { get }
+    /// Where the report goes.
+    var path: String { get }
+    init(path: String)
+    /// The file's contents for `history`.
+    func render(_ history: SuiteHistory) throws -> Data
+}
+
+extension FileReporter {
+    public func suiteFinished(_ history: SuiteHistory) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        try render(history).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+/// The `--NAME FILE` option of a file report, for `ReportOptions` to gather.
+public struct FileReportOption<Format: FileReporter>: ParsableArguments {
+    @Option(name: .customLong(Format.option), help: ArgumentHelp(Format.help, valueName: Format.option))
+    var path: String?
+
+    public init() {}
+
+    /// The reporter, when the option was given.
+    public var reporter: Format? { path.map(Format.init(path:)) }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import NATSFaultScenario
+import NATSFaultSupervisor
+@testable import NATSFaultRunner
+import Testing
+
+/// Which runs a suite plans: scenarios × clients × servers, the server-version skips, --filter and the choice of servers.
+struct PlanTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let old = ServerBinary(path: "/usr/sbin/nats-server", version: "2.9.10")
+    static let new = ServerBinary(path: "/usr/local/bin/nats-server", version: "2.15.1")
+    /// Newest first, as `ServerBinary.discover()` returns them.
+    static let installed = [new, old]
+
+    static func scenario(_ yaml: String) throws -> Scenario {
+        try ScenarioLoader.parse(yaml, file: "inline.yaml")
+    }
+
+    /// The drivers are the real ones, built beside this test binary (c) and by scripts/setup (go, python).
+    static func runs(_ scenarios: [Scenario], clients: [String], servers: [ServerBinary]) throws -> [Plan.Run] {
+        try Plan.runs(scenarios, clients: clients, servers: servers, installed: installed, toolDirectory: ToolPaths.directory, root: "/work")
+    }
+
+    @Test func everyScenarioRunsWithEveryClientOnEveryServerInThatOrder() throws {
+        let scenarios = try ScenarioLoader.load([Self.root.appendingPathComponent("scenarios").path])
+        let runs = try Self.runs(scenarios, clients: ["c", "go", "python"], servers: Self.installed)
+        #expect(runs.count == scenarios.count * 3 * 2)
+        let expected = scenarios.flatMap { s in ["c", "go", "python"].flatMap { c in Self.installed.map { (s.name, c, $0.version) } } }
+        #expect(runs.map { "\($0.scenario.name) \($0.target.client) \($0.target.server.version)" } == expected.map { "\($0.0) \($0.1) \($0.2)" })
+        #expect(Set(runs.map(\.target.workDirectory)).count == runs.count, "every run works in a folder of its own")
+        #expect(runs.allSatisfy { $0.target.workDirectory.hasPrefix("/work/") && $0.target.installedServers == Self.installed && $0.target.toolDirectory == ToolPaths.directory })
+        // Every client's command is found once, here, and handed to the run: its driver, or its program.
+        for run in runs {
+            for client in run.scenario.clients {
+                let command = try #require(run.target.commands[client.name], "\(run.scenario.name): \(client.name)")
+                if client.isApplication {
+                    #expect(command.executable.hasSuffix("/examples/inventory/inventory") && command.executable.hasPrefix("/"), "\(command)")
+                } else {
+                    #expect(command.executable.hasSuffix("natsfault-driver-\(client.driver ?? run.target.client)"), "\(run.scenario.name): \(command)")
+                }
+            }
+        }
+    }
+
+    @Test func aScenarioLimitedToServerVersionsIsSkippedOnTheOthersWithItsReason() throws {
+        let limited = try Self.scenario("""
+            name: new-only
+            server_versions: ["2.15"]
+            server_versions_reason: $SYS kick requests exist from 2.10 only
+            servers: [{name: a}]
+            clients: [{name: app}]
+            assert: [{events: {client: app, event: connected}}]
+            """)
+        let everywhere = try Self.scenario("""
+            name: everywhere
+            servers: [{name: a}]
+            clients: [{name: app}]
+            assert: [{events: {client: app, event: connected}}]
+            """)
+        let runs = try Self.runs([limited, everywhere], clients: ["c"], servers: [Self.old, Self.new])
+        #expect(runs.map(\.skipReason) == ["applies to nats-server 2.15: $SYS kick requests exist from 2.10 only", nil, nil, nil])
+    }
+
+    @Test(arguments: [
+        ("requests", "requests", true), ("req", "requests", true), ("req*s", "requests", true), ("req*s", "requests-fast", false),
+        ("r?quests", "requests", true), ("*crash*", "server-crash-restart", true), ("crash", "lame-duck", false), ("", "anything", true),
+    ])
+    func filterMatchesASubstringOrAGlob(_ filter: String, _ name: String, _ matches: Bool) {
+        #expect(ScenarioLoader.matches(name, filter: filter) == matches)
+    }
+
+    @Test func noFilterMatchesEverything() {
+        #expect(ScenarioLoader.matches("anything", filter: nil))
+    }
+
+    @Test func theFixturesFilteredByAGlobLeaveOneScenario() throws {
+        let fixtures = Self.root.appendingPathComponent("Tests/EndToEndTests/Fixtures").path
+        let kept = try ScenarioLoader.load([fixtures]).filter { ScenarioLoader.matches($0.name, filter: "req*s") }
+        #expect(kept.map(\.name) == ["requests"])
+    }
+
+    @Test func withoutServerOptionsTheNewestInstalledServerRuns() async throws {
+        #expect(try await Plan.selectServers(RunOptions(paths: []), installed: Self.installed) == [Self.new])
+        var all = RunOptions(paths: [])
+        all.allServers = true
+        #expect(try await Plan.selectServers(all, installed: Self.installed) == Self.installed)
+    }
+
+    @Test func serversByVersionPrefixAreChosenAmongTheInstalledOnes() async throws {
+        var options = RunOptions(paths: [])
+        options.servers = ["2.9", "2.15.1"]
+        #expect(try await Plan.selectServers(options, installed: Self.installed) == [Self.old, Self.new])
+        options.servers = ["3.1"]
+        await #expect(throws: RunError.self) { try await Plan.selectServers(options, installed: Self.installed) }
+    }
+
+    @Test func noInstalledServerIsAnEnvironmentError() async throws {
+        do {
+            _ = try await Plan.selectServers(RunOptions(paths: []), installed: [])
+            Issue.record("expected an error")
+        } catch let error as RunError {
+            #expect(error.exitStatus == .environment)
+        }
+    }
+}
