@@ -29,6 +29,15 @@ let package = Package(
             dependencies: ["NATSFaultScenario"],
             path: "Sources/Timeline"
         ),
+        // Child processes natsfault owns (start, output, exit, teardown) and the C calls behind one errno helper.
+        .target(
+            name: "NATSFaultProcess",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/Process"
+        ),
         // nats-server child processes: configuration, readiness, signals, logs.
         .target(
             name: "NATSFaultSupervisor",
@@ -134,6 +143,7 @@ let package = Package(
             name: "SupervisorTests",
             dependencies: ["NATSFaultSupervisor", "NATSFaultScenario", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "ProcessTests", dependencies: ["NATSFaultProcess"]),
         .testTarget(name: "EndToEndTests", dependencies: ["NATSFaultTimeline"], exclude: ["Fixtures"]),
     ]
 )
