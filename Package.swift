@@ -42,26 +42,23 @@ let package = Package(
         .target(
             name: "NATSFaultSupervisor",
             dependencies: [
-                "NATSFaultScenario", "NATSFaultTimeline",
+                "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultProcess",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/Supervisor"
         ),
         // User, network and PID namespaces; re-execution of the runner inside them.
         .target(
             name: "NATSFaultSandbox",
+            dependencies: ["NATSFaultProcess"],
             path: "Sources/Sandbox"
         ),
         // Client driver processes and the JSON-lines driver protocol.
         .target(
             name: "NATSFaultDrivers",
             dependencies: [
-                "NATSFaultTimeline",
+                "NATSFaultTimeline", "NATSFaultProcess",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/Drivers"
         ),

@@ -1,4 +1,5 @@
 import Foundation
+public import NATSFaultProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,24 +72,25 @@ public enum Sandbox {
 
 /// Why the sandbox could not be set up.
 public struct SandboxError: Error, CustomStringConvertible {
-    public var description: String
+    /// What was being done (`setting lo up`).
+    public var step: String
+    /// The C call that failed.
+    public var cause: SystemCallError
+
+    public var description: String { "\(step): \(cause.text)" }
 }
 
 /// The `lo` interface of the current network namespace.
 enum LoopbackInterface {
     /// Sets `lo` up; the whole 127.0.0.0/8 is then reachable, so 127.0.0.2… serve as extra hosts.
     static func bringUp() throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw SandboxError(description: "socket: \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        do { fd = try Syscall.call("socket") { socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) } } catch { throw SandboxError(step: "socket", cause: error) }
         defer { close(fd) }
         var request = ifreq()
         withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { $0.copyBytes(from: Array("lo".utf8) + [0]) }
-        guard ioctl(fd, UInt(SIOCGIFFLAGS), &request) == 0 else {
-            throw SandboxError(description: "reading lo's flags: \(String(cString: strerror(errno)))")
-        }
+        do { try Syscall.call("ioctl(SIOCGIFFLAGS)") { ioctl(fd, UInt(SIOCGIFFLAGS), &request) } } catch { throw SandboxError(step: "reading lo's flags", cause: error) }
         request.ifr_ifru.ifru_flags |= Int16(IFF_UP | IFF_RUNNING)
-        guard ioctl(fd, UInt(SIOCSIFFLAGS), &request) == 0 else {
-            throw SandboxError(description: "setting lo up: \(String(cString: strerror(errno)))")
-        }
+        do { try Syscall.call("ioctl(SIOCSIFFLAGS)") { ioctl(fd, UInt(SIOCSIFFLAGS), &request) } } catch { throw SandboxError(step: "setting lo up", cause: error) }
     }
 }
