@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "NATSFaultDrivers",
             dependencies: [
-                "NATSFaultTimeline", "NATSFaultProcess",
+                "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultProcess",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Drivers"
@@ -141,6 +141,7 @@ let package = Package(
             dependencies: ["NATSFaultSupervisor", "NATSFaultScenario", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ProcessTests", dependencies: ["NATSFaultProcess"]),
+        .testTarget(name: "DriversTests", dependencies: ["NATSFaultDrivers", "NATSFaultScenario"]),
         .testTarget(name: "EndToEndTests", dependencies: ["NATSFaultTimeline"], exclude: ["Fixtures"]),
     ]
 )

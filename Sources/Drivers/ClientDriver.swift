@@ -86,26 +86,20 @@ public actor ClientDriver {
     ///
     /// - Throws: `DriverError.stoppedAnswering` if the driver exits first, gives no ack within `timeout`, or the
     ///   calling task is cancelled.
-    public func send(_ op: String, _ fields: [String: JSONValue] = [:], timeout: Duration = .seconds(30)) async throws -> DriverAck {
+    public func send(_ op: DriverOp, timeout: Duration = .seconds(30)) async throws -> DriverAck {
         let id = nextID
         nextID += 1
-        var message = fields
-        message["id"] = .int(id)
-        message["op"] = .string(op)
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        var line = Array((try? encoder.encode(message)) ?? Data())
-        line.append(UInt8(ascii: "\n"))
+        let line = op.line(id: id)
         let ack = OneShot<Result<DriverAck, DriverError>>()
-        waiting[id] = (op, ack)
+        waiting[id] = (op.name, ack)
         guard end == nil, let process, process.write(line) else {
             waiting[id] = nil
-            throw DriverError.stoppedAnswering(client: client, op: op, stderrTail: stderrTail())
+            throw DriverError.stoppedAnswering(client: client, op: op.name, stderrTail: stderrTail())
         }
         logger.debug("client \(client) ← \(String(decoding: line.dropLast(), as: UTF8.self))")
         guard let answer = await ack.wait(timeout: timeout) else {
             waiting[id] = nil
-            throw DriverError.stoppedAnswering(client: client, op: op, stderrTail: stderrTail())
+            throw DriverError.stoppedAnswering(client: client, op: op.name, stderrTail: stderrTail())
         }
         return try answer.get()
     }
