@@ -114,7 +114,8 @@ public final class ChildProcess: Sendable {
         let sinks = (Sink(output, files), Sink(error, files))
         let launch = Launch(executable: executable, arguments: arguments, environment: environment, input: input)
         // Not cancellable on purpose: the task that runs the process resumes it with the pid or the reason it did not
-        // start, whatever happens to the caller meanwhile.
+        // start, whatever happens to the caller meanwhile. (Reading the pid from an AsyncStream lost it once: `next()`
+        // returns nil at once in a cancelled task, and the server it named ran on with nothing left to kill it.)
         let started = await withCheckedContinuation { (continuation: CheckedContinuation<Result<pid_t, ChildProcessError>, Never>) in
             let handoff = Handoff(continuation)
             // The one task that owns a process's life: it outlives `start` by design (the process runs on after
