@@ -33,30 +33,36 @@ let package = Package(
             dependencies: ["NATSFaultScenario"],
             path: "Sources/Timeline"
         ),
+        // Child processes natsfault owns (start, output, exit, teardown) and the C calls behind one errno helper.
+        .target(
+            name: "NATSFaultProcess",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/Process"
+        ),
         // nats-server child processes: configuration, readiness, signals, logs.
         .target(
             name: "NATSFaultSupervisor",
             dependencies: [
-                "NATSFaultScenario", "NATSFaultTimeline",
+                "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultProcess",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/Supervisor"
         ),
         // User, network and PID namespaces; re-execution of the runner inside them.
         .target(
             name: "NATSFaultSandbox",
+            dependencies: ["NATSFaultProcess"],
             path: "Sources/Sandbox"
         ),
         // Client driver processes and the JSON-lines driver protocol.
         .target(
             name: "NATSFaultDrivers",
             dependencies: [
-                "NATSFaultTimeline",
+                "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultProcess",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/Drivers"
         ),
@@ -97,9 +103,8 @@ let package = Package(
             name: "NATSFaultRunner",
             dependencies: [
                 "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultSupervisor",
-                "NATSFaultSandbox", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultProxy", "NATSFaultFirewall",
+                "NATSFaultSandbox", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultProxy", "NATSFaultFirewall", "NATSFaultProcess",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             path: "Sources/Runner"
         ),
@@ -145,6 +150,8 @@ let package = Package(
             name: "SupervisorTests",
             dependencies: ["NATSFaultSupervisor", "NATSFaultScenario", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "ProcessTests", dependencies: ["NATSFaultProcess"]),
+        .testTarget(name: "DriversTests", dependencies: ["NATSFaultDrivers", "NATSFaultScenario"]),
         .testTarget(name: "EndToEndTests", dependencies: ["NATSFaultTimeline"], exclude: ["Fixtures"]),
     ]
 )

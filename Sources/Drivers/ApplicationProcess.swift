@@ -1,11 +1,7 @@
 public import NATSFaultTimeline
 import Foundation
 public import Logging
-import Subprocess
-import SystemPackage
-#if canImport(Glibc)
-import Glibc
-#endif
+import NATSFaultProcess
 
 /// An application under test: any program, started with `NATS_URL` pointing at its link, whose stdout and
 /// stderr lines become `output` events and whose end becomes an `exited` event with its status.
@@ -19,9 +15,7 @@ public actor ApplicationProcess {
     private let logPath: String
     private let record: @Sendable (RecordedEvent) -> Void
     private let logger: Logger
-    private var process: Task<Void, Never>?
-    private var pid: pid_t?
-    private var running = false
+    private var process: ChildProcess?
     private var killedOnPurpose = false
     private var starts = 0
 
@@ -38,108 +32,62 @@ public actor ApplicationProcess {
 
     /// Starts the program (again, after it ended); returns once it runs.
     public func start() async throws {
-        if running { throw DriverError.cannotStart(name: command.name, reason: "it is still running") }
-        await process?.value
+        if let process {
+            if process.isRunning { throw DriverError.cannotStart(name: command.name, reason: "it is still running") }
+            // Its `exited` event comes before anything of the next life.
+            await process.exit()
+        }
         starts += 1
         killedOnPurpose = false
-        let log: FileDescriptor
-        do {
-            log = try FileDescriptor.open(FilePath(logPath), .writeOnly, options: starts == 1 ? [.create, .truncate] : [.create, .append],
-                                          permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        } catch {
-            throw DriverError.cannotStart(name: command.name, reason: "cannot write \(logPath): \(error)")
-        }
-        var options = PlatformOptions()
-        options.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
-        let command = self.command, client = self.client, record = self.record
-        let overrides = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(rawValue: $0.key)!, Optional($0.value)) })
-        let (started, startedSink) = AsyncStream.makeStream(of: Result<pid_t, any Error>.self)
-        process = Task { [weak self] in
-            do {
-                let outcome = try await Subprocess.run(
-                    .path(FilePath(command.executable)), arguments: .init(command.arguments), environment: .inherit.updating(overrides),
-                    platformOptions: options, input: .none, output: .sequence, error: .sequence
-                ) { execution in
-                    startedSink.yield(.success(execution.processIdentifier.value))
-                    startedSink.finish()
-                    // Each line goes to the log file and becomes an event; stdout and stderr are read side by side.
-                    await withTaskGroup(of: Void.self) { group in
-                        for stream in [execution.standardOutput, execution.standardError] {
-                            group.addTask {
-                                func emit(_ bytes: ArraySlice<UInt8>, newline: Bool = false) {
-                                    _ = bytes.withUnsafeBytes { try? log.writeAll($0) }
-                                    if newline { _ = try? log.writeAll([UInt8(ascii: "\n")]) }
-                                    for line in DriverLine.split(bytes) {
-                                        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "output", text: line))
-                                    }
-                                }
-                                var lines = LineAssembler()
-                                do {
-                                    for try await chunk in stream {
-                                        if let complete = chunk.withUnsafeBytes({ lines.add($0) }) { emit(complete) }
-                                    }
-                                } catch {}
-                                if let last = lines.finish() { emit(last, newline: true) }
-                            }
-                        }
-                    }
-                }
-                try? log.close()
-                await self?.ended("\(outcome.terminationStatus)")
-            } catch {
-                startedSink.yield(.failure(error))
-                startedSink.finish()
-                try? log.close()
-                await self?.ended("could not start: \(error)")
+        let client = self.client, record = self.record
+        // Each line goes to the log file and becomes an event; stdout and stderr are read side by side.
+        let output = ChildProcess.Output.lines(copyTo: logPath, truncate: starts == 1) { lines in
+            for line in DriverLine.split(lines) {
+                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "output", text: line))
             }
         }
-        // Read in a task of its own: a cancelled caller must not lose the pid of a program that runs.
-        let first = await Task { () -> Result<pid_t, any Error>? in
-            var iterator = started.makeAsyncIterator()
-            return await iterator.next()
-        }.value
-        switch first {
-        case .success(let newPID)?:
-            pid = newPID
-            running = true
-            logger.debug("application \(client): started \(command.executable), pid \(newPID)")
-        case .failure(let error)?: throw DriverError.cannotStart(name: command.name, reason: "\(error)")
-        case nil: throw DriverError.cannotStart(name: command.name, reason: "it did not start")
+        do {
+            let started = try await ChildProcess.start(command.executable, arguments: command.arguments, environment: environment,
+                                                       output: output, error: output, onExit: { [weak self] exit in await self?.ended("\(exit)") })
+            process = started
+            logger.debug("application \(client): started \(command.executable), pid \(started.pid)")
+        } catch {
+            switch error {
+            case .cannotOpen(let path, let cause):
+                throw DriverError.cannotStart(name: command.name, reason: "cannot write \(path): \(cause.text)")
+            case .cannotStart(_, let cause):
+                ended("could not start: \(cause)")
+                throw DriverError.cannotStart(name: command.name, reason: "\(cause)")
+            }
         }
     }
 
-    /// Sends a signal to the program (SIGSTOP and SIGCONT: an application hanging and coming back).
+    /// Whether the program runs (a paused one does).
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Sends a signal to the program (SIGSTOP and SIGCONT pause and resume it); nothing when it is not running.
     public func signal(_ sig: Int32) {
-        guard running, let pid else { return }
-        Glibc.kill(pid, sig)
+        process?.signal(sig)
     }
 
     /// SIGKILLs the program: an application crashing.
     public func kill() {
-        guard running, let pid else { return }
+        guard let process, process.isRunning else { return }
         killedOnPurpose = true
-        Glibc.kill(pid, SIGKILL)
+        process.signal(SIGKILL)
     }
 
     /// SIGTERM, then SIGKILL if it lingers past `grace`; waits for it to end.
     public func stop(grace: Duration = .seconds(2)) async {
-        if running, let pid {
-            killedOnPurpose = true
-            Glibc.kill(pid, SIGTERM)
-            let deadline = ContinuousClock.now + grace
-            while running, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-            if running { Glibc.kill(pid, SIGKILL) }
-        }
-        await process?.value
+        guard let process else { return }
+        if process.isRunning { killedOnPurpose = true }
+        await process.terminate(.signal(SIGTERM), grace: grace)
     }
 
     /// Waits up to `timeout` for the program to end; whether it did.
     public func waitForEnd(timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while running, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-        guard !running else { return false }
-        await process?.value
-        return true
+        guard let process else { return true }
+        return await process.exit(within: timeout) != nil
     }
 
     /// The last lines the program wrote.
@@ -149,8 +97,6 @@ public actor ApplicationProcess {
     }
 
     private func ended(_ status: String) {
-        running = false
-        pid = nil
         logger.debug("application \(client): \(status)")
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "exited",
                              text: killedOnPurpose ? "\(status), stopped by natsfault" : status))

@@ -1,11 +1,7 @@
 public import NATSFaultTimeline
 import Foundation
 public import Logging
-import Subprocess
-import SystemPackage
-#if canImport(Glibc)
-import Glibc
-#endif
+import NATSFaultProcess
 
 /// One client driver process and the JSON-lines conversation with it.
 ///
@@ -19,16 +15,12 @@ public actor ClientDriver {
     private let record: @Sendable (RecordedEvent) -> Void
     private let logger: Logger
     private var nextID = 1
-    private var waiting: [Int: (op: String, continuation: CheckedContinuation<DriverAck, any Error>)] = [:]
-    private var helloWaiter: CheckedContinuation<DriverHello, any Error>?
-    private var commands: AsyncStream<[UInt8]>.Continuation?
-    private var process: Task<Void, Never>?
-    private var pid: pid_t?
-    private var exited = false
-    private var killedOnPurpose = false
-    private var exitStatus: String?
-    /// Counts starts, so that a timer set by one start does not act on a later one.
-    private var generation = 0
+    private var waiting: [Int: (op: String, ack: OneShot<Result<DriverAck, DriverError>>)] = [:]
+    private var hello: OneShot<Result<DriverHello, DriverError>>?
+    private var process: ChildProcess?
+    /// How the current process ended, once it has.
+    private var end: End?
+    private var starts = 0
     private let observe: (@Sendable (String, Int64) -> Void)?
 
     /// - Parameters:
@@ -58,124 +50,87 @@ public actor ClientDriver {
     ///
     /// A driver whose process has ended (killed, crashed, exited) can be started again: a client restarting.
     public func start(timeout: Duration = .seconds(10)) async throws -> DriverHello {
-        if process != nil {
-            guard exited else { throw DriverError.cannotStart(name: command.name, reason: "it is still running") }
-            await process?.value
-            (exited, killedOnPurpose, exitStatus, pid) = (false, false, nil, nil)
+        if let process {
+            guard !process.isRunning else { throw DriverError.cannotStart(name: command.name, reason: "it is still running") }
+            // Its `exited` event comes before anything of the next life.
+            await process.exit()
         }
-        let log: FileDescriptor
+        starts += 1
+        end = nil
+        let hello = OneShot<Result<DriverHello, DriverError>>()
+        self.hello = hello
         do {
-            // A restarted driver's stderr goes after its previous life's.
-            let options: FileDescriptor.OpenOptions = process == nil ? [.create, .truncate] : [.create, .append]
-            log = try FileDescriptor.open(FilePath(stderrPath), .writeOnly, options: options, permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            process = try await ChildProcess.start(
+                command.executable, arguments: command.arguments, input: .pipe,
+                // Lines are split where they are read and handed over a read at a time: one hop onto the actor per
+                // read, not per line, is what lets a flooding driver's events in at full speed.
+                output: .lines { [weak self] lines in await self?.received(DriverLine.split(lines)) },
+                // A restarted driver's stderr goes after its previous life's.
+                error: .file(stderrPath, truncate: starts == 1),
+                onExit: { [weak self] exit in await self?.ended(exit) })
         } catch {
-            throw DriverError.cannotStart(name: command.name, reason: "cannot write \(stderrPath): \(error)")
-        }
-        let (stream, sink) = AsyncStream.makeStream(of: [UInt8].self)
-        commands = sink
-        let command = self.command
-        var options = PlatformOptions()
-        options.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
-        process = Task { [weak self] in
-            do {
-                let outcome = try await Subprocess.run(
-                    .path(FilePath(command.executable)), arguments: .init(command.arguments), platformOptions: options,
-                    input: .inputWriter, output: .sequence, error: .fileDescriptor(log, closeAfterSpawningProcess: true)
-                ) { execution in
-                    await self?.started(pid: execution.processIdentifier.value)
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            // Lines are split here and handed over a read at a time: one hop onto the actor per read,
-                            // not per line, is what lets a flooding driver's events in at full speed.
-                            var lines = LineAssembler()
-                            for try await chunk in execution.standardOutput {
-                                guard let complete = chunk.withUnsafeBytes({ lines.add($0) }) else { continue }
-                                await self?.received(DriverLine.split(complete))
-                            }
-                            if let last = lines.finish() { await self?.received(DriverLine.split(last)) }
-                            // stdout closed: the driver is gone, so stop waiting for commands to send it.
-                            await self?.stopSending()
-                        }
-                        for await bytes in stream {
-                            _ = try? await execution.standardInputWriter.write(bytes)
-                        }
-                        try? await execution.standardInputWriter.finish()
-                        try await group.waitForAll()
-                    }
-                }
-                await self?.ended(reason: nil, status: "\(outcome.terminationStatus)")
-            } catch {
-                await self?.ended(reason: "\(error)")
+            switch error {
+            case .cannotOpen(let path, let cause):
+                throw DriverError.cannotStart(name: command.name, reason: "cannot write \(path): \(cause.text)")
+            case .cannotStart(_, let cause):
+                ended(reason: "\(cause)", status: nil, killed: false)
             }
         }
-        generation += 1
-        let generation = self.generation
-        return try await withCheckedThrowingContinuation { continuation in
-            helloWaiter = continuation
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.helloTimedOut(generation: generation)
-            }
+        guard let greeted = await hello.wait(timeout: timeout) else {
+            throw DriverError.noHello(client: client, stderrTail: stderrTail())
         }
+        return try greeted.get()
     }
 
     /// Sends a command and waits for its ack.
     ///
-    /// - Throws: `DriverError.stoppedAnswering` if the driver exits first or gives no ack within `timeout`.
-    public func send(_ op: String, _ fields: [String: JSONValue] = [:], timeout: Duration = .seconds(30)) async throws -> DriverAck {
+    /// - Throws: `DriverError.stoppedAnswering` if the driver exits first, gives no ack within `timeout`, or the
+    ///   calling task is cancelled.
+    public func send(_ op: DriverOp, timeout: Duration = .seconds(30)) async throws -> DriverAck {
         let id = nextID
         nextID += 1
-        var message = fields
-        message["id"] = .int(id)
-        message["op"] = .string(op)
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        var line = Array((try? encoder.encode(message)) ?? Data())
-        line.append(UInt8(ascii: "\n"))
-        guard !exited, let commands else { throw DriverError.stoppedAnswering(client: client, op: op, stderrTail: stderrTail()) }
-        logger.debug("client \(client) ← \(String(decoding: line.dropLast(), as: UTF8.self))")
-        return try await withCheckedThrowingContinuation { continuation in
-            waiting[id] = (op, continuation)
-            commands.yield(line)
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.ackTimedOut(id)
-            }
+        let line = op.line(id: id)
+        let ack = OneShot<Result<DriverAck, DriverError>>()
+        waiting[id] = (op.name, ack)
+        guard end == nil, let process, process.write(line) else {
+            waiting[id] = nil
+            throw DriverError.stoppedAnswering(client: client, op: op.name, stderrTail: stderrTail())
         }
+        logger.debug("client \(client) ← \(String(decoding: line.dropLast(), as: UTF8.self))")
+        guard let answer = await ack.wait(timeout: timeout) else {
+            waiting[id] = nil
+            throw DriverError.stoppedAnswering(client: client, op: op.name, stderrTail: stderrTail())
+        }
+        return try answer.get()
     }
 
-    /// Sends a signal to the driver process (SIGSTOP and SIGCONT: a client hanging and coming back).
+    /// Whether the driver process runs (a paused one does).
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Sends a signal to the driver process (SIGSTOP and SIGCONT pause and resume the client); nothing when it is not running.
     public func signal(_ sig: Int32) {
-        guard let pid, !exited else { return }
-        Glibc.kill(pid, sig)
+        process?.signal(sig)
     }
 
     /// SIGKILLs the driver process: a client crash fault.
     public func kill() {
-        guard let pid, !exited else { return }
-        killedOnPurpose = true
-        Glibc.kill(pid, SIGKILL)
+        guard end == nil else { return }
+        process?.signal(SIGKILL)
     }
 
-    /// Asks the driver to exit (closing its stdin), then kills it if it lingers, and waits for it.
+    /// Asks the driver to exit (closing its stdin), then kills it if it lingers past `grace`, and waits for it.
     @discardableResult
     public func shutdown(grace: Duration = .seconds(2)) async -> End {
-        commands?.finish()
-        commands = nil
-        let deadline = ContinuousClock.now + grace
-        while !exited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-        if !exited, let pid { killedOnPurpose = true; Glibc.kill(pid, SIGKILL) }
-        await process?.value
-        return End(killed: killedOnPurpose, status: exitStatus)
+        guard let process else { return End(killed: false, status: nil) }
+        await process.terminate(.closeInput, grace: grace)
+        return end ?? End(killed: false, status: nil)
     }
 
     /// Waits up to `timeout` for the driver to end by itself (after an `exit` command, say); nil if it is still running.
     public func waitForEnd(timeout: Duration) async -> End? {
-        let deadline = ContinuousClock.now + timeout
-        while !exited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-        guard exited else { return nil }
-        await process?.value
-        return End(killed: killedOnPurpose, status: exitStatus)
+        guard let process else { return nil }
+        guard await process.exit(within: timeout) != nil else { return nil }
+        return end
     }
 
     /// The last lines the driver wrote on stderr.
@@ -185,12 +140,6 @@ public actor ClientDriver {
     }
 
     // MARK: driver output
-
-    private func started(pid: pid_t) { self.pid = pid }
-
-    private func stopSending() {
-        commands?.finish()
-    }
 
     private func received(_ lines: [String]) {
         for line in lines { received(line) }
@@ -207,43 +156,34 @@ public actor ClientDriver {
         case "hello":
             let h = DriverHello(library: parsed.library ?? "?", libraryVersion: parsed.libraryVersion ?? "?", capabilities: parsed.capabilities ?? [])
             if let v = parsed.protocol, v != 1 {
-                helloWaiter?.resume(throwing: DriverError.unsupportedProtocol(client: client, version: v))
+                hello?.fulfil(.failure(DriverError.unsupportedProtocol(client: client, version: v)))
             } else {
-                helloWaiter?.resume(returning: h)
+                hello?.fulfil(.success(h))
             }
-            helloWaiter = nil
         case "ack":
             guard let id = parsed.id, let entry = waiting.removeValue(forKey: id) else { return }
-            entry.continuation.resume(returning: DriverAck(ok: parsed.ok ?? false, pending: parsed.pending ?? false, error: parsed.error))
+            entry.ack.fulfil(.success(DriverAck(ok: parsed.ok ?? false, pending: parsed.pending ?? false, error: parsed.error)))
         default:
             record(parsed.recorded(client: client))
         }
     }
 
-    private func ended(reason: String?, status: String? = nil) {
-        guard !exited else { return }
-        exited = true
-        exitStatus = status
+    private func ended(_ exit: ChildProcess.Exit) {
+        switch exit.termination {
+        case .exited, .signaled: ended(reason: nil, status: exit.description, killed: exit.killed)
+        case .unobserved(let reason): ended(reason: reason, status: nil, killed: exit.killed)
+        }
+    }
+
+    private func ended(reason: String?, status: String?, killed: Bool) {
+        guard end == nil else { return }
+        end = End(killed: killed, status: status)
         logger.debug("client \(client): driver ended\(reason.map { ": \($0)" } ?? "")")
-        commands?.finish()
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "exited",
-                             text: killedOnPurpose ? "killed by natsfault" : "driver process ended\(status.map { " (\($0))" } ?? "")\(reason.map { ": \($0)" } ?? "")"))
+                             text: killed ? "killed by natsfault" : "driver process ended\(status.map { " (\($0))" } ?? "")\(reason.map { ": \($0)" } ?? "")"))
         let tail = stderrTail()
-        helloWaiter?.resume(throwing: DriverError.noHello(client: client, stderrTail: tail))
-        helloWaiter = nil
-        for (_, entry) in waiting { entry.continuation.resume(throwing: DriverError.stoppedAnswering(client: client, op: entry.op, stderrTail: tail)) }
+        hello?.fulfil(.failure(DriverError.noHello(client: client, stderrTail: tail)))
+        for (_, entry) in waiting { entry.ack.fulfil(.failure(DriverError.stoppedAnswering(client: client, op: entry.op, stderrTail: tail))) }
         waiting = [:]
-    }
-
-    private func helloTimedOut(generation: Int) {
-        // The timer of an earlier start must not fail a restart's wait.
-        guard generation == self.generation else { return }
-        helloWaiter?.resume(throwing: DriverError.noHello(client: client, stderrTail: stderrTail()))
-        helloWaiter = nil
-    }
-
-    private func ackTimedOut(_ id: Int) {
-        guard let entry = waiting.removeValue(forKey: id) else { return }
-        entry.continuation.resume(throwing: DriverError.stoppedAnswering(client: client, op: entry.op, stderrTail: stderrTail()))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NATSFaultProcess
 import Synchronization
 
 /// How to start a driver: the executable and its arguments.
@@ -63,11 +64,7 @@ public enum DriverCatalog {
     }
 
     /// A bare program name (`python3`) found on PATH; anything with a slash as it is.
-    public static func onPath(_ program: String) -> String {
-        guard !program.contains("/") else { return program }
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-        return folders.map { "\($0)/\(program)" }.first(where: FileManager.default.isExecutableFile(atPath:)) ?? program
-    }
+    public static func onPath(_ program: String) -> String { ChildProcess.find(program) ?? program }
 
     /// A driver given as a name (shipped or defined) or as a command (`./my-driver --flag`, words separated by spaces).
     ///

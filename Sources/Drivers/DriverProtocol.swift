@@ -37,26 +37,6 @@ public enum JSONValue: Sendable, Hashable, Codable, ExpressibleByStringLiteral, 
     }
 }
 
-/// Collects a process's output as it is read, chunk by chunk, and hands over the complete lines.
-struct LineAssembler {
-    private var partial: [UInt8] = []
-
-    /// Adds a chunk; returns the bytes of the lines it completed (newlines included), if any.
-    mutating func add(_ chunk: UnsafeRawBufferPointer) -> ArraySlice<UInt8>? {
-        partial.append(contentsOf: chunk)
-        guard let end = partial.lastIndex(of: UInt8(ascii: "\n")) else { return nil }
-        let complete = partial[...end]
-        partial = Array(partial[(end + 1)...])
-        return complete
-    }
-
-    /// What is left after the output ended: a last line without its newline, if any.
-    mutating func finish() -> ArraySlice<UInt8>? {
-        defer { partial = [] }
-        return partial.isEmpty ? nil : partial[...]
-    }
-}
-
 /// One line a driver writes on stdout (DRIVER-PROTOCOL.md v1): every field any event may carry.
 struct DriverLine: Decodable {
     var event: String

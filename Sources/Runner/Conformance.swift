@@ -66,10 +66,10 @@ public struct Conformance: Sendable {
         var capabilities: Set<String> { Set(hello.capabilities) }
 
         /// Sends a command and returns its ack, or the reason there was none.
-        func call(_ op: String, _ fields: [String: JSONValue] = [:], timeout: Duration = Conformance.answerTime) async -> Result<DriverAck, DriverError> {
+        func call(_ op: DriverOp, timeout: Duration = Conformance.answerTime) async -> Result<DriverAck, DriverError> {
             transcript.commandSent()
-            do { return .success(try await driver.send(op, fields, timeout: timeout)) } catch let error as DriverError { return .failure(error) } catch {
-                return .failure(.stoppedAnswering(client: driver.client, op: op, stderrTail: "\(error)"))
+            do { return .success(try await driver.send(op, timeout: timeout)) } catch let error as DriverError { return .failure(error) } catch {
+                return .failure(.stoppedAnswering(client: driver.client, op: op.name, stderrTail: "\(error)"))
             }
         }
     }
@@ -116,7 +116,7 @@ public struct Conformance: Sendable {
         let t = s.transcript
 
         // An op the driver does not know.
-        switch await s.call("natsfault_conformance_no_such_op") {
+        switch await s.call(.raw(op: "natsfault_conformance_no_such_op", fields: [:])) {
         case .success(let ack) where !ack.ok && ack.error?.kind == ErrorKind.other.rawValue:
             add("unknown op", [], "ack ok:false, kind other: \(ack.error?.message ?? "")")
         case .success(let ack): add("unknown op", ["expected ack ok:false with error kind other, got \(Self.describe(ack))"], "")
@@ -125,8 +125,8 @@ public struct Conformance: Sendable {
 
         // connect
         var mark = t.count
-        let connect = await s.call("connect", ["servers": .array([.string(server.spec.url)]), "name": "natsfault-conformance",
-                                               "options": .object(["max_reconnects": -1, "reconnect_wait_ms": 100, "connect_timeout_ms": 2000])])
+        let connect = await s.call(.connect(servers: [server.spec.url], name: "natsfault-conformance",
+                                            options: Self.options(maxReconnects: -1, reconnectWait: .milliseconds(100), connectTimeout: .seconds(2))))
         var connected = false
         switch connect {
         case .success(let ack) where ack.ok:
@@ -151,8 +151,8 @@ public struct Conformance: Sendable {
         // subscribe + publish: 10 numbered messages, each received and each reported as published.
         mark = t.count
         var problems: [String] = []
-        problems += Self.expectOK(await s.call("subscribe", ["subject": "conformance.pub", "sub": "s"]), "subscribe")
-        problems += Self.expectOK(await s.call("publish", ["subject": "conformance.pub", "stream": "p", "count": 10, "payload_bytes": 16]), "publish")
+        problems += Self.expectOK(await s.call(.subscribe(subject: "conformance.pub", sub: "s", queue: nil)), "subscribe")
+        problems += Self.expectOK(await s.call(.publish(subject: "conformance.pub", stream: "p", count: 10, ratePerSecond: nil, payloadBytes: 16)), "publish")
         let publishMark = mark
         _ = await t.wait(since: mark, timeout: .seconds(5)) { _ in t.seqs(since: publishMark, event: "message", key: "sub", value: "s").count >= 10 }
         let received = t.seqs(since: mark, event: "message", key: "sub", value: "s")
@@ -167,8 +167,8 @@ public struct Conformance: Sendable {
 
         // request + reply, on the same connection.
         mark = t.count
-        problems = Self.expectOK(await s.call("reply", ["subject": "conformance.svc"]), "reply")
-        problems += Self.expectOK(await s.call("request", ["subject": "conformance.svc", "stream": "r", "count": 3, "timeout_ms": 2000]), "request")
+        problems = Self.expectOK(await s.call(.reply(subject: "conformance.svc", queue: nil)), "reply")
+        problems += Self.expectOK(await s.call(.request(subject: "conformance.svc", stream: "r", count: 3, timeout: .seconds(2), interval: nil)), "request")
         let results = t.lines(since: mark).filter { $0.event == "request_result" && $0.string("stream") == "r" }
         if results.map({ $0.int("seq") ?? 0 }) != [1, 2, 3] || !results.allSatisfy({ $0.bool("ok") == true }) {
             problems.append("expected request_result seq 1, 2, 3 all ok, got \(results.map(\.raw))")
@@ -180,14 +180,14 @@ public struct Conformance: Sendable {
         checks.append(await failedRequest(s, name: "no responders", stream: "no_responders", subject: "conformance.nobody", timeoutMs: 3000, kind: .noResponders,
                                           latency: { $0 < 1_000_000_000 ? nil : "took \($0 / 1_000_000) ms; a request nobody can answer must fail far below its 3000 ms timeout" }))
         // timeout: someone subscribes but never answers.
-        _ = await s.call("subscribe", ["subject": "conformance.silent", "sub": "silent"])
+        _ = await s.call(.subscribe(subject: "conformance.silent", sub: "silent", queue: nil))
         checks.append(await failedRequest(s, name: "request timeout", stream: "timeout", subject: "conformance.silent", timeoutMs: 300, kind: .timeout,
                                           latency: { $0 >= 250_000_000 ? nil : "failed after \($0 / 1_000_000) ms, before its 300 ms timeout" }))
 
         // flush + stats
         mark = t.count
-        problems = Self.expectOK(await s.call("flush", ["timeout_ms": 2000]), "flush")
-        problems += Self.expectOK(await s.call("stats"), "stats")
+        problems = Self.expectOK(await s.call(.flush(timeout: .seconds(2))), "flush")
+        problems += Self.expectOK(await s.call(.stats), "stats")
         var statsDetail = ""
         if let stats = await t.wait(since: mark, timeout: .seconds(2), { $0.event == "stats" }) {
             let missing = ["in_msgs", "out_msgs", "reconnects"].filter { stats.int($0) == nil }
@@ -201,12 +201,12 @@ public struct Conformance: Sendable {
         // service: honest either way.
         if s.capabilities.contains("service") {
             mark = t.count
-            problems = Self.expectOK(await s.call("service", ["name": "conformance", "version": "1.0.0",
-                                                              "endpoints": .array([.object(["name": "echo", "subject": "conformance.echo"])])]), "service")
-            problems += Self.expectOK(await s.call("request", ["subject": "$SRV.PING.conformance", "stream": "ping", "count": 1, "timeout_ms": 2000]), "request $SRV.PING.conformance")
+            problems = Self.expectOK(await s.call(.service(name: "conformance", version: "1.0.0",
+                                                                      endpoints: [ServiceEndpoint(name: "echo", subject: "conformance.echo", queue: nil)])), "service")
+            problems += Self.expectOK(await s.call(.request(subject: "$SRV.PING.conformance", stream: "ping", count: 1, timeout: .seconds(2), interval: nil)), "request $SRV.PING.conformance")
             add("service", problems, "capability listed: the service answers $SRV.PING.conformance")
         } else {
-            switch await s.call("service", ["name": "conformance", "version": "1.0.0", "endpoints": .array([])]) {
+            switch await s.call(.service(name: "conformance", version: "1.0.0", endpoints: [])) {
             case .success(let ack) where !ack.ok: add("service", [], "capability not listed, and the op is refused: \(ack.error?.kind ?? "?")")
             case .success: add("service", ["the hello does not list \"service\", yet the service op was acked ok: list the capability, or refuse the op"], "")
             case .failure(let error): add("service", ["\(error)"], "")
@@ -215,9 +215,9 @@ public struct Conformance: Sendable {
 
         // drain, then close on the closed connection: both answered.
         mark = t.count
-        problems = Self.expectOK(await s.call("drain"), "drain")
+        problems = Self.expectOK(await s.call(.drain), "drain")
         if await t.wait(since: mark, timeout: .seconds(5), { $0.event == "closed" }) == nil { problems.append("no closed event within 5 s of drain") }
-        switch await s.call("close") {
+        switch await s.call(.close) {
         case .success: break
         case .failure(let error): problems.append("close after drain: \(error)")
         }
@@ -231,12 +231,21 @@ public struct Conformance: Sendable {
         return checks
     }
 
+    /// Connect options of the checks: reconnects, their wait and the connect timeout.
+    private static func options(maxReconnects: Int, reconnectWait: Duration? = nil, connectTimeout: Duration) -> ConnectOptions {
+        var options = ConnectOptions()
+        options.maxReconnects = maxReconnects
+        options.reconnectWait = reconnectWait
+        options.connectTimeout = connectTimeout
+        return options
+    }
+
     /// A request that must fail with `kind`.
     private func failedRequest(_ s: Session, name: String, stream: String, subject: String, timeoutMs: Int, kind: ErrorKind,
                                latency: (Int) -> String?) async -> ConformanceCheck {
         let t = s.transcript, mark = t.count
         var problems: [String] = []
-        if case .failure(let error) = await s.call("request", ["subject": .string(subject), "stream": .string(stream), "count": 1, "timeout_ms": .int(timeoutMs)]) {
+        if case .failure(let error) = await s.call(.request(subject: subject, stream: stream, count: 1, timeout: .milliseconds(timeoutMs), interval: nil)) {
             problems.append("\(error)")
         }
         guard let result = await t.wait(since: mark, timeout: .seconds(5), { $0.event == "request_result" && $0.string("stream") == stream }) else {
@@ -260,8 +269,10 @@ public struct Conformance: Sendable {
         var checks: [ConformanceCheck] = []
         let port = LoopbackPorts.free() ?? 1
         let started = MonotonicClock.nowNs()
-        let result = await s.call("connect", ["servers": .array([.string("nats://127.0.0.1:\(port)")]), "name": "natsfault-conformance-refused",
-                                             "options": .object(["allow_reconnect": false, "max_reconnects": 0, "connect_timeout_ms": 2000])], timeout: .seconds(15))
+        var refusedOptions = Self.options(maxReconnects: 0, connectTimeout: .seconds(2))
+        refusedOptions.allowReconnect = false
+        let result = await s.call(.connect(servers: ["nats://127.0.0.1:\(port)"], name: "natsfault-conformance-refused", options: refusedOptions),
+                                  timeout: .seconds(15))
         let took = Double(MonotonicClock.nowNs() - started) / 1e6
         switch result {
         case .success(let ack) where !ack.ok && [ErrorKind.connectionRefused.rawValue, ErrorKind.noServers.rawValue].contains(ack.error?.kind ?? ""):
@@ -275,7 +286,7 @@ public struct Conformance: Sendable {
         }
 
         let acked: Bool
-        if case .success = await s.call("exit", timeout: .seconds(5)) { acked = true } else { acked = false }
+        if case .success = await s.call(.exit, timeout: .seconds(5)) { acked = true } else { acked = false }
         if let end = await s.driver.waitForEnd(timeout: .seconds(5)) {
             var problems: [String] = []
             if !acked { problems.append("exited without acking the exit command (every command gets an ack)") }
@@ -296,8 +307,8 @@ public struct Conformance: Sendable {
             return [ConformanceCheck(name: name, verdict: .notRun, detail: "the driver did not start a third time")]
         }
         let t = s.transcript
-        guard case .success(let ack) = await s.call("connect", ["servers": .array([.string(server.spec.url)]), "name": "natsfault-conformance-reconnects",
-                                                                "options": .object(["max_reconnects": 2, "reconnect_wait_ms": 100, "connect_timeout_ms": 1000])]),
+        guard case .success(let ack) = await s.call(.connect(servers: [server.spec.url], name: "natsfault-conformance-reconnects",
+                                                             options: Self.options(maxReconnects: 2, reconnectWait: .milliseconds(100), connectTimeout: .seconds(1)))),
               ack.ok else {
             await s.driver.shutdown()
             return [ConformanceCheck(name: name, verdict: .fail, detail: "could not connect to \(server.spec.url)")]
@@ -509,17 +520,17 @@ public enum ConformanceRunner {
         try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         var sandboxed = false
         if options.sandbox {
-            let probe = Sandbox.probe()
+            let probe = await Sandbox.probe()
             sandboxed = probe.available
             if !probe.available { print("warning: \(probe.detail); running on the host's loopback") }
         }
-        let job = SandboxedJob(work: .conformance(driver: command, server: binary, workDirectory: work), sandboxed: sandboxed, logLevel: options.logLevel)
-        guard case .success(.conformance(let lines, let passed)) = await SandboxedRun.run(job, stderrPath: nil) else {
+        let check = ConformanceWork(driver: command, server: binary, workDirectory: work)
+        guard case .success(let outcome) = await SandboxedRun.run(check, sandboxed: sandboxed, logLevel: options.logLevel, stderrPath: nil) else {
             print("error: the conformance check ended without a report; the driver's stderr and the servers' logs: \(work)")
             return .failed
         }
-        for line in lines { print(line) }
-        if passed {
+        for line in outcome.lines { print(line) }
+        if outcome.passed {
             try? FileManager.default.removeItem(atPath: work)
             return .passed
         }

@@ -2,7 +2,6 @@ import Foundation
 import NATSFaultDrivers
 import NATSFaultSandbox
 import NATSFaultSupervisor
-import Subprocess
 
 /// What `doctor` found: each piece natsfault needs, present or not, with the fix.
 public struct DoctorReport: Sendable {
@@ -12,15 +11,11 @@ public struct DoctorReport: Sendable {
 
     public var text: String { lines.joined(separator: "\n") }
 
-    /// Runs `natsfault _firewall-roundtrip` in a fresh sandbox.
+    /// The libiptc round trip, in a fresh sandbox.
     static func firewallRoundTrip() async -> (passed: Bool, detail: String) {
-        let (executable, arguments) = Sandbox.wrap(ToolPaths.executable, ["_firewall-roundtrip"])
-        do {
-            let result = try await Subprocess.run(.path(.init(executable)), arguments: .init(arguments), output: .string(limit: 65536), error: .string(limit: 65536))
-            let text = result.standardOutput + result.standardError
-            return (result.terminationStatus.isSuccess, text.split(separator: "\n").first { $0.hasPrefix("FAIL") }.map(String.init) ?? text)
-        } catch {
-            return (false, "\(error)")
+        switch await SandboxedRun.run(FirewallRoundTripWork(), sandboxed: true, logLevel: .warning, stderrPath: nil) {
+        case .success(let check): return (check.passed, check.lines.first { $0.hasPrefix("FAIL") } ?? check.lines.joined(separator: "\n"))
+        case .failure(let error): return (false, "\(error)")
         }
     }
 
@@ -47,7 +42,7 @@ public struct DoctorReport: Sendable {
                 lines.append((name == DriverCatalog.defaultDriver ? "✗" : "·") + " driver \(name) (\(library)): \(error)")
             }
         }
-        let sandbox = Sandbox.probe()
+        let sandbox = await Sandbox.probe()
         lines.append((sandbox.available ? "✓" : "✗") + " namespaces: \(sandbox.detail)"
                      + (sandbox.available ? "" : " — run falls back to the host's loopback, one scenario at a time"))
         if sandbox.available {

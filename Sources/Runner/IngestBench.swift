@@ -72,11 +72,11 @@ public enum IngestBench {
         do {
             try await server.start()
             _ = try await driver.start()
-            _ = try await driver.send("connect", ["servers": .array([.string(server.spec.url)]), "name": "natsfault-bench"])
-            _ = try await driver.send("subscribe", ["subject": "bench.flood", "sub": "s"])
+            _ = try await driver.send(.connect(servers: [server.spec.url], name: "natsfault-bench", options: ConnectOptions()))
+            _ = try await driver.send(.subscribe(subject: "bench.flood", sub: "s", queue: nil))
             let before = log.count
             let started = MonotonicClock.nowNs()
-            _ = try await driver.send("publish", ["subject": "bench.flood", "stream": "p", "count": .int(count), "payload_bytes": 16], timeout: .seconds(120))
+            _ = try await driver.send(.publish(subject: "bench.flood", stream: "p", count: count, ratePerSecond: nil, payloadBytes: 16), timeout: .seconds(120))
             // Until every message is in, or nothing has come for 2 s (a library may drop what its subscriber cannot take).
             while true {
                 let now = progress.withLock { $0 }

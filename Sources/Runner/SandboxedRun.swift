@@ -1,119 +1,164 @@
 import Foundation
 public import Logging
 import NATSFaultDrivers
+import NATSFaultProcess
 import NATSFaultSandbox
 import NATSFaultScenario
 import NATSFaultSupervisor
 import NATSFaultTimeline
-import Subprocess
-import SystemPackage
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A piece of work carried out by a fresh natsfault process, inside fresh namespaces when they work.
+/// A piece of work a fresh natsfault process carries out, inside fresh namespaces when they work.
 ///
 /// A process has to be executed to enter new namespaces (a multithreaded process cannot join a user
-/// namespace), so the child is natsfault itself, started as `natsfault _sandboxed`: it reads this one
-/// document on its standard input, does the work and writes a `SandboxedOutcome` on its standard output.
-/// Nothing travels in arguments or the environment, and nothing is parsed twice.
-public struct SandboxedJob: Sendable, Codable {
-    public enum Work: Sendable, Codable {
-        /// One scenario, parsed, against one target whose commands are resolved.
-        case scenario(Scenario, RunTarget)
-        /// The driver-protocol conformance check of one driver against one server.
-        case conformance(driver: DriverCommand, server: ServerBinary, workDirectory: String)
-    }
-
-    public var work: Work
-    /// Whether the child is PID 1 of fresh namespaces (false: it runs on the host's loopback).
-    public var sandboxed: Bool
-    public var logLevel: Logger.Level
+/// namespace), so the child is natsfault itself, started as `natsfault _sandboxed`: it reads one
+/// document — the work, whether it is sandboxed, its log level — on its standard input, carries the work
+/// out and writes the typed outcome on its standard output. Nothing travels in arguments or the
+/// environment, and nothing is parsed twice.
+public protocol SandboxedWork: Sendable, Codable {
+    associatedtype Outcome: Sendable, Codable
+    /// Names the kind of work in the document.
+    static var kind: String { get }
+    /// Carries the work out, in the child.
+    func perform(sandboxed: Bool) async -> Outcome
+    /// The outcome when the child could not set up its sandbox (`reason`).
+    func failed(_ reason: String) -> Outcome
 }
 
-/// What a sandboxed child hands back.
-public enum SandboxedOutcome: Sendable, Codable {
-    case scenario(ScenarioResult)
-    case conformance(lines: [String], passed: Bool)
+/// One scenario, parsed, against one target whose clients' commands are resolved.
+struct ScenarioWork: SandboxedWork {
+    static let kind = "scenario"
+    var scenario: Scenario
+    var target: RunTarget
+
+    func perform(sandboxed: Bool) async -> ScenarioResult {
+        var target = target
+        target.sandboxed = sandboxed
+        return await ScenarioRun(scenario: scenario, target: target).run()
+    }
+
+    func failed(_ reason: String) -> ScenarioResult {
+        ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description, client: target.client,
+                       serverVersion: target.server.version, outcome: .error, reason: reason)
+    }
+}
+
+/// The lines a check prints, and whether it passed.
+struct CheckOutcome: Sendable, Codable {
+    var lines: [String]
+    var passed: Bool
+}
+
+/// The driver-protocol conformance check of one driver against one server.
+struct ConformanceWork: SandboxedWork {
+    static let kind = "conformance"
+    var driver: DriverCommand
+    var server: ServerBinary
+    var workDirectory: String
+
+    func perform(sandboxed: Bool) async -> CheckOutcome {
+        let report = await Conformance(command: driver, binary: server, workDirectory: workDirectory, logger: Logger(label: "natsfault")).run()
+        return CheckOutcome(lines: report.lines, passed: report.passed)
+    }
+
+    func failed(_ reason: String) -> CheckOutcome { CheckOutcome(lines: ["error: \(reason)"], passed: false) }
+}
+
+/// `doctor`'s libiptc round trip: rules added and removed in the child's own network namespace.
+struct FirewallRoundTripWork: SandboxedWork {
+    static let kind = "firewall-round-trip"
+
+    func perform(sandboxed: Bool) async -> CheckOutcome {
+        let (passed, lines) = FirewallCheck.run()
+        return CheckOutcome(lines: lines, passed: passed)
+    }
+
+    func failed(_ reason: String) -> CheckOutcome { CheckOutcome(lines: ["FAIL \(reason)"], passed: false) }
 }
 
 extension Logger.Level: Codable {}
 
-/// Runs `SandboxedJob`s in child processes, and serves them in the child.
+/// Runs sandboxed work in child processes, and serves it in the child.
 public enum SandboxedRun {
-    /// The hidden subcommand that serves a job.
+    /// The hidden subcommand that serves the work.
     public static let entryPoint = "_sandboxed"
 
-    /// Runs `job` in a fresh natsfault process; returns its outcome, or why there is none.
+    /// The kinds of work a child can serve.
+    static let kinds: [any SandboxedWork.Type] = [ScenarioWork.self, ConformanceWork.self, FirewallRoundTripWork.self]
+
+    /// The document a child reads.
+    private struct Document<Work: SandboxedWork>: Codable {
+        var kind = Work.kind
+        var sandboxed: Bool
+        var logLevel: Logger.Level
+        var work: Work
+    }
+
+    /// What a child reads first, to know which work the document holds.
+    private struct Header: Decodable {
+        var kind: String
+    }
+
+    /// Carries `work` out in a fresh natsfault process; returns its outcome, or why there is none.
     ///
-    /// - Parameter stderrPath: where the child's standard error goes (nil: this process's own).
-    public static func run(_ job: SandboxedJob, stderrPath: String?) async -> Result<SandboxedOutcome, SandboxedRunError> {
+    /// - Parameters:
+    ///   - sandboxed: in fresh namespaces (false: on the host's loopback, as the leader of a process group).
+    ///   - stderrPath: where the child's standard error goes (nil: this process's own).
+    static func run<Work: SandboxedWork>(_ work: Work, sandboxed: Bool, logLevel: Logger.Level, stderrPath: String?) async -> Result<Work.Outcome, SandboxedRunError> {
         let document: Data
-        do { document = try JSONEncoder().encode(job) + Data("\n".utf8) } catch { return .failure(.cannotEncode("\(error)")) }
-        let (executable, arguments) = job.sandboxed ? Sandbox.wrap(ToolPaths.executable, [entryPoint]) : (ToolPaths.executable, [entryPoint])
+        do { document = try JSONEncoder().encode(Document(sandboxed: sandboxed, logLevel: logLevel, work: work)) + Data("\n".utf8) } catch {
+            return .failure(.cannotEncode("\(error)"))
+        }
+        let (executable, arguments) = sandboxed ? Sandbox.wrap(ToolPaths.executable, [entryPoint]) : (ToolPaths.executable, [entryPoint])
+        let output = Mutex<[UInt8]>([])
+        let child: ChildProcess
         do {
-            let stderrLog = try stderrPath.map { try FileDescriptor.open(FilePath($0), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite]) }
-                ?? .standardError
-            var platform = PlatformOptions()
-            platform.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
-            // Unsandboxed, the child leads a process group of its own that it can take down whole.
-            if !job.sandboxed { platform.processGroupID = 0 }
-            let outcome = try await Subprocess.run(
-                .path(FilePath(executable)), arguments: .init(arguments), platformOptions: platform,
-                input: .inputWriter, output: .sequence, error: .fileDescriptor(stderrLog, closeAfterSpawningProcess: stderrLog != .standardError)
-            ) { execution in
-                _ = try await execution.standardInputWriter.write(Array(document))
-                // The child's stdin stays open while this runs: its end-of-file tells the child we are gone.
-                var output: [UInt8] = []
-                for try await chunk in execution.standardOutput { chunk.withUnsafeBytes { output.append(contentsOf: $0) } }
-                return output
-            }
-            guard let line = outcome.closureResult.split(separator: UInt8(ascii: "\n")).last,
-                  let decoded = try? JSONDecoder().decode(SandboxedOutcome.self, from: Data(line)) else {
-                return .failure(.noOutcome(status: "\(outcome.terminationStatus)"))
-            }
-            return .success(decoded)
+            child = try await ChildProcess.start(
+                executable, arguments: arguments, input: .pipe,
+                output: .lines { lines in output.withLock { $0.append(contentsOf: lines) } },
+                error: stderrPath.map { .file($0, truncate: true) } ?? .lines { lines in FileHandle.standardError.write(Data(lines)) },
+                // Unsandboxed, the child leads a process group of its own that it can take down whole.
+                ownProcessGroup: !sandboxed)
         } catch {
             return .failure(.cannotStart("\(error)"))
         }
+        // The child's stdin stays open while it runs: its end-of-file tells the child we are gone.
+        child.write(Array(document))
+        let exit = await child.exit()
+        guard let line = output.withLock({ $0 }).split(separator: UInt8(ascii: "\n")).last,
+              let outcome = try? JSONDecoder().decode(Work.Outcome.self, from: Data(line)) else {
+            return .failure(.noOutcome(status: "\(exit)"))
+        }
+        return .success(outcome)
     }
 
-    /// The child's side: reads the job from standard input, carries it out, writes the outcome on standard output.
+    /// The child's side: reads the document on standard input, carries the work out, writes the outcome on standard output.
     ///
     /// - Returns: the process exit status (0 once an outcome is written).
     public static func serve() async -> Int32 {
-        guard let line = readDocumentLine(), let job = try? JSONDecoder().decode(SandboxedJob.self, from: line) else {
-            FileHandle.standardError.write(Data("natsfault \(entryPoint): no job on standard input; it is started by natsfault itself\n".utf8))
+        guard let line = readDocumentLine(), let header = try? JSONDecoder().decode(Header.self, from: line),
+              let kind = kinds.first(where: { $0.kind == header.kind }), let outcome = await serve(kind, line) else {
+            FileHandle.standardError.write(Data("natsfault \(entryPoint): no work on standard input; it is started by natsfault itself\n".utf8))
             return ExitStatus.invalidInput.rawValue
         }
-        RunnerLogging.start(job.logLevel)
-        var setupError: String?
-        do {
-            if job.sandboxed { try Sandbox.enter() } else { Sandbox.endWithParent(killingProcessGroup: true) }
-        } catch {
-            setupError = "cannot set up the sandbox: \(error)"
-        }
-        let outcome: SandboxedOutcome
-        switch job.work {
-        case .scenario(let scenario, var target):
-            target.sandboxed = job.sandboxed
-            if let setupError {
-                outcome = .scenario(ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description, client: target.client,
-                                                   serverVersion: target.server.version, outcome: .error, reason: setupError))
-            } else {
-                outcome = .scenario(await ScenarioRun(scenario: scenario, target: target).run())
-            }
-        case .conformance(let driver, let server, let work):
-            if let setupError {
-                outcome = .conformance(lines: ["error: \(setupError)"], passed: false)
-            } else {
-                let report = await Conformance(command: driver, binary: server, workDirectory: work, logger: Logger(label: "natsfault")).run()
-                outcome = .conformance(lines: report.lines, passed: report.passed)
-            }
-        }
-        guard let data = try? JSONEncoder().encode(outcome) else { return ExitStatus.failed.rawValue }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        FileHandle.standardOutput.write(outcome + Data("\n".utf8))
         return 0
+    }
+
+    private static func serve<Work: SandboxedWork>(_: Work.Type, _ line: Data) async -> Data? {
+        guard let document = try? JSONDecoder().decode(Document<Work>.self, from: line) else { return nil }
+        RunnerLogging.start(document.logLevel)
+        let outcome: Work.Outcome
+        do {
+            if document.sandboxed { try Sandbox.enter() } else { Sandbox.endWithParent(killingProcessGroup: true) }
+            outcome = await document.work.perform(sandboxed: document.sandboxed)
+        } catch {
+            outcome = document.work.failed("cannot set up the sandbox: \(error)")
+        }
+        return try? JSONEncoder().encode(outcome)
     }
 
     /// The first line of standard input, read a chunk at a time (the parent writes nothing after it).

@@ -278,13 +278,13 @@ struct StepContext: Sendable {
         guard let driver = drivers[name], let client = scenario.client(named: name) else { return }
         switch action {
         case .connect: try await connect(client)
-        case .subscribe(let s): try await expectOK(driver.send("subscribe", DriverCommands.subscribe(s)), client: name, op: "subscribe")
-        case .reply(let r): try await expectOK(driver.send("reply", DriverCommands.reply(r)), client: name, op: "reply")
-        case .publish(let p): startLongOperation(driver, "publish", DriverCommands.publish(p))
-        case .request(let r): startLongOperation(driver, "request", DriverCommands.request(r))
-        case .flush(let timeout): record(try await driver.send("flush", ["timeout_ms": .int(Int(timeout.milliseconds))], timeout: timeout + .seconds(5)), client: name, op: "flush")
-        case .drain: record(try await driver.send("drain", timeout: .seconds(60)), client: name, op: "drain")
-        case .close: record(try await driver.send("close"), client: name, op: "close")
+        case .subscribe(let s): try await expectOK(driver.send(.subscribe(s)), client: name, op: "subscribe")
+        case .reply(let r): try await expectOK(driver.send(.reply(r)), client: name, op: "reply")
+        case .publish(let p): startLongOperation(driver, .publish(p))
+        case .request(let r): startLongOperation(driver, .request(r))
+        case .flush(let timeout): record(try await driver.send(.flush(timeout: timeout), timeout: timeout + .seconds(5)), client: name, op: "flush")
+        case .drain: record(try await driver.send(.drain, timeout: .seconds(60)), client: name, op: "drain")
+        case .close: record(try await driver.send(.close), client: name, op: "close")
         }
     }
 
@@ -292,25 +292,25 @@ struct StepContext: Sendable {
     private func connect(_ client: ClientSpec) async throws {
         guard let driver = drivers[client.name] else { return }
         let timeout = (client.options.connectTimeout ?? .seconds(2)) * 3 + .seconds(10)
-        let ack = try await driver.send("connect", DriverCommands.connect(client, scenario: scenario), timeout: timeout)
+        let ack = try await driver.send(.connect(client, scenario: scenario), timeout: timeout)
         guard ack.ok else {
             log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client.name, event: ClientEventKind.connectFailed.rawValue,
                                      error: ack.error ?? ClientError(kind: "other", message: "connect failed")))
             return
         }
-        for s in client.subscriptions { try await expectOK(driver.send("subscribe", DriverCommands.subscribe(s)), client: client.name, op: "subscribe") }
-        for r in client.replies { try await expectOK(driver.send("reply", DriverCommands.reply(r)), client: client.name, op: "reply") }
-        if let service = client.service { try await expectOK(driver.send("service", DriverCommands.service(service)), client: client.name, op: "service") }
-        for p in client.publishers { startLongOperation(driver, "publish", DriverCommands.publish(p)) }
-        for r in client.requesters { startLongOperation(driver, "request", DriverCommands.request(r)) }
+        for s in client.subscriptions { try await expectOK(driver.send(.subscribe(s)), client: client.name, op: "subscribe") }
+        for r in client.replies { try await expectOK(driver.send(.reply(r)), client: client.name, op: "reply") }
+        if let service = client.service { try await expectOK(driver.send(.service(service)), client: client.name, op: "service") }
+        for p in client.publishers { startLongOperation(driver, .publish(p)) }
+        for r in client.requesters { startLongOperation(driver, .request(r)) }
     }
 
     /// Starts an operation whose ack comes when it is done (publishing, requesting) without waiting for it.
-    private func startLongOperation(_ driver: ClientDriver, _ op: String, _ fields: [String: JSONValue]) {
-        let log = self.log
+    private func startLongOperation(_ driver: ClientDriver, _ command: DriverOp) {
+        let log = self.log, op = command.name
         operations.start {
             do {
-                let ack = try await driver.send(op, fields, timeout: .seconds(3600))
+                let ack = try await driver.send(command, timeout: .seconds(3600))
                 if !ack.ok {
                     log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: driver.client, event: "log",
                                              error: ack.error, text: "\(op) failed"))
@@ -336,7 +336,7 @@ struct StepContext: Sendable {
     /// Once publishers and requesters are done: waits for deliveries in flight to arrive.
     private func settle() async throws {
         await withTaskGroup(of: Void.self) { group in
-            for driver in drivers.values { group.addTask { _ = try? await driver.send("flush", ["timeout_ms": 1000], timeout: .seconds(3)) } }
+            for driver in drivers.values { group.addTask { _ = try? await driver.send(.flush(timeout: .seconds(1)), timeout: .seconds(3)) } }
         }
         var last = log.count
         var quiet = 0

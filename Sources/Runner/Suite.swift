@@ -6,7 +6,6 @@ import NATSFaultSandbox
 import NATSFaultScenario
 import NATSFaultSupervisor
 import NATSFaultTimeline
-import Subprocess
 import SystemPackage
 
 /// What `natsfault run` was asked to do.
@@ -81,20 +80,16 @@ public enum Suite {
             return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
                                   client: run.target.client, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
         }
-        let work = run.target.workDirectory
-        try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let folder = run.target.workDirectory
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let started = MonotonicClock.nowNs()
-        let job = SandboxedJob(work: .scenario(run.scenario, run.target), sandboxed: plan.sandboxed, logLevel: plan.logLevel)
-        switch await SandboxedRun.run(job, stderrPath: plan.logLevel < .warning ? nil : "\(work)/runner.log") {
-        case .success(.scenario(let result)):
-            try? FileManager.default.removeItem(atPath: work)
+        let work = ScenarioWork(scenario: run.scenario, target: run.target)
+        switch await SandboxedRun.run(work, sandboxed: plan.sandboxed, logLevel: plan.logLevel, stderrPath: plan.logLevel < .warning ? nil : "\(folder)/runner.log") {
+        case .success(let result):
+            try? FileManager.default.removeItem(atPath: folder)
             return result
-        case .success(.conformance):
-            return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                                  client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
-                                  reason: "the scenario runner answered with a conformance report")
         case .failure(let failure):
-            let log = (try? String(contentsOfFile: "\(work)/runner.log", encoding: .utf8)) ?? ""
+            let log = (try? String(contentsOfFile: "\(folder)/runner.log", encoding: .utf8)) ?? ""
             return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
                                   client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
                                   reason: "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000)),
@@ -134,7 +129,7 @@ struct Plan {
         }
         var sandboxed = false
         if options.sandbox {
-            let probe = Sandbox.probe()
+            let probe = await Sandbox.probe()
             sandboxed = probe.available
             if !probe.available {
                 print("warning: \(probe.detail)")

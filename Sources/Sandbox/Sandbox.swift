@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+public import NATSFaultProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,27 +15,25 @@ public enum Sandbox {
     static let unshareArguments = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child"]
 
     /// Whether namespaces work here; when they do not, the reason.
-    public static func probe() -> (available: Bool, detail: String) {
-        guard let unshare = findExecutable("unshare") else {
+    public static func probe() async -> (available: Bool, detail: String) {
+        guard let unshare = ChildProcess.find("unshare") else {
             return (false, "the unshare program is missing; install util-linux (apt-get install util-linux)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: unshare)
-        process.arguments = unshareArguments + ["true"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        do { try process.run() } catch { return (false, "cannot run \(unshare): \(error)") }
-        process.waitUntilExit()
-        if process.terminationStatus == 0 { return (true, "user, network and PID namespaces work without root") }
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let errors = Mutex<[UInt8]>([])
+        let process: ChildProcess
+        do {
+            process = try await ChildProcess.start(unshare, arguments: unshareArguments + ["true"], error: .lines { lines in errors.withLock { $0 += lines } })
+        } catch {
+            return (false, "cannot run \(unshare): \(error)")
+        }
+        if await process.exit().termination == .exited(0) { return (true, "user, network and PID namespaces work without root") }
+        let text = String(decoding: errors.withLock { $0 }, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return (false, "unprivileged namespaces are not allowed here (\(text)); on Debian/Ubuntu: sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0")
     }
 
     /// The command line that runs `executable arguments` inside fresh namespaces.
     public static func wrap(_ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
-        (findExecutable("unshare") ?? "/usr/bin/unshare", unshareArguments + [executable] + arguments)
+        (ChildProcess.find("unshare") ?? "/usr/bin/unshare", unshareArguments + [executable] + arguments)
     }
 
     /// Prepares the inside of a sandbox: loopback up, and exit as soon as the parent goes away.
@@ -59,36 +59,29 @@ public enum Sandbox {
         }
     }
 
-    static func findExecutable(_ name: String) -> String? {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/bin:/bin:/usr/sbin:/sbin"
-        for dir in dirs.split(separator: ":") {
-            let path = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
 }
 
 /// Why the sandbox could not be set up.
 public struct SandboxError: Error, CustomStringConvertible {
-    public var description: String
+    /// What was being done (`setting lo up`).
+    public var step: String
+    /// The C call that failed.
+    public var cause: SystemCallError
+
+    public var description: String { "\(step): \(cause.text)" }
 }
 
 /// The `lo` interface of the current network namespace.
 enum LoopbackInterface {
     /// Sets `lo` up; the whole 127.0.0.0/8 is then reachable, so 127.0.0.2… serve as extra hosts.
     static func bringUp() throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw SandboxError(description: "socket: \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        do { fd = try Syscall.call("socket") { socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) } } catch { throw SandboxError(step: "socket", cause: error) }
         defer { close(fd) }
         var request = ifreq()
         withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { $0.copyBytes(from: Array("lo".utf8) + [0]) }
-        guard ioctl(fd, UInt(SIOCGIFFLAGS), &request) == 0 else {
-            throw SandboxError(description: "reading lo's flags: \(String(cString: strerror(errno)))")
-        }
+        do { try Syscall.call("ioctl(SIOCGIFFLAGS)") { ioctl(fd, UInt(SIOCGIFFLAGS), &request) } } catch { throw SandboxError(step: "reading lo's flags", cause: error) }
         request.ifr_ifru.ifru_flags |= Int16(IFF_UP | IFF_RUNNING)
-        guard ioctl(fd, UInt(SIOCSIFFLAGS), &request) == 0 else {
-            throw SandboxError(description: "setting lo up: \(String(cString: strerror(errno)))")
-        }
+        do { try Syscall.call("ioctl(SIOCSIFFLAGS)") { ioctl(fd, UInt(SIOCSIFFLAGS), &request) } } catch { throw SandboxError(step: "setting lo up", cause: error) }
     }
 }

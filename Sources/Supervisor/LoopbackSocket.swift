@@ -1,13 +1,15 @@
+import NATSFaultProcess
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A blocking TCP connection to a server's port on loopback, with read and write timeouts.
 enum LoopbackSocket {
-    /// Connects to `host:port`; returns the descriptor (the caller closes it), or the errno text.
-    static func connect(host: String, port: Int, timeout: Duration) -> Result<Int32, LoopbackSocketError> {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return .failure(LoopbackSocketError(text: String(cString: strerror(errno)))) }
+    /// Connects to `host:port`; returns the descriptor (the caller closes it).
+    ///
+    /// - Throws: `SystemCallError` of `socket` or `connect`.
+    static func connect(host: String, port: Int, timeout: Duration) throws(SystemCallError) -> Int32 {
+        let fd = try Syscall.call("socket") { socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
         let (seconds, attoseconds) = timeout.components
         var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
@@ -16,15 +18,17 @@ enum LoopbackSocket {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         inet_pton(AF_INET, host, &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            let text = String(cString: strerror(errno))
+        do {
+            try Syscall.call("connect", retryingInterrupts: false) {
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+        } catch {
             close(fd)
-            return .failure(LoopbackSocketError(text: text))
+            throw error
         }
-        return .success(fd)
+        return fd
     }
 }
 
@@ -43,10 +47,6 @@ extension LoopbackSocket {
         }
         return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
-}
-
-struct LoopbackSocketError: Error {
-    var text: String
 }
 
 /// Free ports on loopback, for servers that cannot have fixed ones.

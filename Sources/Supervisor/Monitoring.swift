@@ -1,4 +1,5 @@
 import Foundation
+public import NATSFaultProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +9,13 @@ public enum Monitoring {
     /// Why a monitoring request failed.
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        /// The failed C call behind it, if any.
+        public var cause: SystemCallError?
+
+        init(description: String, cause: SystemCallError? = nil) {
+            self.description = description
+            self.cause = cause
+        }
     }
 
     /// GETs `path` from `host:port` and parses the JSON body.
@@ -25,20 +33,28 @@ public enum Monitoring {
 
     private static func exchange(host: String, port: Int, path: String) throws -> Data {
         let fd: Int32
-        switch LoopbackSocket.connect(host: host, port: port, timeout: .seconds(2)) {
-        case .success(let connected): fd = connected
-        case .failure(let error): throw Failure(description: "cannot reach the monitoring port \(host):\(port): \(error.text)")
+        do {
+            fd = try LoopbackSocket.connect(host: host, port: port, timeout: .seconds(2))
+        } catch {
+            throw Failure(description: "cannot reach the monitoring port \(host):\(port): \(error.text)", cause: error)
         }
         defer { close(fd) }
         let request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\n\r\n".utf8)
-        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
-            throw Failure(description: "cannot send to the monitoring port: \(String(cString: strerror(errno)))")
+        do {
+            let sent = try Syscall.call("send") { send(fd, request, request.count, Int32(MSG_NOSIGNAL)) }
+            guard sent == request.count else { throw Failure(description: "cannot send to the monitoring port: it took \(sent) of \(request.count) bytes") }
+        } catch let error as SystemCallError {
+            throw Failure(description: "cannot send to the monitoring port: \(error.text)", cause: error)
         }
         var response = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n < 0 { throw Failure(description: "reading the monitoring port: \(String(cString: strerror(errno)))") }
+            let n: Int
+            do {
+                n = try Syscall.call("recv") { recv(fd, &buffer, buffer.count, 0) }
+            } catch {
+                throw Failure(description: "reading the monitoring port: \(error.text)", cause: error)
+            }
             if n == 0 { break }
             response.append(contentsOf: buffer[0..<n])
         }

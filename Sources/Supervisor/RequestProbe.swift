@@ -1,4 +1,5 @@
 import Foundation
+public import NATSFaultProcess
 import NATSFaultScenario
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,13 @@ public enum RequestProbe {
     /// Why the probe could not ask at all.
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
+        /// The failed C call behind it, if any.
+        public var cause: SystemCallError?
+
+        init(description: String, cause: SystemCallError? = nil) {
+            self.description = description
+            self.cause = cause
+        }
     }
 
     /// Where and as whom the probe connects.
@@ -77,9 +85,10 @@ public enum RequestProbe {
         private let inbox = "_INBOX.natsfault.\(UInt64.random(in: 0 ... .max))"
 
         init(_ target: Target) throws {
-            switch LoopbackSocket.connect(host: target.host, port: target.port, timeout: .seconds(2)) {
-            case .success(let connected): fd = connected
-            case .failure(let error): throw Failure(description: "cannot reach nats-server at \(target.host):\(target.port): \(error.text)")
+            do {
+                fd = try LoopbackSocket.connect(host: target.host, port: target.port, timeout: .seconds(2))
+            } catch {
+                throw Failure(description: "cannot reach nats-server at \(target.host):\(target.port): \(error.text)", cause: error)
             }
             do {
                 guard let info = try readLine(until: .now + .seconds(2)), info.hasPrefix("INFO ") else {
@@ -169,9 +178,11 @@ public enum RequestProbe {
             }
             var sent = 0
             while sent < bytes.count {
-                let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                guard n > 0 else { throw Failure(description: "the probe's connection broke: \(String(cString: strerror(errno)))") }
-                sent += n
+                do {
+                    sent += try Syscall.call("send") { bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+                } catch {
+                    throw Failure(description: "the probe's connection broke: \(error.text)", cause: error)
+                }
             }
         }
 
@@ -202,11 +213,13 @@ public enum RequestProbe {
                 let left = deadline - ContinuousClock.now
                 guard left > .zero else { return false }
                 var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                // Whole milliseconds, rounded up: a poll that wakes early would end the wait before its deadline.
-                ready = poll(&poller, 1, Int32(min((left.seconds * 1000).rounded(.up), 60_000)))
-                if ready < 0, errno == EINTR { ready = 0; continue }
+                do {
+                    // Whole milliseconds, rounded up: a poll that wakes early would end the wait before its deadline.
+                    ready = try Syscall.call("poll") { poll(&poller, 1, Int32(min((left.seconds * 1000).rounded(.up), 60_000))) }
+                } catch {
+                    throw Failure(description: "\(error)", cause: error)
+                }
             }
-            if ready < 0 { throw Failure(description: "poll: \(String(cString: strerror(errno)))") }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = recv(fd, &chunk, chunk.count, 0)
             guard n > 0 else { throw Failure(description: "nats-server closed the probe's connection") }

@@ -1,5 +1,5 @@
 import Foundation
-import Subprocess
+import NATSFaultProcess
 
 /// A nats-server executable and the version it reports.
 public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -26,8 +26,7 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw SupervisorError.serverNotFound(wanted: "at \(path)", found: [])
         }
-        let result = try await Subprocess.run(.path(.init(path)), arguments: ["--version"], output: .string(limit: 4096), error: .discarded)
-        let text = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try await ChildProcess.output(of: path, arguments: ["--version"]).text.trimmingCharacters(in: .whitespacesAndNewlines)
         // "nats-server: v2.15.1"
         guard text.hasPrefix("nats-server"), let v = text.split(separator: "v").last, v.first?.isNumber == true else {
             throw SupervisorError.notANATSServer(path: path, output: text)
@@ -41,10 +40,9 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
     /// skipping version-manager shims (they re-exec, which slows every start).
     public static func discover() async -> [ServerBinary] {
         var candidates = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-        if let scripts = try? await Subprocess.run(
-            .name("python3"), arguments: ["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"],
-            output: .string(limit: 4096), error: .discarded
-        ).standardOutput.trimmingCharacters(in: .whitespacesAndNewlines), !scripts.isEmpty {
+        if let python = ChildProcess.find("python3"),
+           let scripts = try? await ChildProcess.output(of: python, arguments: ["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+               .text.trimmingCharacters(in: .whitespacesAndNewlines), !scripts.isEmpty {
             candidates.append(scripts + "/nats-server")
         }
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") where !dir.contains("shims") {

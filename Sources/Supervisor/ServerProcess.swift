@@ -2,15 +2,14 @@ public import NATSFaultScenario
 public import NATSFaultTimeline
 import Foundation
 public import Logging
-import Subprocess
-import SystemPackage
+import NATSFaultProcess
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// One nats-server of a scenario across its whole life: every start, signal and exit.
 ///
-/// Each start spawns a process whose exit is awaited by a task the actor owns; `shutdown()` kills
+/// Each start spawns a `ChildProcess` whose end is recorded as `server_exited`; `shutdown()` kills
 /// and awaits whatever is still running, so no server outlives the scenario that started it.
 public actor ServerProcess {
     public nonisolated let spec: ServerSpec
@@ -20,8 +19,7 @@ public actor ServerProcess {
     private let logPath: String
     private let record: @Sendable (RecordedEvent) -> Void
     private let logger: Logger
-    private var pid: pid_t?
-    private var exit: Task<String, Never>?
+    private var process: ChildProcess?
     /// Set while the harness itself is stopping the server, so its exit is expected.
     private var stopping = false
 
@@ -45,76 +43,46 @@ public actor ServerProcess {
     /// Writes the config, starts the process and returns once it accepts clients.
     ///
     /// - Throws: `SupervisorError` when it cannot start or does not become ready within `readyTimeout`.
+    ///
+    /// A cancelled start still knows the process it launched (`ChildProcess.start` hands the pid over whatever
+    /// happens to the caller), so `shutdown()` can always stop it.
     public func start(readyTimeout: Duration = .seconds(15)) async throws {
-        guard pid == nil else { return }
-        try writeConfig()
-        let log: FileDescriptor
-        do {
-            log = try FileDescriptor.open(FilePath(logPath), .writeOnly, options: [.create, .append], permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        } catch {
-            throw SupervisorError.cannotWrite(path: logPath, reason: "\(error)")
+        if let process {
+            guard !process.isRunning else { return }
+            // Its `server_exited` event comes before anything of the next life.
+            await process.exit()
         }
-        let (pids, pidSink) = AsyncStream.makeStream(of: pid_t.self)
-        let path = binary.path, args = ["-c", configPath]
-        var options = PlatformOptions()
-        options.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .milliseconds(100))]
+        try writeConfig()
+        stopping = false
+        let launchedNs = MonotonicClock.nowNs()
         let name = spec.name
-        exit = Task {
-            do {
-                let result = try await Subprocess.run(
-                    .path(FilePath(path)), arguments: .init(args), platformOptions: options,
-                    input: .none, output: .fileDescriptor(log, closeAfterSpawningProcess: false),
-                    error: .fileDescriptor(log, closeAfterSpawningProcess: false)
-                ) { execution in
-                    pidSink.yield(execution.processIdentifier.value)
-                    pidSink.finish()
-                }
-                try? log.close()
-                return "\(result.terminationStatus)"
-            } catch {
-                pidSink.finish()
-                try? log.close()
-                return "could not start \(name): \(error)"
+        let started: ChildProcess
+        do {
+            started = try await ChildProcess.start(binary.path, arguments: ["-c", configPath], output: .file(logPath), error: .file(logPath),
+                                                   onExit: { [weak self] exit in await self?.exited(exit) })
+        } catch {
+            switch error {
+            case .cannotOpen(let path, let cause): throw SupervisorError.cannotWrite(path: path, reason: cause.text)
+            case .cannotStart(_, let cause): throw SupervisorError.cannotStart(server: name, reason: "could not start \(name): \(cause)")
             }
         }
-        let launchedNs = MonotonicClock.nowNs()
-        // The pid is read in a task of its own: `AsyncStream.next()` returns nil once the calling task is
-        // cancelled (a sibling start failed), and losing the pid of a running server would leave nothing
-        // to kill it and `exit` never ending.
-        let handoff = Task { () -> pid_t? in
-            var iterator = pids.makeAsyncIterator()
-            return await iterator.next()
-        }
-        guard let newPID = await handoff.value else {
-            let status = await exit!.value
-            exit = nil
-            throw SupervisorError.cannotStart(server: spec.name, reason: status)
-        }
-        pid = newPID
-        stopping = false
-        logger.debug("server \(spec.name): started \(binary.path) -c \(configPath), pid \(newPID)")
-        watchExit()
+        process = started
+        logger.debug("server \(spec.name): started \(binary.path) -c \(configPath), pid \(started.pid)")
         try await waitUntilReady(timeout: readyTimeout)
         logger.debug("server \(spec.name): accepting clients on \(spec.url)")
-        var ready = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_ready", text: "pid \(newPID), nats-server \(binary.version)")
+        var ready = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_ready", text: "pid \(started.pid), nats-server \(binary.version)")
         ready.latencyNs = ready.monoNs - launchedNs  // launch → greeting clients
         record(ready)
     }
 
-    /// Records the exit of the current process when it happens, marking unexpected ones.
-    private func watchExit() {
-        guard let exit else { return }
-        Task { [weak self] in
-            let status = await exit.value
-            await self?.exited(status: status, task: exit)
-        }
-    }
-
-    private func exited(status: String, task: Task<String, Never>) {
-        guard self.exit == task else { return }
+    /// Records the end of the process, marking one the harness did not cause.
+    private func exited(_ exit: ChildProcess.Exit) {
         let expected = stopping
-        pid = nil
-        exit = nil
+        let status: String
+        switch exit.termination {
+        case .exited, .signaled: status = exit.description
+        case .unobserved(let reason): status = "could not start \(spec.name): \(reason)"
+        }
         logger.debug("server \(spec.name): \(status)\(expected ? "" : ", unexpected")")
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_exited",
                              text: "\(status)\(expected ? "" : ", unexpected")"))
@@ -122,33 +90,22 @@ public actor ServerProcess {
 
     /// Sends a signal to the running process; does nothing when it is not running.
     public func signal(_ signal: Int32) {
-        guard let pid else { return }
-        logger.debug("server \(spec.name): signal \(signal) to pid \(pid)")
+        guard let process, process.isRunning else { return }
+        logger.debug("server \(spec.name): signal \(signal) to pid \(process.pid)")
         // Lame duck ends with the server exiting by itself once its clients are gone.
         if [SIGTERM, SIGKILL, SIGINT, SIGUSR2].contains(signal) { stopping = true }
-        Glibc.kill(pid, signal)
+        process.signal(signal)
     }
 
     /// Stops the process with `signal` and waits until it has exited; returns its exit status.
     ///
-    /// A paused process is resumed after the signal so that SIGTERM can take effect.
+    /// A paused process is resumed after the signal so that SIGTERM can take effect; one still running after
+    /// `timeout` is killed.
     @discardableResult
     public func stop(signal sig: Int32 = SIGTERM, timeout: Duration = .seconds(10)) async -> String? {
-        guard let pid, let exit else { return nil }
+        guard let process, process.isRunning else { return nil }
         stopping = true
-        Glibc.kill(pid, sig)
-        Glibc.kill(pid, SIGCONT)
-        let exitedInTime = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { _ = await exit.value; return true }
-            group.addTask { try? await Task.sleep(for: timeout); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        if !exitedInTime { Glibc.kill(pid, SIGKILL) }
-        let status = await exit.value
-        exited(status: status, task: exit)
-        return status
+        return "\(await process.terminate(.signal(sig), grace: timeout))"
     }
 
     /// Changes the configuration and asks the server to reload it (SIGHUP).
@@ -181,7 +138,7 @@ public actor ServerProcess {
     private func waitUntilReady(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if pid == nil {
+            if process?.isRunning != true {
                 throw SupervisorError.exitedBeforeReady(server: spec.name, status: "see log", logTail: logTail())
             }
             if ServerProbe.greetsWithINFO(host: spec.host, port: spec.port) { return }
@@ -195,7 +152,7 @@ public actor ServerProcess {
 enum ServerProbe {
     /// Connects, reads the first bytes and says whether they start with `INFO `.
     static func greetsWithINFO(host: String, port: Int) -> Bool {
-        guard case .success(let fd) = LoopbackSocket.connect(host: host, port: port, timeout: .milliseconds(500)) else { return false }
+        guard let fd = try? LoopbackSocket.connect(host: host, port: port, timeout: .milliseconds(500)) else { return false }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 5)
         let n = recv(fd, &buffer, 5, Int32(MSG_WAITALL))

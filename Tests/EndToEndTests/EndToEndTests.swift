@@ -343,15 +343,32 @@ struct EndToEndTests {
         #expect(doctor.output.contains("✓ firewall faults"))
     }
 
+    /// doctor's libiptc round trip, handed to a sandboxed natsfault as one document (as `doctor` does), with its lines.
     @Test func firewallRulesRoundTripThroughLibiptcInsideANamespace() throws {
-        let outcome = try Self.run(["--user", "--map-root-user", "--net", Self.natsfault, "_firewall-roundtrip"], executable: "/usr/bin/unshare")
-        let output = outcome.output
-        #expect(outcome.status == 0, "\(output)")
-        let lines = output.split(separator: "\n")
-        #expect(lines.count == 10 && lines.allSatisfy { $0.hasPrefix("ok") }, "\(output)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", Self.natsfault, "_sandboxed"]
+        let input = Pipe(), pipe = Pipe()
+        (process.standardInput, process.standardOutput, process.standardError) = (input, pipe, pipe)
+        try process.run()
+        input.fileHandleForWriting.write(Data(#"{"kind":"firewall-round-trip","sandboxed":true,"logLevel":"warning","work":{}}"#.utf8 + [10]))
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try input.fileHandleForWriting.close()
+        #expect(process.terminationStatus == 0, "\(String(decoding: data, as: UTF8.self))")
+        struct Check: Decodable { var lines: [String]; var passed: Bool }
+        let check = try JSONDecoder().decode(Check.self, from: data)
+        let output = check.lines.joined(separator: "\n")
+        #expect(check.passed && check.lines.count == 10 && check.lines.allSatisfy { $0.hasPrefix("ok") }, "\(output)")
         #expect(output.contains("ok   added  8 rules in one commit: tcp dpt:0 spt:0 src:- dst:127.2.1.2 -> DROP; tcp dpt:0 spt:0 src:127.2.1.2 dst:- -> DROP"))
         #expect(output.contains("tcp dpt:4222 spt:0 src:127.0.0.3 dst:- -> REJECT tcp-reset"))
         #expect(output.contains("tcp dpt:0 spt:8222 src:127.0.0.2 dst:- -> REJECT icmp-port-unreachable"))
+    }
+
+    /// The sandboxed entry point is for natsfault itself: without a document it says so and exits 2.
+    @Test func theSandboxedEntryPointWantsItsDocument() throws {
+        let outcome = try Self.run(["_sandboxed"], limit: 30)
+        #expect(outcome.status == 2 && outcome.output.contains("no work on standard input"), "\(outcome.output)")
     }
 
     @Test func runsUnsandboxedWhenAskedTo() throws {

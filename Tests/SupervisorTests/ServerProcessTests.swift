@@ -96,10 +96,7 @@ private final class RawResponder: @unchecked Sendable {
     private let fd: Int32
 
     init(port: Int, echo: String, silent: String) throws {
-        guard case .success(let connected) = LoopbackSocket.connect(host: "127.0.0.1", port: port, timeout: .seconds(2)) else {
-            throw LoopbackSocketError(text: "cannot connect")
-        }
-        fd = connected
+        fd = try LoopbackSocket.connect(host: "127.0.0.1", port: port, timeout: .seconds(2))
         send("CONNECT {\"verbose\":false}\r\nSUB \(echo) 1\r\nSUB \(silent) 2\r\nPING\r\n")
         var seen = ""
         while !seen.contains("PONG") { seen += receive() }
