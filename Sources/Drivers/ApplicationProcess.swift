@@ -43,7 +43,7 @@ public actor ApplicationProcess {
         // Each line goes to the log file and becomes an event; stdout and stderr are read side by side.
         let output = ChildProcess.Output.lines(copyTo: logPath, truncate: starts == 1) { lines in
             for line in DriverLine.split(lines) {
-                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "output", text: line))
+                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .output, text: line))
             }
         }
         do {
@@ -98,7 +98,7 @@ public actor ApplicationProcess {
 
     private func ended(_ status: String) {
         logger.debug("application \(client): \(status)")
-        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "exited",
+        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .exited,
                              text: killedOnPurpose ? "\(status), stopped by natsfault" : status))
     }
 }

@@ -149,7 +149,7 @@ public actor ClientDriver {
         observe?(line, MonotonicClock.nowNs())
         logger.trace("client \(client) → \(line)")
         guard let parsed = try? DriverLine.decoder.decode(DriverLine.self, from: Data(line.utf8)) else {
-            record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "log", text: "unparsable driver output: \(line.prefix(200))"))
+            record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .log, text: "unparsable driver output: \(line.prefix(200))"))
             return
         }
         switch parsed.event {
@@ -179,7 +179,7 @@ public actor ClientDriver {
         guard end == nil else { return }
         end = End(killed: killed, status: status)
         logger.debug("client \(client): driver ended\(reason.map { ": \($0)" } ?? "")")
-        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "exited",
+        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .exited,
                              text: killed ? "killed by natsfault" : "driver process ended\(status.map { " (\($0))" } ?? "")\(reason.map { ": \($0)" } ?? "")"))
         let tail = stderrTail()
         hello?.fulfil(.failure(DriverError.noHello(client: client, stderrTail: tail)))

@@ -77,7 +77,7 @@ struct DriverLine: Decodable {
 
     /// The line as a timeline event of `client`, stamped now when the driver gave no time.
     func recorded(client: String) -> RecordedEvent {
-        var e = RecordedEvent(monoNs: monoNs ?? MonotonicClock.nowNs(), client: client, event: event, error: error, text: text)
+        var e = RecordedEvent(monoNs: monoNs ?? MonotonicClock.nowNs(), client: client, event: EventName(rawValue: event), error: error, text: text)
         e.url = url
         e.urls = urls
         e.sub = sub

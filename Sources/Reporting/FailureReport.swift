@@ -31,7 +31,7 @@ public enum FailureReport {
         var order: [String] = []
         var seen: [String: [String]] = [:]
         var last: [String: Int] = [:]
-        for e in result.events where e.event == "service_probe" {
+        for e in result.events where e.event == .serviceProbe {
             guard let instances = e.instances, let service = e.text?.split(separator: ":").first else { continue }
             let key = "service \(service) on \(e.server ?? "?")"
             guard last[key] != instances else { continue }
@@ -46,7 +46,7 @@ public enum FailureReport {
     /// newest `limit` lines kept.
     public static func timeline(_ result: ScenarioResult, limit: Int) -> [String] {
         var lines: [String] = []
-        var traffic: (count: Int, first: Int64, last: Int64, who: String, event: String, outcome: String, low: Int?, high: Int?)?
+        var traffic: (count: Int, first: Int64, last: Int64, who: String, event: EventName, outcome: String, low: Int?, high: Int?)?
         func flushTraffic() {
             guard let t = traffic else { return }
             let seqs = t.low.map { low in " (seq \(low)-\(t.high ?? low))" } ?? ""
@@ -80,8 +80,8 @@ public enum FailureReport {
         if let url = e.url { text += " \(url)" }
         if let urls = e.urls { text += " \(urls.joined(separator: ","))" }
         if let stream = e.stream { text += " stream \(stream)" }
-        if let seqs = e.seqs, e.event != "step" { text += " seq \(seqs.lowerBound == seqs.upperBound ? "\(seqs.lowerBound)" : "\(seqs.lowerBound)-\(seqs.upperBound)")" }
-        if let ok = e.ok, e.event != "expectation" { text += ok ? " ok" : " failed" }
+        if let seqs = e.seqs, e.event != .step { text += " seq \(seqs.lowerBound == seqs.upperBound ? "\(seqs.lowerBound)" : "\(seqs.lowerBound)-\(seqs.upperBound)")" }
+        if let ok = e.ok, e.event != .expectation { text += ok ? " ok" : " failed" }
         if let error = e.error { text += " error \(error)" }
         if let t = e.text { text += " — \(t)" }
         return text

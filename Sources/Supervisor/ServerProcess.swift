@@ -70,7 +70,7 @@ public actor ServerProcess {
         logger.debug("server \(spec.name): started \(binary.path) -c \(configPath), pid \(started.pid)")
         try await waitUntilReady(timeout: readyTimeout)
         logger.debug("server \(spec.name): accepting clients on \(spec.url)")
-        var ready = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_ready", text: "pid \(started.pid), nats-server \(binary.version)")
+        var ready = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: .serverReady, text: "pid \(started.pid), nats-server \(binary.version)")
         ready.latencyNs = ready.monoNs - launchedNs  // launch → greeting clients
         record(ready)
     }
@@ -84,7 +84,7 @@ public actor ServerProcess {
         case .unobserved(let reason): status = "could not start \(spec.name): \(reason)"
         }
         logger.debug("server \(spec.name): \(status)\(expected ? "" : ", unexpected")")
-        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: "server_exited",
+        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: .serverExited,
                              text: "\(status)\(expected ? "" : ", unexpected")"))
     }
 

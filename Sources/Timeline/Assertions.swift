@@ -6,12 +6,12 @@ extension Assertion {
         switch self {
         case .events(let match, let count):
             let hits = events.filter { $0.matches(match) }
-            let kinds = Dictionary(grouping: events.filter { $0.client == match.client && $0.event == match.event.rawValue }, by: { $0.error?.kind ?? "no error" })
+            let kinds = Dictionary(grouping: events.filter { $0.client == match.client && $0.event == EventName(match.event) }, by: { $0.error?.kind ?? "no error" })
                 .map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
             return Check(passed: count.contains(hits.count), expected: "\(match) \(count) times over the scenario",
                          observed: "\(hits.count)" + (match.error != nil && !kinds.isEmpty ? " (all \(match.event.rawValue) events: \(kinds))" : ""))
         case .order(let client, let order):
-            let seen = events.filter { $0.client == client && ClientEventKind(rawValue: $0.event) != nil }.map(\.event)
+            let seen = events.filter { $0.client == client && $0.event.clientEvent != nil }.map(\.event.rawValue)
             var index = 0
             for name in seen where index < order.count && name == order[index].rawValue { index += 1 }
             return Check(passed: index == order.count,
@@ -42,12 +42,12 @@ extension MessageAccounting {
     /// Counts sent, received, lost, duplicated and reordered messages of the stream at the subscription.
     public func tally(_ events: [RecordedEvent]) -> MessageTally {
         var publishedAt: [Int: Int64] = [:]
-        for e in events where e.event == "published" && e.stream == stream && e.ok == true {
+        for e in events where e.event == .published && e.stream == stream && e.ok == true {
             guard let seqs = e.seqs else { continue }
             for s in seqs { publishedAt[s] = e.monoNs }
         }
         let arrivals = events.filter {
-            $0.event == "message" && $0.client == client && $0.stream == stream
+            $0.event == .message && $0.client == client && $0.stream == stream
                 && (subscription.isEmpty || $0.sub == subscription)
         }.flatMap { $0.seqs.map(Array.init) ?? [] }  // a driver may report a run of messages as one range
         let distinct = Set(arrivals)
@@ -58,7 +58,7 @@ extension MessageAccounting {
             highest = Swift.max(highest, s)
         }
         let lost = publishedAt.keys.filter { !distinct.contains($0) }.sorted()
-        let outages = outageWindows(events, clients: Set(events.filter { $0.event == "published" && $0.stream == stream }.compactMap(\.client) + [client]))
+        let outages = outageWindows(events, clients: Set(events.filter { $0.event == .published && $0.stream == stream }.compactMap(\.client) + [client]))
         let outside = lost.filter { seq in
             let t = publishedAt[seq]!
             return !outages.contains { $0.contains(t) }
@@ -95,14 +95,14 @@ let inFlightAllowanceNs: Int64 = 250_000_000
 func outageWindows(_ events: [RecordedEvent], clients: Set<String>) -> [ClosedRange<Int64>] {
     var windows: [ClosedRange<Int64>] = []
     // Faults that cannot break a connection (starting or resuming something) begin no outage.
-    let faults = events.filter { $0.event == "fault" && !FaultCatalog.isHarmless($0.fault ?? "start") }.map(\.monoNs)
+    let faults = events.filter { $0.event == .fault && !FaultCatalog.isHarmless($0.fault ?? "start") }.map(\.monoNs)
     for client in clients {
         var start: Int64?
         for e in events where e.client == client {
             switch e.event {
-            case "disconnected" where start == nil:
+            case .disconnected where start == nil:
                 start = faults.last(where: { $0 <= e.monoNs }).map { $0 - inFlightAllowanceNs } ?? e.monoNs
-            case "reconnected", "connected", "closed", "exited":
+            case .reconnected, .connected, .closed, .exited:
                 if let s = start { windows.append(s...e.monoNs); start = nil }
             default: break
             }
@@ -116,7 +116,7 @@ extension PublishOutcomes {
     func check(_ events: [RecordedEvent]) -> Check {
         var okCount = 0, failedCount = 0
         var kinds: [String: Int] = [:]
-        for e in events where e.event == "published" && e.stream == stream {
+        for e in events where e.event == .published && e.stream == stream {
             let n = e.seqs?.count ?? 1
             if e.ok == true { okCount += n } else {
                 failedCount += n
@@ -139,7 +139,7 @@ extension PublishOutcomes {
 
 extension RequestOutcomes {
     func check(_ events: [RecordedEvent]) -> Check {
-        let results = events.filter { $0.event == "request_result" && $0.stream == stream }
+        let results = events.filter { $0.event == .requestResult && $0.stream == stream }
         var counts: [String: Int] = [:]
         for r in results { counts[r.ok == true ? "ok" : (r.error?.kind ?? "other"), default: 0] += 1 }
         var passed = true

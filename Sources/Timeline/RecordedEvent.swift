@@ -21,6 +21,66 @@ public struct ClientError: Codable, Sendable, Hashable, CustomStringConvertible 
     }
 }
 
+/// The name of a recorded event: one a driver writes (DRIVER-PROTOCOL.md), or one of natsfault's own.
+///
+/// Written in JSON as the plain name. Drivers may send names natsfault does not know; they are kept as they came.
+public struct EventName: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public var rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The event a client event kind names.
+    public init(_ kind: ClientEventKind) { rawValue = kind.rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+
+    /// The client event it is, if it is one.
+    public var clientEvent: ClientEventKind? { ClientEventKind(rawValue: rawValue) }
+
+    // natsfault's own
+    /// A timeline step began (`seq`: its number).
+    public static let step = EventName(rawValue: "step")
+    /// A fault was injected (`fault`: its name).
+    public static let fault = EventName(rawValue: "fault")
+    /// A lasting fault was healed.
+    public static let heal = EventName(rawValue: "heal")
+    /// An expectation was decided (`ok`: met or not).
+    public static let expectation = EventName(rawValue: "expectation")
+    /// The timeline is over; what follows is teardown.
+    public static let teardown = EventName(rawValue: "teardown")
+    /// A note: a failed operation, unparsable driver output, the proxy giving up parsing.
+    public static let log = EventName(rawValue: "log")
+    public static let serverReady = EventName(rawValue: "server_ready")
+    public static let serverExited = EventName(rawValue: "server_exited")
+    public static let clusterReady = EventName(rawValue: "cluster_ready")
+    /// What a micro service's discovery subjects showed, when it changed.
+    public static let serviceProbe = EventName(rawValue: "service_probe")
+    public static let pingDropped = EventName(rawValue: "ping_dropped")
+    public static let pongDropped = EventName(rawValue: "pong_dropped")
+
+    // traffic, from drivers (and natsfault's own probes)
+    public static let message = EventName(rawValue: "message")
+    public static let published = EventName(rawValue: "published")
+    public static let requestResult = EventName(rawValue: "request_result")
+
+    // client events
+    public static let connected = EventName(.connected)
+    public static let disconnected = EventName(.disconnected)
+    public static let reconnected = EventName(.reconnected)
+    public static let closed = EventName(.closed)
+    public static let exited = EventName(.exited)
+    public static let output = EventName(.output)
+    public static let serverErr = EventName(.serverErr)
+    public static let connectFailed = EventName(.connectFailed)
+}
+
 /// One thing that happened during a scenario: a client event, a server's state change, a fault, a step.
 ///
 /// Flat on purpose: it is what `--json` writes, one object per event, for tooling.
@@ -33,7 +93,7 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     public var server: String?
     /// The event: a driver event name (`connected`, `message`, …), or a harness one
     /// (`fault`, `step`, `server_ready`, `server_exited`, `exited`, `expectation`).
-    public var event: String
+    public var event: EventName
     public var error: ClientError?
     public var url: String?
     public var urls: [String]?
@@ -52,7 +112,7 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     /// Free text: a fault's description, a step, an exit status, a log line.
     public var text: String?
 
-    public init(monoNs: Int64, client: String? = nil, server: String? = nil, event: String, error: ClientError? = nil, text: String? = nil) {
+    public init(monoNs: Int64, client: String? = nil, server: String? = nil, event: EventName, error: ClientError? = nil, text: String? = nil) {
         self.monoNs = monoNs
         self.client = client
         self.server = server
@@ -63,7 +123,7 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
 
     /// Whether this event matches an expectation's client, event and error kind.
     public func matches(_ match: EventMatch) -> Bool {
-        client == match.client && event == match.event.rawValue
+        client == match.client && event == EventName(match.event)
             && (match.error.map { error?.kind == $0.rawValue } ?? true)
             && (match.serverURL.map { url == $0 } ?? true)
             && (match.pattern.map { pattern in (try? Regex(pattern)).map { (text ?? "").contains($0) } ?? false } ?? true)
@@ -77,5 +137,5 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     }
 
     /// Whether it is a high-volume data event, left out of short timelines in reports.
-    public var isTraffic: Bool { event == "message" || event == "published" || event == "request_result" }
+    public var isTraffic: Bool { [.message, .published, .requestResult].contains(event) }
 }

@@ -99,7 +99,7 @@ struct EndToEndTests {
         // scenarios whose "fault" is a configuration: a server that is not there yet, a connection limit.
         let withoutFaultSteps = ["retry-on-failed-connect", "max-connections-exceeded"]
         for run in runs where run.outcome != .skipped {
-            #expect(run.events.contains { $0.event == "fault" } || withoutFaultSteps.contains(run.scenario), "\(run.title)")
+            #expect(run.events.contains { $0.event == .fault } || withoutFaultSteps.contains(run.scenario), "\(run.title)")
             #expect(run.events.allSatisfy { $0.monoNs > 0 })
             #expect(run.sandboxed, "every run gets its own namespaces")
         }
@@ -211,7 +211,7 @@ struct EndToEndTests {
         }
         // The instance counts of service orders on server a over time, each change once.
         func counts(_ scenario: String, _ client: String) throws -> [Int] {
-            try run(scenario, client).events.filter { $0.event == "service_probe" && $0.server == "a" && $0.text?.hasPrefix("orders:") == true }
+            try run(scenario, client).events.filter { $0.event == .serviceProbe && $0.server == "a" && $0.text?.hasPrefix("orders:") == true }
                 .compactMap(\.instances).reduce(into: []) { if $0.last != $1 { $0.append($1) } }
         }
         for client in ["go", "python"] {
@@ -237,8 +237,8 @@ struct EndToEndTests {
         #expect(failed.contains { $0.expected.hasPrefix("inventory: output matching /reconnected to nats:/// at least 1 times within 4s") }, "\(failed)")
         #expect(failed.contains { $0.expected == "server a has exactly 1 open connection(s) named inventory within 4s" && $0.observed == "0 open" }, "\(failed)")
         #expect(failed.contains { $0.expected == "inventory.get on server a answers a request within 4s" }, "\(failed)")
-        #expect(run.events.contains { $0.client == "inventory" && $0.event == "output" && $0.text == "inventory: connection closed" })
-        #expect(run.events.contains { $0.client == "inventory" && $0.event == "exited" && $0.text == "exited(1)" })
+        #expect(run.events.contains { $0.client == "inventory" && $0.event == .output && $0.text == "inventory: connection closed" })
+        #expect(run.events.contains { $0.client == "inventory" && $0.event == .exited && $0.text == "exited(1)" })
         #expect(run.logs["application inventory"]?.isEmpty == false)
         // The console report says the same in words.
         #expect(bad.output.contains("FAIL  app-server-restart-misconfigured ["))
@@ -268,7 +268,7 @@ struct EndToEndTests {
         let failed = run.checks.filter { !$0.passed }
         #expect(failed.count == 1 && failed.first?.expected == "app: closed at least 1 times within 1500ms of step \"restart\"" && failed.first?.observed == "none", "\(failed)")
         #expect(failed.first?.location?.hasSuffix("wrong-expectation.yaml:13:5") == true)
-        #expect(run.events.contains { $0.client == "app" && $0.event == "reconnected" })
+        #expect(run.events.contains { $0.client == "app" && $0.event == .reconnected })
         // The console report: the check with its location, what was observed, then the timeline.
         #expect(outcome.output.contains("FAIL  wrong-expectation"))
         #expect(outcome.output.contains("wrong-expectation.yaml:13:5: expected app: closed at least 1 times within 1500ms of step \"restart\""))
@@ -432,13 +432,13 @@ struct EndToEndTests {
         for run in runs where run.client != "c" {
             let hung = run.scenario == "service-hung"
             #expect(run.outcome == (hung ? .passed : .failed), "\(run.title): \(run.reason ?? "") \(run.checks.filter { !$0.passed })")
-            let whileHung = run.events.filter { $0.event == "request_result" && $0.stream == "while-hung" }
+            let whileHung = run.events.filter { $0.event == .requestResult && $0.stream == "while-hung" }
             #expect(whileHung.count == 2 && whileHung.allSatisfy { $0.error?.kind == "timeout" }, "\(run.title): \(whileHung)")
-            #expect(run.events.contains { $0.event == "fault" && $0.fault == "pause_client" && $0.client == "orders-1" })
-            #expect(run.events.contains { $0.event == "heal" && ($0.text ?? "").contains("pause client orders-1") })
+            #expect(run.events.contains { $0.event == .fault && $0.fault == "pause_client" && $0.client == "orders-1" })
+            #expect(run.events.contains { $0.event == .heal && ($0.text ?? "").contains("pause client orders-1") })
             let stale = run.checks.first { $0.expected.contains("Stale Connection") }
             #expect(stale?.passed == true, "\(run.title): the server closed the hung connection as stale")
-            let reconnected = run.events.contains { $0.event == "reconnected" && $0.client == "orders-1" }
+            let reconnected = run.events.contains { $0.event == .reconnected && $0.client == "orders-1" }
             #expect(reconnected == hung, "\(run.title)")
         }
     }

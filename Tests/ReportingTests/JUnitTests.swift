@@ -10,21 +10,21 @@ struct GoldenReportTests {
     static func sample() -> [ScenarioResult] {
         let start: Int64 = 1_000_000_000
         func at(_ ms: Int64) -> Int64 { start + ms * 1_000_000 }
-        var connected = RecordedEvent(monoNs: at(4), client: "app", event: "connected")
+        var connected = RecordedEvent(monoNs: at(4), client: "app", event: .connected)
         connected.url = "nats://127.0.0.1:4222"
-        var published = RecordedEvent(monoNs: at(30), client: "app", event: "published")
+        var published = RecordedEvent(monoNs: at(30), client: "app", event: .published)
         published.stream = "s"
         published.from = 1
         published.to = 100
         published.ok = true
         let events = [
-            RecordedEvent(monoNs: at(-1), server: "a", event: "server_ready", text: "pid 9, nats-server 2.15.1"),
+            RecordedEvent(monoNs: at(-1), server: "a", event: .serverReady, text: "pid 9, nats-server 2.15.1"),
             connected,
-            RecordedEvent(monoNs: at(5), event: "step", text: "1. kill server a (SIGKILL)"),
-            RecordedEvent(monoNs: at(5), server: "a", event: "fault", text: "kill server a (SIGKILL)"),
-            RecordedEvent(monoNs: at(6), client: "app", event: "disconnected"),
+            RecordedEvent(monoNs: at(5), event: .step, text: "1. kill server a (SIGKILL)"),
+            RecordedEvent(monoNs: at(5), server: "a", event: .fault, text: "kill server a (SIGKILL)"),
+            RecordedEvent(monoNs: at(6), client: "app", event: .disconnected),
             published,
-            RecordedEvent(monoNs: at(2006), client: "app", event: "closed", error: ClientError(kind: "no_servers", message: "No server available for connection", native: "NATS_NO_SERVER")),
+            RecordedEvent(monoNs: at(2006), client: "app", event: .closed, error: ClientError(kind: "no_servers", message: "No server available for connection", native: "NATS_NO_SERVER")),
         ]
         let failed = ScenarioResult(
             scenario: "crash <&> \"quoted\"", file: "scenarios/crash.yaml", description: "A crash.", client: "c", serverVersion: "2.15.1",

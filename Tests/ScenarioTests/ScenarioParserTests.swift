@@ -191,7 +191,7 @@ struct ScenarioParserTests {
         #expect(probe.within == .seconds(5) && probe.timeout == .milliseconds(500))
         guard case .expect(let expectation) = scenario.steps[3].action else { Issue.record("not an expectation"); return }
         #expect(expectation.match.pattern == "reconnected to .*")
-        var line = RecordedEvent(monoNs: 1, client: "shop", event: "output", text: "app: reconnected to nats://127.1.1.1:4222")
+        var line = RecordedEvent(monoNs: 1, client: "shop", event: .output, text: "app: reconnected to nats://127.1.1.1:4222")
         #expect(line.matches(expectation.match))
         line.text = "app: disconnected"
         #expect(!line.matches(expectation.match))

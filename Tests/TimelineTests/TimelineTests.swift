@@ -5,7 +5,7 @@ import Testing
 private let ms: Int64 = 1_000_000
 
 private func event(_ t: Int64, _ client: String, _ name: String, error: String? = nil, url: String? = nil) -> RecordedEvent {
-    var e = RecordedEvent(monoNs: t * ms, client: client, event: name, error: error.map { ClientError(kind: $0) })
+    var e = RecordedEvent(monoNs: t * ms, client: client, event: EventName(rawValue: name), error: error.map { ClientError(kind: $0) })
     e.url = url
     return e
 }
@@ -104,7 +104,7 @@ struct AbsenceExpectationTests {
 
 struct AssertionTests {
     private func published(_ t: Int64, _ from: Int, _ to: Int, ok: Bool = true, error: String? = nil) -> RecordedEvent {
-        var e = RecordedEvent(monoNs: t * ms, client: "app", event: "published", error: error.map { ClientError(kind: $0) })
+        var e = RecordedEvent(monoNs: t * ms, client: "app", event: .published, error: error.map { ClientError(kind: $0) })
         e.stream = "s"
         e.from = from
         e.to = to
@@ -113,7 +113,7 @@ struct AssertionTests {
     }
 
     private func message(_ t: Int64, _ seq: Int) -> RecordedEvent {
-        var e = RecordedEvent(monoNs: t * ms, client: "app", event: "message")
+        var e = RecordedEvent(monoNs: t * ms, client: "app", event: .message)
         e.stream = "s"
         e.sub = "orders"
         e.seq = seq
@@ -154,7 +154,7 @@ struct AssertionTests {
     }
 
     @Test func lossesCountAsOutageLossesFromTheFaultToTheReconnect() {
-        var fault = RecordedEvent(monoNs: 400 * ms, server: "a", event: "fault")
+        var fault = RecordedEvent(monoNs: 400 * ms, server: "a", event: .fault)
         fault.fault = "kill"
         // Published at 50 (delivered), 200 (in flight 200ms before the fault), 450 (between fault and
         // disconnect), 600 (while disconnected) and 900 (after the reconnect, delivered).
@@ -167,7 +167,7 @@ struct AssertionTests {
         #expect(t.lost == [2, 3, 4])
         #expect(t.lostOutsideOutage.isEmpty)
         #expect(Assertion.messages(a).check(events).passed)
-        let withoutOutage = events.filter { $0.event != "disconnected" }
+        let withoutOutage = events.filter { $0.event != .disconnected }
         #expect(!Assertion.messages(a).check(withoutOutage).passed)
     }
 
@@ -192,7 +192,7 @@ struct AssertionTests {
     @Test func judgesRequestOutcomesAndLatency() {
         var events: [RecordedEvent] = []
         for i in 1...100 {
-            var e = RecordedEvent(monoNs: Int64(i) * ms, client: "app", event: "request_result",
+            var e = RecordedEvent(monoNs: Int64(i) * ms, client: "app", event: .requestResult,
                                   error: i > 90 ? ClientError(kind: "timeout") : nil)
             e.stream = "r"
             e.seq = i
@@ -213,9 +213,9 @@ struct OutageWindowTests {
     /// Whether a message published at `publishedAt` and lost counts as lost outside an outage,
     /// given one fault at 1000 ms and a disconnect/reconnect after it.
     func lostOutside(fault name: String, publishedAt: Int64) -> Bool {
-        var fault = RecordedEvent(monoNs: 1000 * ms, server: "a", event: "fault")
+        var fault = RecordedEvent(monoNs: 1000 * ms, server: "a", event: .fault)
         fault.fault = name
-        var message = RecordedEvent(monoNs: publishedAt * ms, client: "app", event: "published")
+        var message = RecordedEvent(monoNs: publishedAt * ms, client: "app", event: .published)
         (message.stream, message.seq, message.ok) = ("s", 1, true)
         let events = [message, fault, event(1900, "app", "disconnected"), event(2500, "app", "reconnected")]
         let a = MessageAccounting(stream: "s", client: "app", subscription: "", received: nil, maxLost: nil, maxDuplicated: nil,
@@ -279,7 +279,7 @@ struct ServiceObservationTests {
 
     @Test func failedRequestsMustComeFastWhenAsked() {
         func result(_ latencyMs: Int64, ok: Bool) -> RecordedEvent {
-            var e = RecordedEvent(monoNs: latencyMs, event: "request_result")
+            var e = RecordedEvent(monoNs: latencyMs, event: .requestResult)
             (e.stream, e.ok, e.latencyNs) = ("r", ok, latencyMs * 1_000_000)
             if !ok { e.error = ClientError(kind: "no_responders") }
             return e

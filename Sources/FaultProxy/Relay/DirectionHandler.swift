@@ -127,13 +127,13 @@ final class DirectionHandler: ChannelDuplexHandler {
         if flow == .toClient {
             for op in errors {
                 let text = op.errorText ?? ""
-                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: ClientEventKind.serverErr.rawValue,
+                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: .serverErr,
                                      error: ClientError(kind: ServerErrorKind.kind(of: text).rawValue, message: text), text: "-ERR '\(text)' from the server"))
             }
         }
         if let reason = parser.gaveUp, !gaveUpReported {
             gaveUpReported = true
-            record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: "log",
+            record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: .log,
                                  text: "proxy stopped parsing \(flow.rawValue): \(reason); bytes still pass, protocol faults no longer apply"))
         }
     }
@@ -163,7 +163,7 @@ final class DirectionHandler: ChannelDuplexHandler {
 
     private func dropped(_ op: String) {
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server,
-                             event: op == "PING" ? "ping_dropped" : "pong_dropped", text: "\(op) dropped \(flow.rawValue)"))
+                             event: op == "PING" ? .pingDropped : .pongDropped, text: "\(op) dropped \(flow.rawValue)"))
     }
 
     private func schedulePong(_ line: ByteBuffer, after delay: Duration) {

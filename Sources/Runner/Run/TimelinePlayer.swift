@@ -11,11 +11,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// Everything the timeline's steps act on, and the carrying out of each step.
-///
-/// It is the `FaultContext` of the run: faults say what to do in the scenario's names, and it does it
-/// with the run's processes, proxy and firewall.
-struct StepContext: Sendable {
+/// Plays a scenario's timeline: connects the clients, carries out each step on the run's servers, clients,
+/// proxy and firewall, and decides the expectations as the events come (its `FaultContext` side is in
+/// PlayerFaults.swift).
+struct TimelinePlayer: Sendable {
     let logger: Logger
     let proxy: FaultProxy?
     /// Whether this run has its own network namespace (firewall rules need one).
@@ -61,7 +60,7 @@ struct StepContext: Sendable {
             }
             let began = MonotonicClock.nowNs()
             anchors.began(step, at: began)
-            var stepEvent = RecordedEvent(monoNs: began, event: "step", text: "\(index + 1). \(step.action)")
+            var stepEvent = RecordedEvent(monoNs: began, event: .step, text: "\(index + 1). \(step.action)")
             stepEvent.seq = index + 1
             log.append(stepEvent)
             logger.info("step \(index + 1) at \(step.location): \(step.action)")
@@ -70,7 +69,7 @@ struct StepContext: Sendable {
             if var check {
                 check.location = step.location.description
                 checks.append(check)
-                var e = RecordedEvent(monoNs: check.decidedAtNs ?? MonotonicClock.nowNs(), event: "expectation",
+                var e = RecordedEvent(monoNs: check.decidedAtNs ?? MonotonicClock.nowNs(), event: .expectation,
                                       text: "\(check.passed ? "met" : "NOT met"): \(check.expected); observed \(check.observed)")
                 e.ok = check.passed
                 log.append(e)
@@ -114,7 +113,7 @@ struct StepContext: Sendable {
     /// The one path of every fault: record it, apply it, and for a lasting one keep it to heal, at the end of its
     /// `for` or by a `heal` step.
     private func inject(_ fault: any Fault, step: Int) async throws {
-        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: fault.subject.client, server: fault.subject.server, event: "fault", text: fault.description)
+        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: fault.subject.client, server: fault.subject.server, event: .fault, text: fault.description)
         e.fault = fault.reportedName
         log.append(e)
         active.end { fault.ends($0) }
@@ -134,7 +133,7 @@ struct StepContext: Sendable {
     private func heal(step: Int) async throws {
         guard let fault = active.remove(step: step) else { return }
         try await fault.heal(in: self, step: step)
-        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "heal", text: "healed: \(scenario.steps[step].action)"))
+        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: .heal, text: "healed: \(scenario.steps[step].action)"))
     }
 
     /// Re-judges an expectation as events arrive until it is decided.
@@ -184,7 +183,7 @@ struct StepContext: Sendable {
                 _ = try await RequestProbe.requests(target, subject: p.subject, payload: payload, count: p.count, timeout: p.timeout,
                                                     interval: p.interval ?? .zero) { seq, outcome in log.append(Self.event(outcome, of: p, seq: seq)) }
             } catch {
-                log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "log", text: "probe of \(p.subject): \(error)"))
+                log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: .log, text: "probe of \(p.subject): \(error)"))
             }
         }
     }
@@ -219,7 +218,7 @@ struct StepContext: Sendable {
 
     /// A probe request's outcome as the `request_result` event of its stream, stamped now.
     private static func event(_ outcome: RequestProbe.Outcome, of p: ProbeRequests, seq: Int) -> RecordedEvent {
-        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: "request_result")
+        var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: p.server, event: .requestResult)
         (e.stream, e.seq) = (p.stream, seq)
         switch outcome {
         case .replies(_, let latency): (e.ok, e.latencyNs) = (true, latency)
@@ -251,7 +250,7 @@ struct StepContext: Sendable {
                                                      stats: p.needsStats ? try await ask("STATS") : nil)
                 observed = observation.summary
                 if observation != last {
-                    var e = RecordedEvent(monoNs: askedNs, server: p.server, event: "service_probe", text: "\(p.service): \(observation.summary)")
+                    var e = RecordedEvent(monoNs: askedNs, server: p.server, event: .serviceProbe, text: "\(p.service): \(observation.summary)")
                     e.instances = observation.instances
                     log.append(e)
                     last = observation
@@ -289,12 +288,12 @@ struct StepContext: Sendable {
     }
 
     /// Connects a client and sets up its subscriptions, responders, publishers and requesters.
-    private func connect(_ client: ClientSpec) async throws {
+    func connect(_ client: ClientSpec) async throws {
         guard let driver = drivers[client.name] else { return }
         let timeout = (client.options.connectTimeout ?? .seconds(2)) * 3 + .seconds(10)
         let ack = try await driver.send(.connect(client, scenario: scenario), timeout: timeout)
         guard ack.ok else {
-            log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client.name, event: ClientEventKind.connectFailed.rawValue,
+            log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client.name, event: .connectFailed,
                                      error: ack.error ?? ClientError(kind: "other", message: "connect failed")))
             return
         }
@@ -312,11 +311,11 @@ struct StepContext: Sendable {
             do {
                 let ack = try await driver.send(command, timeout: .seconds(3600))
                 if !ack.ok {
-                    log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: driver.client, event: "log",
+                    log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: driver.client, event: .log,
                                              error: ack.error, text: "\(op) failed"))
                 }
             } catch {
-                log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: driver.client, event: "log", text: "\(op): \(error)"))
+                log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: driver.client, event: .log, text: "\(op): \(error)"))
             }
         }
     }
@@ -330,7 +329,7 @@ struct StepContext: Sendable {
 
     private func record(_ ack: DriverAck, client: String, op: String) {
         guard !ack.ok else { return }
-        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: "log", error: ack.error, text: "\(op) failed"))
+        log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .log, error: ack.error, text: "\(op) failed"))
     }
 
     /// Once publishers and requesters are done: waits for deliveries in flight to arrive.
@@ -356,106 +355,4 @@ enum ScenarioRunError: Error, CustomStringConvertible {
         case .setupFailed(let text): text
         }
     }
-}
-
-extension StepContext: FaultContext {
-    func startServer(_ name: String) async throws {
-        guard let server = servers[name] else { return }
-        try await server.start()
-        // The proxy's links to a server listen exactly while it runs.
-        try await proxy?.setServer(name, running: true)
-    }
-
-    func stopServer(_ name: String, with signal: ProcessSignal) async throws {
-        await servers[name]?.stop(signal: signal.number)
-        try await proxy?.setServer(name, running: false)
-    }
-
-    func signalServer(_ name: String, _ signal: ProcessSignal) async throws {
-        await servers[name]?.signal(signal.number)
-    }
-
-    func reloadServer(_ name: String, _ change: ServerConfigChange) async throws {
-        try await servers[name]?.reload(change)
-    }
-
-    func signalClient(_ name: String, _ signal: ProcessSignal) async throws {
-        if let app = apps[name] {
-            if signal == .kill { await app.kill() } else { await app.signal(signal.number) }
-        } else if let driver = drivers[name] {
-            if signal == .kill { await driver.kill() } else { await driver.signal(signal.number) }
-        }
-    }
-
-    func restartClient(_ name: String) async throws {
-        if let app = apps[name] {
-            await app.kill()
-            guard await app.waitForEnd(timeout: .seconds(5)) else { throw ScenarioRunError.setupFailed("application \(name) did not end within 5 s of SIGKILL") }
-            try await app.start()
-            return
-        }
-        guard let driver = drivers[name], let client = scenario.client(named: name) else { return }
-        await driver.kill()
-        guard await driver.waitForEnd(timeout: .seconds(5)) != nil else { throw ScenarioRunError.setupFailed("the driver of client \(name) did not end within 5 s of SIGKILL") }
-        _ = try await driver.start()
-        // A restarted client's publishers run for the rest of the timeline on their own; none are declared today
-        // for clients that restart, so they are awaited here rather than lost.
-        try await withThrowingTaskGroup(of: Void.self) { operations in
-            try await connect(client)
-            try await operations.waitForAll()
-        }
-    }
-
-    func addLinkFault(_ fault: any LinkFault, step: Int, client: String?, server: String?) async throws {
-        try await proxy?.apply(fault, faultID: step, client: client, server: server)
-    }
-
-    func removeLinkFault(step: Int) async throws {
-        try await proxy?.heal(faultID: step)
-    }
-
-    func addFirewallRules(_ rules: [FirewallRule]) async throws {
-        guard sandboxed else {
-            throw ScenarioRunError.setupFailed("firewall rules need the scenario's own network namespace, and namespaces are not available here; they would change the host's firewall")
-        }
-        try Firewall.add(rules)
-    }
-
-    func removeFirewallRules(_ rules: [FirewallRule]) async throws {
-        try Firewall.remove(rules)
-    }
-
-    func wait(_ duration: Duration) async throws {
-        try await Task.sleep(for: duration)
-    }
-}
-
-extension ProcessSignal {
-    /// The signal's number on this system.
-    var number: Int32 {
-        switch self {
-        case .term: SIGTERM
-        case .kill: SIGKILL
-        case .stop: SIGSTOP
-        case .cont: SIGCONT
-        case .usr2: SIGUSR2
-        case .hup: SIGHUP
-        }
-    }
-}
-
-/// The lasting faults of a run still in effect, by timeline step: what `heal` steps and `for` timers heal.
-final class ActiveFaults: Sendable {
-    private let faults = Mutex<[Int: any Fault]>([:])
-
-    /// The steps whose faults are in effect, in timeline order.
-    var steps: [Int] { faults.withLock { $0.keys.sorted() } }
-
-    func add(_ fault: any Fault, step: Int) { faults.withLock { $0[step] = fault } }
-
-    /// Takes the fault of `step` out; nil if it was not in effect (healed already).
-    func remove(step: Int) -> (any Fault)? { faults.withLock { $0.removeValue(forKey: step) } }
-
-    /// Forgets the faults that `ended` says are over without a heal (a resume after a pause).
-    func end(where ended: (any Fault) -> Bool) { faults.withLock { all in all = all.filter { !ended($0.value) } } }
 }

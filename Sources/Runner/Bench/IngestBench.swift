@@ -65,7 +65,7 @@ public enum IngestBench {
             log.append(event)
             progress.withLock {
                 $0.lastNs = MonotonicClock.nowNs()
-                if event.event == "message" { $0.messages += event.seqs?.count ?? 1 }
+                if event.event == .message { $0.messages += event.seqs?.count ?? 1 }
                 if let kind = event.error?.kind { $0.errors[kind, default: 0] += 1 }
             }
         })

@@ -1,69 +1,14 @@
 import Foundation
 import Logging
-public import NATSFaultDrivers
+import NATSFaultDrivers
 import NATSFaultProxy
-public import NATSFaultScenario
-public import NATSFaultSupervisor
+import NATSFaultScenario
+import NATSFaultSupervisor
 import NATSFaultTimeline
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// What one run of one scenario uses: the client driver, the server binary and a folder for its files.
-public struct RunTarget: Sendable, Codable {
-    /// The driver for clients that do not name one.
-    public var client: String
-    public var server: ServerBinary
-    /// Every installed nats-server, for servers that pin a version.
-    public var installedServers: [ServerBinary]
-    /// The folder holding natsfault and the nats.c driver.
-    public var toolDirectory: String
-    /// Where configs and logs go.
-    public var workDirectory: String
-    /// Whether the run has its own namespaces.
-    public var sandboxed = false
-    /// The command of every client, by client name: its driver, or the program of an application under test.
-    public var commands: [String: DriverCommand] = [:]
-
-    public init(client: String, server: ServerBinary, installedServers: [ServerBinary] = [], toolDirectory: String, workDirectory: String) {
-        self.client = client
-        self.server = server
-        self.installedServers = installedServers
-        self.toolDirectory = toolDirectory
-        self.workDirectory = workDirectory
-    }
-
-    /// Finds the command of every client of `scenario`: its driver (its own `driver`, else this target's), or
-    /// its program; a relative path in the file is relative to the file's folder.
-    ///
-    /// - Throws: `RunError.environment` naming what is missing and how to install it.
-    public func resolvingCommands(of scenario: Scenario) throws(RunError) -> RunTarget {
-        var target = self
-        let declared = DriverCatalog.declared(scenario.drivers, scenarioFile: scenario.file)
-        for client in scenario.clients {
-            if let words = client.command {
-                let program = DriverCatalog.declared([client.name: words], scenarioFile: scenario.file)[client.name]!
-                guard FileManager.default.isExecutableFile(atPath: DriverCatalog.onPath(program.executable)) else {
-                    throw .environment("\(scenario.file): application \(client.name): \(program.executable) is not an executable file (a relative path is relative to the scenario file's folder)")
-                }
-                target.commands[client.name] = DriverCommand(name: program.name, executable: DriverCatalog.onPath(program.executable), arguments: program.arguments)
-            } else {
-                let name = client.driver ?? self.client
-                do { target.commands[client.name] = try DriverCatalog.locate(name, toolDirectory: toolDirectory, declared: declared) } catch {
-                    throw .environment(client.driver == nil ? "\(error)" : "\(scenario.file): \(error)")
-                }
-            }
-        }
-        return target
-    }
-
-    /// The binary for one server of the scenario: its pinned version, else the run's.
-    func binary(for spec: ServerSpec) throws -> ServerBinary {
-        guard let version = spec.version else { return server }
-        return try ServerBinary.select(from: installedServers, versionPrefix: version)
-    }
-}
 
 /// Carries out one scenario against real processes and judges it.
 ///
@@ -92,71 +37,76 @@ final class ScenarioRun: Sendable {
         let clustered = scenario.servers.contains { $0.config.cluster != nil }
         let proxy = scenario.clients.contains { $0.link == .proxy } || clustered ? FaultProxy(threads: 1, record: record) : nil
         var timelineStart = wallStart
-        do {
-            for spec in scenario.servers {
-                let routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
-                servers.append(ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory,
-                                             routes: routes, logger: logger, record: record))
-            }
-            for client in scenario.clients {
-                guard let command = target.commands[client.name] else { throw ScenarioRunError.setupFailed("no command was found for client \(client.name)") }
-                if client.isApplication {
-                    apps[client.name] = ApplicationProcess(client: client.name, command: command, environment: applicationEnvironment(client),
-                                                           workDirectory: target.workDirectory, logger: logger, record: record)
-                } else {
-                    drivers[client.name] = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
+        var timelineEnd = wallStart
+        await Teardown.run { teardown in
+            do {
+                if let proxy { teardown.onTeardown { await proxy.shutdown() } }
+                for spec in scenario.servers {
+                    let routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
+                    let server = ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory,
+                                               routes: routes, logger: logger, record: record)
+                    servers.append(server)
+                    teardown.onTeardown { await server.shutdown() }
                 }
-            }
-            if let proxy { try await startLinks(proxy) }
-            let launchNs = MonotonicClock.nowNs()
-            let hellos = try await withThrowingTaskGroup(of: (String, DriverHello)?.self) { group in
-                for server in servers where server.spec.startAtBegin {
-                    group.addTask {
-                        try await server.start()
-                        // Links to a server listen once it is ready (a cluster's routes form as soon as the last node is).
-                        try await proxy?.setServer(server.spec.name, running: true)
-                        return nil
+                for client in scenario.clients {
+                    guard let command = target.commands[client.name] else { throw ScenarioRunError.setupFailed("no command was found for client \(client.name)") }
+                    if client.isApplication {
+                        let app = ApplicationProcess(client: client.name, command: command, environment: applicationEnvironment(client),
+                                                     workDirectory: target.workDirectory, logger: logger, record: record)
+                        apps[client.name] = app
+                        teardown.onTeardown { await app.stop() }
+                    } else {
+                        let driver = ClientDriver(client: client.name, command: command, workDirectory: target.workDirectory, logger: logger, record: record)
+                        drivers[client.name] = driver
+                        teardown.onTeardown { await driver.shutdown() }
                     }
                 }
-                for (name, driver) in drivers { group.addTask { (name, try await driver.start()) } }
-                var hellos: [String: DriverHello] = [:]
-                while let next = try await group.next() { if let (name, hello) = next { hellos[name] = hello } }
-                return hellos
+                if let proxy { try await startLinks(proxy) }
+                let launchNs = MonotonicClock.nowNs()
+                let hellos = try await withThrowingTaskGroup(of: (String, DriverHello)?.self) { group in
+                    for server in servers where server.spec.startAtBegin {
+                        group.addTask {
+                            try await server.start()
+                            // Links to a server listen once it is ready (a cluster's routes form as soon as the last node is).
+                            try await proxy?.setServer(server.spec.name, running: true)
+                            return nil
+                        }
+                    }
+                    for (name, driver) in drivers { group.addTask { (name, try await driver.start()) } }
+                    var hellos: [String: DriverHello] = [:]
+                    while let next = try await group.next() { if let (name, hello) = next { hellos[name] = hello } }
+                    return hellos
+                }
+                // Applications start once their servers are up, as they would in production (their own retry logic
+                // is what a restart-on-failure scenario tests, not how they cope with a server that is not there yet).
+                for app in apps.values { try await app.start() }
+                if clustered { try await waitForRoutes(servers, since: launchNs, record: record) }
+                if let missing = missingCapability(hellos) {
+                    result.outcome = .skipped
+                    result.reason = missing
+                    throw Skipped()
+                }
+                timelineStart = MonotonicClock.nowNs()
+                logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
+                let context = TimelinePlayer(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
+                                          drivers: drivers, apps: apps, log: log, active: ActiveFaults(), operations: TaskNursery(), heals: TaskNursery(),
+                                          startNs: timelineStart)
+                result.checks = try await withTimeout(scenario.timeout) {
+                    try await context.runTimeline()
+                }
+            } catch is Skipped {
+                // result already says why
+            } catch let error as TimedOut {
+                result.outcome = .error
+                result.reason = "the scenario did not finish within its timeout of \(DurationText.format(error.limit)); raise \"timeout\" or shorten the timeline"
+            } catch {
+                result.outcome = .error
+                result.reason = "\(error)"
             }
-            // Applications start once their servers are up, as they would in production (their own retry logic
-            // is what a restart-on-failure scenario tests, not how they cope with a server that is not there yet).
-            for app in apps.values { try await app.start() }
-            if clustered { try await waitForRoutes(servers, since: launchNs, record: record) }
-            if let missing = missingCapability(hellos) {
-                result.outcome = .skipped
-                result.reason = missing
-                throw Skipped()
-            }
-            timelineStart = MonotonicClock.nowNs()
-            logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
-            let context = StepContext(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
-                                      drivers: drivers, apps: apps, log: log, active: ActiveFaults(), operations: TaskNursery(), heals: TaskNursery(),
-                                      startNs: timelineStart)
-            result.checks = try await withTimeout(scenario.timeout) {
-                try await context.runTimeline()
-            }
-        } catch is Skipped {
-            // result already says why
-        } catch let error as TimedOut {
-            result.outcome = .error
-            result.reason = "the scenario did not finish within its timeout of \(DurationText.format(error.limit)); raise \"timeout\" or shorten the timeline"
-        } catch {
-            result.outcome = .error
-            result.reason = "\(error)"
+            timelineEnd = MonotonicClock.nowNs()
+            if result.outcome == .passed, clustered { result.checks += await routesOverLinks(servers) }
+            log.append(RecordedEvent(monoNs: timelineEnd, event: .teardown, text: "the timeline is over; stopping clients and servers"))
         }
-        let timelineEnd = MonotonicClock.nowNs()
-        if result.outcome == .passed, clustered { result.checks += await routesOverLinks(servers) }
-        log.append(RecordedEvent(monoNs: timelineEnd, event: "teardown", text: "the timeline is over; stopping clients and servers"))
-
-        for driver in drivers.values { await driver.shutdown() }
-        for app in apps.values { await app.stop() }
-        await proxy?.shutdown()
-        for server in servers { await server.shutdown() }
 
         result.events = log.snapshot()
         if result.outcome == .passed {
@@ -249,7 +199,7 @@ final class ScenarioRun: Sendable {
                 }
             }
             if missing.isEmpty {
-                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), event: "cluster_ready", text: "every node routes to every peer")
+                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), event: .clusterReady, text: "every node routes to every peer")
                 e.latencyNs = e.monoNs - startNs
                 record(e)
                 return
@@ -291,7 +241,7 @@ final class ScenarioRun: Sendable {
 
     /// A server that exited with no fault asking for it fails the scenario: the harness cannot vouch for the rest.
     private func unexpectedExits(_ events: [RecordedEvent]) -> [Check] {
-        events.filter { $0.event == "server_exited" && ($0.text ?? "").hasSuffix("unexpected") }.map {
+        events.filter { $0.event == .serverExited && ($0.text ?? "").hasSuffix("unexpected") }.map {
             Check(passed: false, expected: "server \($0.server ?? "?") runs until a fault stops it",
                   observed: "it exited by itself (\($0.text ?? ""))", decidedAtNs: $0.monoNs)
         }

@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+import Logging
 import NATSFaultDrivers
 import NATSFaultProcess
 import NATSFaultSandbox
@@ -78,8 +78,6 @@ struct FirewallRoundTripWork: SandboxedWork {
 
     func failed(_ reason: String) -> CheckOutcome { CheckOutcome(lines: ["FAIL \(reason)"], passed: false) }
 }
-
-extension Logger.Level: Codable {}
 
 /// Runs sandboxed work in child processes, and serves it in the child.
 public enum SandboxedRun {
