@@ -135,6 +135,7 @@ let package = Package(
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["NATSFaultScenario", "NATSFaultTimeline", "NATSFaultDrivers"], exclude: ["Malformed"]),
         .testTarget(name: "FaultTests", dependencies: ["NATSFaultScenario", "NATSFaultDrivers"]),
+        .testTarget(name: "SandboxTests", dependencies: ["NATSFaultSandbox", "NATSFaultProcess"]),
         .testTarget(name: "TimelineTests", dependencies: ["NATSFaultTimeline", "NATSFaultScenario"]),
         .testTarget(
             name: "ReportingTests",

@@ -22,14 +22,17 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
     /// Asks a binary for its version.
     ///
     /// - Throws: `SupervisorError.notANATSServer` when it does not answer like nats-server.
-    public static func identify(path: String) async throws -> ServerBinary {
+    public static func identify(path: String) async throws(SupervisorError) -> ServerBinary {
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw SupervisorError.serverNotFound(wanted: "at \(path)", found: [])
+            throw .serverNotFound(wanted: "at \(path)", found: [])
         }
-        let text = try await ChildProcess.output(of: path, arguments: ["--version"]).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text: String
+        do { text = try await ChildProcess.output(of: path, arguments: ["--version"]).text.trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+            throw .cannotStart(server: path, reason: "\(error)")
+        }
         // "nats-server: v2.15.1"
         guard text.hasPrefix("nats-server"), let v = text.split(separator: "v").last, v.first?.isNumber == true else {
-            throw SupervisorError.notANATSServer(path: path, output: text)
+            throw .notANATSServer(path: path, output: text)
         }
         return ServerBinary(path: path, version: String(v))
     }
@@ -63,15 +66,15 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
     /// Picks the binary a run uses: an explicit path, else the newest one matching the prefix (if any).
     /// The nats-server a user named: a binary path (identified by running it), or a version prefix of an installed
     /// one (nil: the newest installed).
-    public static func choose(_ wanted: String?, installed: [ServerBinary]) async throws -> ServerBinary {
+    public static func choose(_ wanted: String?, installed: [ServerBinary]) async throws(SupervisorError) -> ServerBinary {
         if let wanted, wanted.contains("/") { return try await identify(path: wanted) }
         return try select(from: installed, versionPrefix: wanted)
     }
 
-    public static func select(from found: [ServerBinary], versionPrefix: String?) throws -> ServerBinary {
+    public static func select(from found: [ServerBinary], versionPrefix: String?) throws(SupervisorError) -> ServerBinary {
         let matching = found.filter { versionPrefix.map($0.satisfies) ?? true }
         guard let best = matching.first else {
-            throw SupervisorError.serverNotFound(wanted: versionPrefix.map { "version \($0)" } ?? "", found: found.map(\.description))
+            throw .serverNotFound(wanted: versionPrefix.map { "version \($0)" } ?? "", found: found.map(\.description))
         }
         return best
     }

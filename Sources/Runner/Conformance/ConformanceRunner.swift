@@ -62,6 +62,6 @@ public enum ConformanceRunner {
 
     /// An installed nats-server by version prefix (nil: the newest), or the binary at a path.
     static func server(_ wanted: String?) async throws -> ServerBinary {
-        do { return try await ServerBinary.choose(wanted, installed: await ServerBinary.discover()) } catch { throw RunError.environment("\(error)") }
+        do { return try await ServerBinary.choose(wanted, installed: await ServerBinary.discover()) } catch { throw RunError.missing(error) }
     }
 }

@@ -44,7 +44,7 @@ public struct RunTarget: Sendable, Codable {
             } else {
                 let name = client.driver ?? self.client
                 do { target.commands[client.name] = try DriverCatalog.locate(name, toolDirectory: toolDirectory, declared: declared) } catch {
-                    throw .environment(client.driver == nil ? "\(error)" : "\(scenario.file): \(error)")
+                    throw .missing(error, for: client.driver == nil ? nil : scenario.file)
                 }
             }
         }

@@ -30,12 +30,13 @@ struct Plan {
         for scenario in scenarios {
             for spec in scenario.servers {
                 guard let version = spec.version, !installed.contains(where: { $0.satisfies(version) }) else { continue }
-                throw RunError.environment("\(scenario.file): server \(spec.name) needs nats-server \(version); \(SupervisorError.serverNotFound(wanted: version, found: installed.map(\.description)))")
+                throw RunError.missing(SupervisorError.serverNotFound(wanted: version, found: installed.map(\.description)),
+                                       for: "\(scenario.file): server \(spec.name) needs nats-server \(version)")
             }
         }
         let toolDirectory = ToolPaths.directory
         for d in options.clients {
-            do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory) } catch { throw RunError.environment("\(error)") }
+            do { _ = try DriverCatalog.locate(d, toolDirectory: toolDirectory) } catch { throw RunError.missing(error) }
         }
         var sandboxed = false
         if options.sandbox {
@@ -80,19 +81,19 @@ struct Plan {
         if !options.servers.isEmpty {
             var found: [ServerBinary] = []
             for wanted in options.servers {
-                do { found.append(try await ServerBinary.choose(wanted, installed: installed)) } catch { throw RunError.environment("\(error)") }
+                do { found.append(try await ServerBinary.choose(wanted, installed: installed)) } catch { throw RunError.missing(error) }
             }
             return found
         }
         if !options.serverBinaries.isEmpty {
             var found: [ServerBinary] = []
             for path in options.serverBinaries {
-                do { found.append(try await ServerBinary.identify(path: path)) } catch { throw RunError.environment("\(error)") }
+                do { found.append(try await ServerBinary.identify(path: path)) } catch { throw RunError.missing(error) }
             }
             return found
         }
         guard let newest = installed.first else {
-            throw RunError.environment("\(SupervisorError.serverNotFound(wanted: "", found: []))")
+            throw RunError.missing(SupervisorError.serverNotFound(wanted: "", found: []))
         }
         return options.allServers ? installed : [newest]
     }

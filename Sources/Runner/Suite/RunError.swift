@@ -20,8 +20,8 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case invalidPath(String)
     /// No scenario left to run after `--filter`.
     case nothingToRun(String)
-    /// A server binary or driver is missing.
-    case environment(String)
+    /// A server binary or driver is missing: what to do about it, and the error that said so, when one did.
+    case environment(String, cause: (any Error & Sendable)? = nil)
 
     public var exitStatus: ExitStatus {
         switch self {
@@ -35,7 +35,14 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case .invalidScenarios(let errors): errors.map(\.description).joined(separator: "\n")
         case .invalidPath(let p): "\(p): no such scenario file or folder; give .yaml files or folders holding them"
         case .nothingToRun(let why): why
-        case .environment(let why): why
+        case .environment(let why, _): why
         }
+    }
+
+    /// A missing server or driver, reported in the words of the error that found it (kept as the cause).
+    ///
+    /// - Parameter context: what it was needed for (a scenario file), put before those words.
+    static func missing(_ error: any Error & Sendable, for context: String? = nil) -> RunError {
+        .environment(context.map { "\($0): \(error)" } ?? "\(error)", cause: error)
     }
 }
