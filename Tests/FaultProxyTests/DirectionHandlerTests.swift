@@ -38,7 +38,7 @@ private final class Harness {
 
     func advance(_ ms: Int64) { channel.embeddedEventLoop.advanceTime(by: .milliseconds(ms)) }
 
-    func events(_ name: String) -> [RecordedEvent] { recorded.withLockedValue { $0.filter { $0.event == name } } }
+    func events(_ name: EventName) -> [RecordedEvent] { recorded.withLockedValue { $0.filter { $0.event == name } } }
 }
 
 /// Counts the read requests that get past the direction handler.
@@ -72,7 +72,7 @@ struct DirectionHandlerTests {
         try h.send(String(decoding: bytes[split...], as: UTF8.self))
         // The payload "PING\r\n" of the first PUB is data, not an operation: it stays.
         #expect(try h.forwarded() == "CONNECT {\"verbose\":false}\r\nSUB a 1\r\nPUB a 6\r\nPING\r\n\r\nPONG\r\nPUB a 0\r\n\r\n")
-        #expect(h.events("ping_dropped").count == 2)
+        #expect(h.events(.pingDropped).count == 2)
     }
 
     @Test func dropsPONGsOnlyInTheFaultsDirection() throws {
@@ -87,7 +87,7 @@ struct DirectionHandlerTests {
     @Test func recordsEveryErrorTheServerSends() throws {
         let h = try Harness(flow: .toClient)
         try h.send(serverStream)
-        let errors = h.events("server_err")
+        let errors = h.events(.serverErr)
         #expect(errors.count == 1)
         #expect(errors.first?.error?.kind == "stale_connection")
         #expect(errors.first?.error?.message == "Stale Connection")
@@ -253,6 +253,6 @@ struct FlowShapeTests {
         let h = try Harness(flow: .toClient, parses: false)
         try h.send("RMSG $G foo 5\r\n-ERR 'x'\r\n")
         #expect(try h.forwarded() == "RMSG $G foo 5\r\n-ERR 'x'\r\n")
-        #expect(h.events("server_err").isEmpty)
+        #expect(h.events(.serverErr).isEmpty)
     }
 }
