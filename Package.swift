@@ -22,11 +22,12 @@ let package = Package(
             name: "NATSFaultScenario",
             dependencies: [.product(name: "Yams", package: "Yams")],
             path: "Sources/Scenario",
-            plugins: ["FaultCatalogPlugin"]
+            plugins: ["CataloguePlugin"]
         ),
-        // Writes the fault catalogue from the files under Sources/Scenario/Faults/<Target>/: a fault registers by existing.
-        .executableTarget(name: "FaultCatalogGenerator", path: "Plugins/FaultCatalogGenerator"),
-        .plugin(name: "FaultCatalogPlugin", capability: .buildTool(), dependencies: ["FaultCatalogGenerator"], path: "Plugins/FaultCatalogPlugin"),
+        // Writes the catalogues of faults (Sources/Scenario/Faults/<Target>/) and report formats (Sources/Reporting/Formats/):
+        // a fault or a format registers by existing.
+        .executableTarget(name: "CatalogueGenerator", path: "Plugins/CatalogueGenerator"),
+        .plugin(name: "CataloguePlugin", capability: .buildTool(), dependencies: ["CatalogueGenerator"], path: "Plugins/CataloguePlugin"),
         // Events, expectations and verdicts: pure functions over recorded timelines.
         .target(
             name: "NATSFaultTimeline",
@@ -96,7 +97,8 @@ let package = Package(
         .target(
             name: "NATSFaultReporting",
             dependencies: ["NATSFaultTimeline", "NATSFaultScenario", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Reporting"
+            path: "Sources/Reporting",
+            plugins: ["CataloguePlugin"]
         ),
         // Runs scenarios: ties the scenario, its servers, drivers and faults into a verdict.
         .target(

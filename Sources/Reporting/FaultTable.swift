@@ -1,4 +1,4 @@
-public import NATSFaultScenario
+import NATSFaultScenario
 
 /// The catalogue of faults for people: `natsfault list --faults`, and docs/faults.md, which is its Markdown.
 public enum FaultTable {
