@@ -14,6 +14,7 @@ extension EventExpectation {
         let opens = anchorNs + notBefore.nanoseconds
         let closes = Swift.max(opens + within.nanoseconds, (stepStartNs ?? anchorNs) + within.nanoseconds)
         let matching = events.filter { $0.matches(match) && $0.monoNs >= anchorNs && $0.monoNs <= nowNs }
+        let window = CheckWindow(client: match.client, anchorNs: anchorNs, opensNs: opens, closesNs: closes, seenNs: matching.map(\.monoNs))
         let expected = "\(match) \(count) time\(count.min == 1 && count.max == 1 ? "" : "s")"
             + (notBefore > .zero ? ", not before \(DurationText.format(notBefore))," : "")
             + " within \(DurationText.format(within))" + (since.map { " of step \"\($0)\"" } ?? "")
@@ -21,19 +22,19 @@ extension EventExpectation {
         if let early = matching.first(where: { $0.monoNs < opens }) {
             return .decided(Check(passed: false, expected: expected,
                 observed: "it came too early, at \(milliseconds(early.monoNs - anchorNs))" + describe(early.error),
-                decidedAtNs: nowNs))
+                decidedAtNs: nowNs, window: window))
         }
         let inWindow = matching.filter { $0.monoNs <= closes }
         let times = inWindow.map { milliseconds($0.monoNs - anchorNs) + describe($0.error) }.joined(separator: ", ")
         let observed = inWindow.isEmpty ? "none" + lateNote(matching, closes: closes, anchorNs: anchorNs) : "\(inWindow.count) at \(times)"
         if let max = count.max, inWindow.count > max {
-            return .decided(Check(passed: false, expected: expected, observed: observed, decidedAtNs: nowNs))
+            return .decided(Check(passed: false, expected: expected, observed: observed, decidedAtNs: nowNs, window: window))
         }
         if count.max == nil, inWindow.count >= count.min {
-            return .decided(Check(passed: true, expected: expected, observed: observed, decidedAtNs: nowNs))
+            return .decided(Check(passed: true, expected: expected, observed: observed, decidedAtNs: nowNs, window: window))
         }
         if nowNs >= closes {
-            return .decided(Check(passed: count.contains(inWindow.count), expected: expected, observed: observed, decidedAtNs: nowNs))
+            return .decided(Check(passed: count.contains(inWindow.count), expected: expected, observed: observed, decidedAtNs: nowNs, window: window))
         }
         return .pending(deadlineNs: closes)
     }
@@ -49,11 +50,13 @@ extension AbsenceExpectation {
     public func decide(events: [RecordedEvent], anchorNs: Int64, nowNs: Int64, stepStartNs: Int64? = nil) -> StepDecision {
         let ends = Swift.max(anchorNs, stepStartNs ?? anchorNs) + duration.nanoseconds
         let expected = "no \(match) for \(DurationText.format(duration))"
+        let seen = events.filter { $0.matches(match) && $0.monoNs >= anchorNs && $0.monoNs <= nowNs }.map(\.monoNs)
+        let window = CheckWindow(client: match.client, anchorNs: anchorNs, opensNs: anchorNs, closesNs: ends, seenNs: seen)
         if let hit = events.first(where: { $0.matches(match) && $0.monoNs >= anchorNs && $0.monoNs <= Swift.min(ends, nowNs) }) {
             return .decided(Check(passed: false, expected: expected,
-                observed: "one at \(milliseconds(hit.monoNs - anchorNs))" + describe(hit.error), decidedAtNs: nowNs))
+                observed: "one at \(milliseconds(hit.monoNs - anchorNs))" + describe(hit.error), decidedAtNs: nowNs, window: window))
         }
-        if nowNs >= ends { return .decided(Check(passed: true, expected: expected, observed: "none", decidedAtNs: nowNs)) }
+        if nowNs >= ends { return .decided(Check(passed: true, expected: expected, observed: "none", decidedAtNs: nowNs, window: window)) }
         return .pending(deadlineNs: ends)
     }
 }

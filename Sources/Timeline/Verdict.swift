@@ -9,13 +9,40 @@ public struct Check: Codable, Sendable, Hashable {
     public var decidedAtNs: Int64?
     /// The scenario file place of the step or assertion, `file:line:column`.
     public var location: String?
+    /// For a timeline expectation: the window it watched and what it saw there (assertions over the whole run have none).
+    public var window: CheckWindow?
 
-    public init(passed: Bool, expected: String, observed: String, decidedAtNs: Int64? = nil, location: String? = nil) {
+    public init(passed: Bool, expected: String, observed: String, decidedAtNs: Int64? = nil, location: String? = nil, window: CheckWindow? = nil) {
         self.passed = passed
         self.expected = expected
         self.observed = observed
         self.decidedAtNs = decidedAtNs
         self.location = location
+        self.window = window
+    }
+}
+
+/// The stretch of time an expectation watched, on the monotonic clock, and the matching events it saw.
+public struct CheckWindow: Codable, Sendable, Hashable {
+    /// The client (or server) whose events it watched: the lane reports draw it over.
+    public var client: String?
+    public var server: String?
+    /// Where it measured from: its `since` step, or the action before it.
+    public var anchorNs: Int64
+    /// From when a matching event counts (`anchor + not_before`).
+    public var opensNs: Int64
+    /// Until when a matching event counts (`within` after the opening, and past the step's own start).
+    public var closesNs: Int64
+    /// Every matching event seen from the anchor on, in the window or not (too early, late).
+    public var seenNs: [Int64]
+
+    public init(client: String? = nil, server: String? = nil, anchorNs: Int64, opensNs: Int64, closesNs: Int64, seenNs: [Int64] = []) {
+        self.client = client
+        self.server = server
+        self.anchorNs = anchorNs
+        self.opensNs = opensNs
+        self.closesNs = closesNs
+        self.seenNs = seenNs
     }
 }
 

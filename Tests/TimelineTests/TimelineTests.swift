@@ -39,6 +39,18 @@ struct EventExpectationTests {
                 "an event before the action does not count")
     }
 
+    /// The decided check carries its window, for reports to draw: a late event is seen, past the window's end.
+    @Test func theCheckCarriesItsWindowAndTheEventsItSaw() throws {
+        let e = expectation(.reconnected, within: 1000, notBefore: 200)
+        guard case .decided(let check) = e.decide(events: [event(1500, "app", "reconnected")], anchorNs: 100 * ms, nowNs: 1600 * ms) else {
+            Issue.record("not decided")
+            return
+        }
+        let window = try #require(check.window)
+        #expect(!check.passed)
+        #expect(window == CheckWindow(client: "app", anchorNs: 100 * ms, opensNs: 300 * ms, closesNs: 1300 * ms, seenNs: [1500 * ms]))
+    }
+
     @Test func staysPendingUntilTheWindowCloses() {
         let e = expectation(.reconnected, within: 5000)
         #expect(e.decide(events: [], anchorNs: 0, nowNs: 4000 * ms) == .pending(deadlineNs: 5000 * ms))

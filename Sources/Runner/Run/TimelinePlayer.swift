@@ -151,7 +151,8 @@ struct TimelinePlayer: Sendable {
 
     /// Polls a server's monitoring port until the condition holds or the window closes.
     private func watchServer(_ e: ServerExpectation) async -> Check {
-        let deadline = MonotonicClock.nowNs() + e.within.nanoseconds
+        let began = MonotonicClock.nowNs(), deadline = began + e.within.nanoseconds
+        let window = CheckWindow(server: e.server, anchorNs: began, opensNs: began, closesNs: deadline)
         let spec = scenario.server(named: e.server)!
         var observed = "nothing read"
         while true {
@@ -163,14 +164,15 @@ struct TimelinePlayer: Sendable {
                 }
                 let (met, seen) = e.condition.judge(document, peerID: peerID)
                 observed = seen
-                if met { return Check(passed: true, expected: e.condition.expected(server: e.server), observed: seen, decidedAtNs: MonotonicClock.nowNs()) }
+                if met { return Check(passed: true, expected: e.condition.expected(server: e.server), observed: seen, decidedAtNs: MonotonicClock.nowNs(), window: window) }
             } catch {
                 observed = "\(error)"
             }
             if MonotonicClock.nowNs() >= deadline || Task.isCancelled { break }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        return Check(passed: false, expected: e.condition.expected(server: e.server) + " within \(DurationText.format(e.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs())
+        return Check(passed: false, expected: e.condition.expected(server: e.server) + " within \(DurationText.format(e.within))", observed: observed,
+                     decidedAtNs: MonotonicClock.nowNs(), window: window)
     }
 
     /// Sends a probe's requests in the background, recording each outcome as a `request_result` of its stream.
@@ -192,6 +194,7 @@ struct TimelinePlayer: Sendable {
     private func probeUntilAnswered(_ p: ProbeRequests) async -> Check {
         let started = MonotonicClock.nowNs()
         let deadline = started + p.within!.nanoseconds
+        var window = CheckWindow(server: p.server, anchorNs: started, opensNs: started, closesNs: deadline)
         let target = probeTarget(p.server)
         let expected = "\(p.subject) on server \(p.server) answers a request within \(DurationText.format(p.within!))"
         var tries = 0
@@ -208,12 +211,13 @@ struct TimelinePlayer: Sendable {
             log.append(e)
             if e.ok == true {
                 let after = Double(e.monoNs - started) / 1e6
-                return Check(passed: true, expected: expected, observed: "answered after \(String(format: "%.0f", after))ms (request \(tries))", decidedAtNs: e.monoNs)
+                window.seenNs = [e.monoNs]
+                return Check(passed: true, expected: expected, observed: "answered after \(String(format: "%.0f", after))ms (request \(tries))", decidedAtNs: e.monoNs, window: window)
             }
             last = e.error?.kind == ErrorKind.noResponders.rawValue ? "no responders" : "timeout"
             try? await Task.sleep(for: p.interval ?? .milliseconds(100))
         }
-        return Check(passed: false, expected: expected, observed: "\(tries) request(s), none answered; the last: \(last)", decidedAtNs: MonotonicClock.nowNs())
+        return Check(passed: false, expected: expected, observed: "\(tries) request(s), none answered; the last: \(last)", decidedAtNs: MonotonicClock.nowNs(), window: window)
     }
 
     /// A probe request's outcome as the `request_result` event of its stream, stamped now.
@@ -233,7 +237,8 @@ struct TimelinePlayer: Sendable {
     /// Asks a service's discovery subjects every 100 ms until they show what the probe asks for, or its window ends;
     /// every change in what they show is recorded as a `service_probe` event (the instance counts over time).
     private func watchService(_ p: ServiceProbe) async -> Check {
-        let deadline = MonotonicClock.nowNs() + p.within.nanoseconds
+        let began = MonotonicClock.nowNs(), deadline = began + p.within.nanoseconds
+        let window = CheckWindow(server: p.server, anchorNs: began, opensNs: began, closesNs: deadline)
         let target = probeTarget(p.server)
         var observed = "nothing read"
         var last: ServiceObservation?
@@ -255,14 +260,14 @@ struct TimelinePlayer: Sendable {
                     log.append(e)
                     last = observation
                 }
-                if p.holds(for: observation) { return Check(passed: true, expected: p.expected, observed: observed, decidedAtNs: MonotonicClock.nowNs()) }
+                if p.holds(for: observation) { return Check(passed: true, expected: p.expected, observed: observed, decidedAtNs: MonotonicClock.nowNs(), window: window) }
             } catch {
                 observed = "\(error)"
             }
             if MonotonicClock.nowNs() >= deadline || Task.isCancelled { break }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        return Check(passed: false, expected: p.expected + " within \(DurationText.format(p.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs())
+        return Check(passed: false, expected: p.expected + " within \(DurationText.format(p.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs(), window: window)
     }
 
     /// Where natsfault's own probes connect: the server itself (never a proxy link), as its first user if it has users.
