@@ -30,6 +30,13 @@ public struct ScenarioResult: Codable, Sendable {
     public var events: [RecordedEvent]
     /// The last lines of each server's log and each driver's stderr, by name.
     public var logs: [String: String]
+    /// The folder holding everything the run left to look at (full logs, transcripts, configs, `result.json`),
+    /// when it was kept (`--keep`); relative to the results folder when that holds it.
+    public var artifacts: String?
+    /// What re-running exactly this run takes: its command and what it depends on.
+    public var replay: Replay?
+    /// With `--repeat`: which attempt of its cell this run was (1, 2, …); nil for a single run.
+    public var attempt: Int?
 
     public init(scenario: String, file: String, description: String, client: String, serverVersion: String,
                 outcome: Outcome, reason: String? = nil, wallSeconds: Double = 0, timelineSeconds: Double = 0,
@@ -51,4 +58,24 @@ public struct ScenarioResult: Codable, Sendable {
 
     /// `scenario [client × server]`, as reports name a run.
     public var title: String { "\(scenario) [\(client) × nats-server \(serverVersion)]" }
+}
+
+/// The inputs of one run, so that it can be carried out again exactly: `natsfault replay` checks them first.
+public struct Replay: Codable, Sendable, Hashable {
+    /// The one line that re-runs it.
+    public var command: String
+    /// The seed every random choice of the run was drawn from.
+    public var seed: UInt64
+    /// SHA-256 of the scenario file as it was run.
+    public var scenarioSHA256: String
+    /// The client driver's library and version, from its hello (nil: it never said hello).
+    public var library: String?
+    /// The nats-server binary: its version and SHA-256.
+    public var serverBinary: String
+    public var serverSHA256: String
+
+    public init(command: String, seed: UInt64, scenarioSHA256: String, library: String?, serverBinary: String, serverSHA256: String) {
+        (self.command, self.seed, self.scenarioSHA256, self.library, self.serverBinary, self.serverSHA256) =
+            (command, seed, scenarioSHA256, library, serverBinary, serverSHA256)
+    }
 }
