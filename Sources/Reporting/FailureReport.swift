@@ -3,8 +3,17 @@ import Foundation
 
 /// The readable account of a run: what was expected, what was observed, and the timeline around it.
 public enum FailureReport {
+    /// How far before a failing check's anchor the account starts, to show what led to it.
+    static let leadInNs: Int64 = 1_000_000_000
+    /// How far past a check's decision the account goes, to show a late event.
+    static let tailNs: Int64 = 500_000_000
+
     /// The full text for a failed or errored run (the console's details and JUnit's failure text).
-    public static func text(for result: ScenarioResult, timelineLines: Int = 60) -> String {
+    ///
+    /// The account shows every step, fault, heal and state change of the run, and, around each failing check's window
+    /// (from shortly before what it measured from to shortly after its decision), every event of the clients it
+    /// concerns, runs of messages collapsed into one line each: the cause is never cut off by a line count.
+    public static func text(for result: ScenarioResult) -> String {
         var out: [String] = []
         if let reason = result.reason { out.append("reason: \(reason)") }
         for check in result.checks where !check.passed {
@@ -16,14 +25,58 @@ public enum FailureReport {
             out.append("passed checks:")
             for check in passed { out.append("  ✓ \(check.expected) — \(check.observed)") }
         }
-        out.append("timeline (times from the timeline's start):")
-        out.append(contentsOf: timeline(result, limit: timelineLines).map { "  " + $0 })
+        let focus = Focus(result)
+        out.append("timeline (times from the timeline's start)" + (focus.describes.map { "; every event of \($0)" } ?? "") + ":")
+        out.append(contentsOf: timeline(result, focus: focus).map { "  " + $0 })
+        if let artifacts = result.artifacts { out.append("artifacts (full logs, driver transcripts, configs): \(artifacts)") }
+        if let replay = result.replay { out.append("replay: \(replay.command)") }
         for (name, tail) in result.logs.sorted(by: { $0.key < $1.key }) where !tail.isEmpty {
             out.append("last lines of \(name):")
             out.append(contentsOf: tail.split(separator: "\n").suffix(12).map { "  | " + $0 })
         }
         return out.joined(separator: "\n")
     }
+
+    /// Where a failure report looks closely: the time around the failing checks' windows, and the clients they concern.
+    struct Focus {
+        /// When every event of the focused clients is shown; nil: the whole run.
+        var span: ClosedRange<Int64>?
+        /// The clients whose every event is shown in the span (empty: every client).
+        var clients: Set<String> = []
+        /// The timeline's start, origin of the times shown.
+        let origin: Int64
+
+        init(_ result: ScenarioResult) {
+            origin = result.startNs
+            let windows = result.checks.filter { !$0.passed }.compactMap(\.window)
+            // A failing check without a window (a count over the whole run) or an error: the whole run matters.
+            guard !windows.isEmpty, windows.count == result.checks.filter({ !$0.passed }).count else { return }
+            let from = windows.map(\.anchorNs).min()! - leadInNs
+            let to = windows.map { ([$0.closesNs] + $0.seenNs).max()! }.max()! + tailNs
+            span = from...to
+            clients = Set(windows.flatMap { [$0.client].compactMap { $0 } + $0.otherClients })
+        }
+
+        /// Whether every event of this one is shown.
+        func shows(_ e: RecordedEvent) -> Bool {
+            guard let span else { return true }
+            return span.contains(e.monoNs) && (clients.isEmpty || e.client.map(clients.contains) ?? true)
+        }
+
+        /// What the account looks at closely, in words.
+        var describes: String? {
+            guard let span else { return nil }
+            let who = clients.isEmpty ? "every client" : "client\(clients.count == 1 ? "" : "s") \(clients.sorted().joined(separator: ", "))"
+            func at(_ ns: Int64) -> String { offset(ns, origin).trimmingCharacters(in: .whitespaces) }
+            return "\(who) from \(at(span.lowerBound)) to \(at(span.upperBound))"
+        }
+    }
+
+    /// Events that tell the story of a run whatever the focus: steps, faults and heals, checks decided, servers
+    /// starting and exiting, connections coming and going, errors.
+    static let storyEvents: Set<EventName> = [.step, .fault, .heal, .expectation, .serverReady, .serverExited, .clusterReady, .teardown,
+                                              .connected, .disconnected, .reconnected, .closed, .exited, .connectFailed, .serverErr,
+                                              EventName(.error), EventName(.lameDuck)]
 
     /// The instance counts of each probed micro service over time, one line per service and server:
     /// `service orders on a: 2 instances at +3ms → 0 at +512ms → 1 at +1040ms`.
@@ -42,36 +95,88 @@ public enum FailureReport {
         return order.map { "\($0): " + seen[$0]!.joined(separator: " → ") }
     }
 
-    /// One line per event, data traffic summarized (runs of the same party, event and outcome become one line),
-    /// newest `limit` lines kept.
-    public static func timeline(_ result: ScenarioResult, limit: Int) -> [String] {
-        var lines: [String] = []
-        var traffic: (count: Int, first: Int64, last: Int64, who: String, event: EventName, outcome: String, low: Int?, high: Int?)?
-        func flushTraffic() {
-            guard let t = traffic else { return }
-            let seqs = t.low.map { low in " (seq \(low)-\(t.high ?? low))" } ?? ""
-            lines.append("\(offset(t.first, result.startNs))  \(t.who): \(t.count) × \(t.event)\(t.outcome)\(seqs), until \(offset(t.last, result.startNs).trimmingCharacters(in: .whitespaces))")
-            traffic = nil
+    /// One line per event the account shows (the story of the run, and everything of the focus), data traffic
+    /// summarized: a run of the same party, event and outcome becomes one line with its sequence numbers and rate.
+    static func timeline(_ result: ScenarioResult, focus: Focus) -> [String] {
+        var lines: [(at: Int64, text: String)] = []
+        var left = 0
+        /// Runs of traffic still open, by party, event and outcome: several streams interleave without breaking each other's runs.
+        var open: [TrafficRun.Key: TrafficRun] = [:]
+        func close(_ key: TrafficRun.Key) {
+            guard let run = open.removeValue(forKey: key) else { return }
+            lines.append((run.first, run.line(origin: result.startNs)))
         }
+        func closeAll() { for key in open.keys { close(key) } }
         for e in result.events {
-            if e.isTraffic {
-                let n = e.seqs?.count ?? 1
-                let who = e.client.map { "client \($0)" } ?? e.server.map { "server \($0)" } ?? "harness"
-                let outcome = e.error.map { " failed \($0.kind)" } ?? (e.ok == false ? " failed" : "")
-                if let t = traffic, t.who == who, t.event == e.event, t.outcome == outcome {
-                    traffic = (t.count + n, t.first, e.monoNs, who, e.event, outcome,
-                               [t.low, e.seqs?.lowerBound].compactMap { $0 }.min(), [t.high, e.seqs?.upperBound].compactMap { $0 }.max())
-                } else {
-                    flushTraffic()
-                    traffic = (n, e.monoNs, e.monoNs, who, e.event, outcome, e.seqs?.lowerBound, e.seqs?.upperBound)
-                }
+            guard focus.shows(e) || storyEvents.contains(e.event) else {
+                left += 1
                 continue
             }
-            flushTraffic()
-            lines.append("\(offset(e.monoNs, result.startNs))  \(line(e))")
+            guard e.isTraffic else {
+                // What happened between runs of traffic stays between them.
+                closeAll()
+                lines.append((e.monoNs, "\(offset(e.monoNs, result.startNs))  \(line(e))"))
+                continue
+            }
+            let key = TrafficRun.Key(e)
+            // A gap in the sequence numbers (lost or skipped messages) starts a new run, so that it shows.
+            if let run = open[key], !run.continues(with: e) { close(key) }
+            if open[key] == nil { open[key] = TrafficRun(key: key, first: e.monoNs) }
+            open[key]!.add(e)
         }
-        flushTraffic()
-        return lines.count > limit ? ["… \(lines.count - limit) earlier lines"] + lines.suffix(limit) : lines
+        closeAll()
+        var texts = lines.sorted { $0.at < $1.at }.map(\.text)
+        if left > 0 { texts.append("(\(left) other event\(left == 1 ? "" : "s") outside the focus left out; every event is in the run's result.json and --json)") }
+        return texts
+    }
+
+    /// Consecutive traffic events of one party, one event and one outcome, shown as one line.
+    struct TrafficRun {
+        struct Key: Hashable {
+            var who: String
+            var event: EventName
+            var outcome: String
+
+            init(_ e: RecordedEvent) {
+                who = e.client.map { "client \($0)" } ?? e.server.map { "server \($0)" } ?? "harness"
+                event = e.event
+                outcome = e.error.map { " failed \($0.kind)" } ?? (e.ok == false ? " failed" : "")
+            }
+        }
+
+        let key: Key
+        let first: Int64
+        var last: Int64 = 0
+        var count = 0
+        var low: Int?
+        var high: Int?
+
+        init(key: Key, first: Int64) {
+            self.key = key
+            self.first = first
+        }
+
+        /// Whether `e`'s sequence numbers follow on from this run's without a gap.
+        func continues(with e: RecordedEvent) -> Bool {
+            guard let high, let next = e.seqs?.lowerBound else { return true }
+            return next == high + 1
+        }
+
+        mutating func add(_ e: RecordedEvent) {
+            count += e.seqs?.count ?? 1
+            last = e.monoNs
+            if let seqs = e.seqs {
+                low = Swift.min(low ?? seqs.lowerBound, seqs.lowerBound)
+                high = Swift.max(high ?? seqs.upperBound, seqs.upperBound)
+            }
+        }
+
+        func line(origin: Int64) -> String {
+            let seqs = low.map { low in " (seq \(low)-\(high ?? low))" } ?? ""
+            let seconds = Double(last - first) / 1e9
+            let rate = count > 1 && seconds > 0 ? ", \(Int((Double(count - 1) / seconds).rounded()))/s" : ""
+            return "\(offset(first, origin))  \(key.who): \(count) × \(key.event)\(key.outcome)\(seqs)\(rate), until \(offset(last, origin).trimmingCharacters(in: .whitespaces))"
+        }
     }
 
     static func line(_ e: RecordedEvent) -> String {

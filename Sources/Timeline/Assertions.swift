@@ -36,6 +36,8 @@ public struct MessageTally: Sendable, Hashable {
     public var reordered: Int
     /// Lost sequence numbers that were published outside every outage window.
     public var lostOutsideOutage: [Int]
+    /// When the first and the last lost message were published (nil: none was lost).
+    public var lostPublished: ClosedRange<Int64>?
 }
 
 extension MessageAccounting {
@@ -63,8 +65,10 @@ extension MessageAccounting {
             let t = publishedAt[seq]!
             return !outages.contains { $0.contains(t) }
         }
+        let lostTimes = lost.compactMap { publishedAt[$0] }
         return MessageTally(published: publishedAt.count, received: arrivals.count, lost: lost,
-                            duplicated: arrivals.count - distinct.count, reordered: reordered, lostOutsideOutage: outside)
+                            duplicated: arrivals.count - distinct.count, reordered: reordered, lostOutsideOutage: outside,
+                            lostPublished: lostTimes.min().map { $0...lostTimes.max()! })
     }
 
     func check(_ events: [RecordedEvent]) -> Check {
@@ -79,7 +83,11 @@ extension MessageAccounting {
         var observed = "published \(t.published), received \(t.received), lost \(t.lost.count), duplicated \(t.duplicated), reordered \(t.reordered)"
         if !t.lost.isEmpty { observed += "; lost seqs \(ranges(t.lost))" }
         if !t.lostOutsideOutage.isEmpty { observed += "; lost outside an outage: \(ranges(t.lostOutsideOutage))" }
-        return Check(passed: ok, expected: "stream \(stream) at \(client)\(subscription.isEmpty ? "" : "/" + subscription): " + wanted.joined(separator: ", "), observed: observed)
+        // What reports show around it: from the first lost message's publication to the last's.
+        var window = t.lostPublished.map { CheckWindow(client: client, anchorNs: $0.lowerBound, opensNs: $0.lowerBound, closesNs: $0.upperBound) }
+        window?.otherClients = Array(Set(events.filter { $0.event == .published && $0.stream == stream }.compactMap(\.client))).sorted()
+        return Check(passed: ok, expected: "stream \(stream) at \(client)\(subscription.isEmpty ? "" : "/" + subscription): " + wanted.joined(separator: ", "),
+                     observed: observed, window: window)
     }
 }
 

@@ -35,6 +35,8 @@ public struct CheckWindow: Codable, Sendable, Hashable {
     public var closesNs: Int64
     /// Every matching event seen from the anchor on, in the window or not (too early, late).
     public var seenNs: [Int64]
+    /// Other clients the check concerns (the publishers of a stream whose messages were lost).
+    public var otherClients: [String] = []
 
     public init(client: String? = nil, server: String? = nil, anchorNs: Int64, opensNs: Int64, closesNs: Int64, seenNs: [Int64] = []) {
         self.client = client

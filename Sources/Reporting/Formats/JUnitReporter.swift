@@ -1,7 +1,8 @@
 public import NATSFaultTimeline
 public import Foundation
 
-/// JUnit XML (`--junit FILE`): one testcase per scenario × client × server, the failure text being the readable report.
+/// JUnit XML (`--junit FILE`): one testcase per scenario × client × server; a failure's message is its one-line reason and
+/// its `<system-out>` the readable account (the failing checks, the timeline around them, where the artifacts are).
 public struct JUnitReporter: FileReporter {
     public static let option = "junit"
     public static let help = "Write JUnit XML here (a testcase per scenario × client × server)."
@@ -37,8 +38,10 @@ public struct JUnitReporter: FileReporter {
                 case .failed, .error:
                     let tag = r.outcome == .failed ? "failure" : "error"
                     let first = r.reason ?? r.checks.first { !$0.passed }.map { "expected \($0.expected); observed \($0.observed)" } ?? "failed"
+                    // The one-line reason as the failure; the account of what happened, and where the rest is, as the output.
                     out.append(open + ">")
-                    out.append("      <\(tag) message=\"\(escape(first))\">\(escape(FailureReport.text(for: r)))</\(tag)>")
+                    out.append("      <\(tag) message=\"\(escape(first))\">\(escape(first))</\(tag)>")
+                    out.append("      <system-out>\(escape(FailureReport.text(for: r)))</system-out>")
                     out.append("    </testcase>")
                 }
             }
