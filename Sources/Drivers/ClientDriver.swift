@@ -2,6 +2,9 @@ public import NATSFaultTimeline
 import Foundation
 public import Logging
 import NATSFaultProcess
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One client driver process and the JSON-lines conversation with it.
 ///
@@ -12,6 +15,10 @@ public actor ClientDriver {
     public nonisolated let client: String
     private let command: DriverCommand
     private let stderrPath: String
+    /// Every line the driver wrote, as written, and every command it was sent (`{"mono_ns": …, "sent": …}`): the
+    /// conversation, kept with a failed run's artifacts.
+    private let transcriptPath: String
+    private var transcript: Int32?
     private let record: @Sendable (RecordedEvent) -> Void
     private let logger: Logger
     private var nextID = 1
@@ -32,6 +39,7 @@ public actor ClientDriver {
         self.client = client
         self.command = command
         self.stderrPath = "\(workDirectory)/\(client).driver.log"
+        self.transcriptPath = "\(workDirectory)/\(client).transcript.jsonl"
         self.record = record
         self.observe = observe
     }
@@ -64,7 +72,7 @@ public actor ClientDriver {
                 command.executable, arguments: command.arguments, input: .pipe,
                 // Lines are split where they are read and handed over a read at a time: one hop onto the actor per
                 // read, not per line, is what lets a flooding driver's events in at full speed.
-                output: .lines { [weak self] lines in await self?.received(DriverLine.split(lines)) },
+                output: .lines(copyTo: transcriptPath, truncate: starts == 1) { [weak self] lines in await self?.received(DriverLine.split(lines)) },
                 // A restarted driver's stderr goes after its previous life's.
                 error: .file(stderrPath, truncate: starts == 1),
                 onExit: { [weak self] exit in await self?.ended(exit) })
@@ -97,11 +105,23 @@ public actor ClientDriver {
             throw DriverError.stoppedAnswering(client: client, op: op.name, stderrTail: stderrTail())
         }
         logger.debug("client \(client) ← \(String(decoding: line.dropLast(), as: UTF8.self))")
+        writeTranscript(sent: line)
         guard let answer = await ack.wait(timeout: timeout) else {
             waiting[id] = nil
             throw DriverError.stoppedAnswering(client: client, op: op.name, stderrTail: stderrTail())
         }
         return try answer.get()
+    }
+
+    /// Notes a command in the transcript, with the time it was sent, beside the lines the driver writes.
+    ///
+    /// Appended (O_APPEND) like the driver's own lines, so that neither writer overwrites the other; best effort: a
+    /// transcript that cannot be written leaves the run as it is.
+    private func writeTranscript(sent line: [UInt8]) {
+        if transcript == nil { transcript = try? Syscall.call("open") { open(transcriptPath, O_WRONLY | O_APPEND | O_CLOEXEC) } }
+        guard let transcript else { return }
+        let entry = Array("{\"mono_ns\":\(MonotonicClock.nowNs()),\"sent\":".utf8) + line.dropLast() + Array("}\n".utf8)
+        _ = entry.withUnsafeBytes { bytes in try? Syscall.call("write") { write(transcript, bytes.baseAddress, bytes.count) } }
     }
 
     /// Whether the driver process runs (a paused one does).
@@ -185,5 +205,7 @@ public actor ClientDriver {
         hello?.fulfil(.failure(DriverError.noHello(client: client, stderrTail: tail)))
         for (_, entry) in waiting { entry.ack.fulfil(.failure(DriverError.stoppedAnswering(client: client, op: entry.op, stderrTail: tail))) }
         waiting = [:]
+        if let transcript { close(transcript) }
+        transcript = nil
     }
 }

@@ -56,6 +56,12 @@ public struct ScenarioResult: Codable, Sendable {
         self.logs = logs
     }
 
+    /// The reason of a run that SIGINT or SIGTERM stopped before it finished.
+    public static let interruptedReason = "interrupted (SIGINT or SIGTERM) before it finished"
+
+    /// Whether the run was stopped by an interruption.
+    public var interrupted: Bool { outcome == .error && reason == Self.interruptedReason }
+
     /// `scenario [client × server]`, as reports name a run.
     public var title: String { "\(scenario) [\(client) × nats-server \(serverVersion)]" }
 }

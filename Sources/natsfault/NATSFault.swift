@@ -14,6 +14,8 @@ struct NATSFault: AsyncParsableCommand {
 
     /// Like `main()`, but invalid arguments exit with 2, as natsfault promises.
     static func main() async {
+        // A child that dies while natsfault writes to it (a driver, a sandboxed runner) is reported, not fatal.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

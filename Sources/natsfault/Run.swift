@@ -25,6 +25,12 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    @Option(help: "Which runs leave their folder under RESULTS/runs/ (full server and driver logs, driver transcripts, configs, the scenario, result.json): failed, all or none.")
+    var keep: String = KeepPolicy.failed.rawValue
+
+    @Option(name: .customLong("results"), help: ArgumentHelp("The folder kept runs go under (RESULTS/runs/<scenario>/<client>-<server>/).", valueName: "results"))
+    var resultsFolder: String = "results"
+
     @Option(help: "How many scenarios run at once, each in its own sandbox (one at a time with --no-sandbox).")
     var jobs: Int = 1
 
@@ -37,6 +43,9 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
+        guard KeepPolicy(rawValue: keep) != nil else {
+            throw ValidationError("unknown --keep \"\(keep)\"; allowed: \(KeepPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let known = DriverCatalog.shipped.map(\.name) + drivers.names
         for name in clients where !known.contains(name) {
             throw ValidationError("unknown --client \"\(name)\"; allowed: \(known.joined(separator: ", ")), comma-separated")
@@ -59,6 +68,8 @@ struct Run: AsyncParsableCommand {
         options.filter = filter
         options.sandbox = sandbox.sandbox
         options.logLevel = logging.level
+        options.keep = KeepPolicy(rawValue: keep) ?? .failed
+        options.results = resultsFolder
         let print: @Sendable (String) -> Void = { printLine($0) }
         try finish(await Suite.run(options, reporters: reports.reporters(print: print), print: print))
     }

@@ -22,12 +22,14 @@ struct EndToEndTests {
     /// Runs natsfault (or, with `executable`, another program) to completion.
     /// Runs natsfault and collects its output; a run still going after `limit` seconds is terminated (and then killed),
     /// so a hang of the harness fails its test instead of stalling the suite.
-    static func run(_ arguments: [String], executable: String = natsfault, limit: TimeInterval = 900) throws -> Outcome {
+    /// - Parameter environment: variables set on top of this process's environment (`TMPDIR`).
+    static func run(_ arguments: [String], executable: String = natsfault, limit: TimeInterval = 900, environment: [String: String] = [:]) throws -> Outcome {
         try #require(FileManager.default.isExecutableFile(atPath: natsfault), "build natsfault first: swift build (scripts/test does)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = root
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, ours in ours }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -125,7 +125,13 @@ public enum SandboxedRun {
         }
         // The child's stdin stays open while it runs: its end-of-file tells the child we are gone.
         child.write(Array(document))
-        let exit = await child.exit()
+        let exit = await withTaskCancellationHandler {
+            await child.exit()
+        } onCancel: {
+            // Interrupted: take the whole run down at once. In a sandbox, unshare's death kills its child (--kill-child),
+            // whose PID namespace takes every server and driver with it; unsandboxed, the child's process group goes.
+            if sandboxed { child.signal(SIGKILL) } else { kill(-child.pid, SIGKILL) }
+        }
         guard let line = output.withLock({ $0 }).split(separator: UInt8(ascii: "\n")).last,
               let outcome = try? JSONDecoder().decode(Work.Outcome.self, from: Data(line)) else {
             return .failure(.noOutcome(status: "\(exit)"))

@@ -19,8 +19,14 @@ struct Plan {
     var runs: [Run]
     var sandboxed: Bool
     var logLevel: Logger.Level
+    /// The suite's folder under TMPDIR, every run's work folder inside it; removed when the suite ends.
+    var root: String
+    /// Where finished runs are kept.
+    var artifacts: Artifacts
 
     static func make(_ options: RunOptions, print: @Sendable (String) -> Void) async throws -> Plan {
+        let artifacts = Artifacts(results: options.results, policy: options.keep)
+        try artifacts.checkWritable()
         let scenarios = try ScenarioLoader.load(options.paths).filter { ScenarioLoader.matches($0.name, filter: options.filter) }
         guard !scenarios.isEmpty else {
             throw RunError.nothingToRun("no scenario" + (options.filter.map { " matches --filter \"\($0)\"" } ?? " found in \(options.paths.joined(separator: " "))"))
@@ -47,9 +53,11 @@ struct Plan {
                 print("warning: running unsandboxed on the host's loopback, one scenario at a time; the scenarios' ports must be free")
             }
         }
-        let root = NSTemporaryDirectory() + "natsfault-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        // What a natsfault killed before it could clean up left behind goes now.
+        TemporaryFolders.sweep()
+        let root = TemporaryFolders.make()
         let runs = try runs(scenarios, clients: options.clients, servers: servers, installed: installed, toolDirectory: toolDirectory, root: root)
-        return Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel)
+        return Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel, root: root, artifacts: artifacts)
     }
 
     /// Every scenario × client × server, in that order, each working in its own folder under `root` with the

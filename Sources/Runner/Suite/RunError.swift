@@ -10,6 +10,8 @@ public enum ExitStatus: Int32, Sendable {
     case invalidInput = 2
     /// This machine cannot run it: a server binary or driver is missing.
     case environment = 3
+    /// Stopped by SIGINT or SIGTERM; the runs that had finished are reported.
+    case interrupted = 130
 }
 
 /// Why a whole run could not start; each maps to an exit status and says what to do.
@@ -20,12 +22,14 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case invalidPath(String)
     /// No scenario left to run after `--filter`.
     case nothingToRun(String)
+    /// An option whose value cannot be used (a folder that cannot be written): the option and why.
+    case invalidOption(String)
     /// A server binary or driver is missing: what to do about it, and the error that said so, when one did.
     case environment(String, cause: (any Error & Sendable)? = nil)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .invalidScenarios, .invalidPath, .nothingToRun: .invalidInput
+        case .invalidScenarios, .invalidPath, .nothingToRun, .invalidOption: .invalidInput
         case .environment: .environment
         }
     }
@@ -35,6 +39,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case .invalidScenarios(let errors): errors.map(\.description).joined(separator: "\n")
         case .invalidPath(let p): "\(p): no such scenario file or folder; give .yaml files or folders holding them"
         case .nothingToRun(let why): why
+        case .invalidOption(let why): why
         case .environment(let why, _): why
         }
     }

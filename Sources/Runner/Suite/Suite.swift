@@ -25,6 +25,10 @@ public struct RunOptions: Sendable {
     public var sandbox = true
     /// The scenario runners' log level; below `warning`, their logs stream to stderr as they run.
     public var logLevel: Logger.Level = .warning
+    /// Which runs leave their folder (logs, transcripts, configs, result) under `results/runs/`.
+    public var keep: KeepPolicy = .failed
+    /// The folder kept runs go under (`<results>/runs/…`).
+    public var results = "results"
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -38,10 +42,15 @@ public enum Suite {
     public static func run(_ options: RunOptions, reporters: [any Reporter], print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
         do {
             let plan = try await Plan.make(options, print: print)
+            defer { try? FileManager.default.removeItem(atPath: plan.root) }
             let wallStart = MonotonicClock.nowNs()
-            let results = await execute(plan, options: options, reporters: reporters)
+            let (results, interruption) = await Interruption.watch { await execute(plan, options: options, reporters: reporters) }
             let history = SuiteHistory(results: results, wallSeconds: Double(MonotonicClock.nowNs() - wallStart) / 1e9)
             for reporter in reporters { try reporter.suiteFinished(history) }
+            if let interruption {
+                print("interrupted by \(interruption): \(results.filter { !$0.interrupted }.count) of \(plan.runs.count) runs finished; they are reported above")
+                return .interrupted
+            }
             return results.contains { $0.outcome == .failed || $0.outcome == .error } ? .failed : .passed
         } catch let error as RunError {
             print("error: \(error)")
@@ -59,7 +68,8 @@ public enum Suite {
         await withTaskGroup(of: (Int, ScenarioResult).self) { group in
             var next = 0
             func launch() {
-                guard next < plan.runs.count else { return }
+                // Interrupted: the runs going on are stopping; none starts.
+                guard next < plan.runs.count, !Task.isCancelled else { return }
                 let index = next
                 next += 1
                 group.addTask { (index, await runInChild(plan.runs[index], index: index, plan: plan)) }
@@ -84,17 +94,19 @@ public enum Suite {
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let started = MonotonicClock.nowNs()
         let work = ScenarioWork(scenario: run.scenario, target: run.target)
+        var result: ScenarioResult
         switch await SandboxedRun.run(work, sandboxed: plan.sandboxed, logLevel: plan.logLevel, stderrPath: plan.logLevel < .warning ? nil : "\(folder)/runner.log") {
-        case .success(let result):
-            try? FileManager.default.removeItem(atPath: folder)
-            return result
+        case .success(let finished):
+            result = finished
         case .failure(let failure):
             let log = (try? String(contentsOfFile: "\(folder)/runner.log", encoding: .utf8)) ?? ""
-            return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                                  client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
-                                  reason: "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000)),
-                                  wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
+            let reason = Task.isCancelled ? ScenarioResult.interruptedReason : "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000))
+            result = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
+                                    client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
+                                    reason: reason, wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
         }
+        plan.artifacts.settle(&result, work: folder)
+        return result
     }
 }
 
