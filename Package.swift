@@ -96,7 +96,7 @@ let package = Package(
         // command-line option; the conformance report and its text.
         .target(
             name: "NATSFaultReporting",
-            dependencies: ["NATSFaultTimeline", "NATSFaultScenario", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["NATSFaultTimeline", "NATSFaultScenario", "NATSFaultProcess", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Reporting",
             plugins: ["CataloguePlugin"]
         ),

@@ -1,6 +1,7 @@
 public import NATSFaultTimeline
 public import ArgumentParser
 import Foundation
+import NATSFaultProcess
 
 /// Everything a suite recorded: each run's result, in planned order, and the suite's wall time.
 public struct SuiteHistory: Sendable {
@@ -20,6 +21,8 @@ public struct SuiteHistory: Sendable {
 /// history. Reporters are called in the order the suite was given them; one that throws stops the ones after it,
 /// and the suite reports the error with exit status 1.
 public protocol Reporter: Sendable {
+    /// Before anything runs: throws, in plain words naming the option, when the report could not be written later.
+    func checkBeforeRun() throws(ReportError)
     /// One run has ended; the default does nothing, as file reports need the whole history.
     func runFinished(_ result: ScenarioResult)
     /// Every run has ended: write the report.
@@ -27,7 +30,17 @@ public protocol Reporter: Sendable {
 }
 
 extension Reporter {
+    public func checkBeforeRun() throws(ReportError) {}
     public func runFinished(_ result: ScenarioResult) {}
+}
+
+/// A report that cannot be written where it was asked for: the option, the path and why.
+public struct ReportError: Error, Sendable, CustomStringConvertible {
+    public var option: String
+    public var path: String
+    public var reason: String
+
+    public var description: String { "--\(option) \(path): cannot write the report there: \(reason)" }
 }
 
 /// A reporter that writes one file once the suite is done, creating its folder if need be; its command-line
@@ -45,6 +58,19 @@ public protocol FileReporter: Reporter {
 }
 
 extension FileReporter {
+    /// Creates the report's folder and tries a file beside where the report goes, so that a path that cannot be
+    /// written fails before the suite runs, not after.
+    public func checkBeforeRun() throws(ReportError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ReportError(option: Self.option, path: path, reason: "it is a folder; give a file name")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        do { try WritableFolder.check(parent.isEmpty ? "." : parent) } catch {
+            throw ReportError(option: Self.option, path: path, reason: "\(error)")
+        }
+    }
+
     public func suiteFinished(_ history: SuiteHistory) throws {
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }

@@ -133,6 +133,16 @@ extension EndToEndTests {
         #expect(!outcome.output.contains("PASS"))
     }
 
+    /// A report path that cannot be written is refused before anything runs (exit 2), naming the option and why.
+    @Test(arguments: [("--junit", "/proc/natsfault/junit.xml", "mkdir /proc/natsfault: No such file or directory"),
+                      ("--json", "/tmp", "it is a folder; give a file name")])
+    func anUnwritableReportPathIsRefusedAtOnce(_ option: String, _ path: String, _ reason: String) throws {
+        let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", option, path], limit: 30)
+        #expect(outcome.status == 2, "\(outcome.output)")
+        #expect(outcome.output.contains("error: \(option) \(path): cannot write the report there: \(reason)"), "\(outcome.output)")
+        #expect(!outcome.output.contains("PASS"), "nothing ran")
+    }
+
     /// The newest nats-server version a run's console output names.
     static func newestVersion(_ output: String) throws -> String {
         let line = try #require(output.split(separator: "\n").first { $0.contains("blackhole-loses-messages [c × nats-server ") })

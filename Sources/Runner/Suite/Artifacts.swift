@@ -1,4 +1,5 @@
 import Foundation
+import NATSFaultProcess
 import NATSFaultReporting
 import NATSFaultTimeline
 
@@ -40,14 +41,7 @@ struct Artifacts: Sendable {
     /// Checks, before anything runs, that kept runs can be written; throws `RunError.invalidOption` naming the reason.
     func checkWritable() throws(RunError) {
         guard policy != .none else { return }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let probe = "\(folder)/.natsfault-write-check-\(getpid())"
-            try Data().write(to: URL(fileURLWithPath: probe))
-            try FileManager.default.removeItem(atPath: probe)
-        } catch {
-            throw .invalidOption("--results: cannot write kept runs under \(folder): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
-        }
+        do { try WritableFolder.check(folder) } catch { throw .invalidOption("--results: cannot write kept runs under \(folder): \(error)") }
     }
 
     /// The folder a run is kept in.

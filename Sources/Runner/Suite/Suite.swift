@@ -41,6 +41,9 @@ public enum Suite {
     /// - Returns: the exit status: 0 all passed, 1 a run failed, 2 invalid input, 3 environment.
     public static func run(_ options: RunOptions, reporters: [any Reporter], print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
         do {
+            for reporter in reporters {
+                do { try reporter.checkBeforeRun() } catch { throw RunError.invalidOption("\(error)") }
+            }
             let plan = try await Plan.make(options, print: print)
             defer { try? FileManager.default.removeItem(atPath: plan.root) }
             let wallStart = MonotonicClock.nowNs()
