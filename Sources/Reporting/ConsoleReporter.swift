@@ -16,7 +16,9 @@ public struct ConsoleReporter: Reporter {
 
     public func suiteFinished(_ history: SuiteHistory) {
         let matrix = Matrix(history.results)
-        if matrix.clients.count > 1 || matrix.servers.count > 1 { print(matrix.console()) }
+        if matrix.clients.count > 1 || matrix.servers.count > 1 || !matrix.rates.isEmpty { print(matrix.console()) }
+        let spreads = matrix.spreads
+        if !spreads.isEmpty { print((["Times to what each expectation waited for, over the attempts:"] + spreads.map { "  " + $0 }).joined(separator: "\n")) }
         print(Self.summary(history.results, wallSeconds: history.wallSeconds))
     }
 

@@ -1,12 +1,13 @@
 public import NATSFaultTimeline
 
 /// The verdicts of a run laid out as scenario × client × server, with a one-line reason for every
-/// run that did not pass; the console and the Markdown report render it.
+/// run that did not pass; the console and the Markdown report render it. With `--repeat`, a cell holds every
+/// attempt and shows its pass rate: `pass 5/5`, `FLAKY 3/5`, `FAIL 0/5`.
 public struct Matrix: Sendable {
     public let scenarios: [String]
     public let clients: [String]
     public let servers: [String]
-    private let cells: [Key: ScenarioResult]
+    private let cells: [Key: [ScenarioResult]]
 
     private struct Key: Hashable {
         var scenario, client, server: String
@@ -20,7 +21,59 @@ public struct Matrix: Sendable {
         scenarios = ordered(results.map(\.scenario))
         clients = ordered(results.map(\.client))
         servers = ordered(results.map(\.serverVersion))
-        cells = Dictionary(results.map { (Key(scenario: $0.scenario, client: $0.client, server: $0.serverVersion), $0) }, uniquingKeysWith: { a, _ in a })
+        cells = Dictionary(grouping: results) { Key(scenario: $0.scenario, client: $0.client, server: $0.serverVersion) }
+    }
+
+    /// A cell's attempts that were judged (not skipped) and how many passed.
+    public struct Rate: Sendable, Hashable, CustomStringConvertible {
+        public var passed: Int
+        public var attempts: Int
+        /// Some attempts passed and some did not.
+        public var flaky: Bool { passed > 0 && passed < attempts }
+        public var description: String { "\(passed)/\(attempts)" }
+    }
+
+    /// The pass rate of every cell with more than one judged attempt, in table order.
+    public var rates: [(scenario: String, client: String, server: String, rate: Rate)] {
+        scenarios.flatMap { s in
+            columns.compactMap { column in
+                guard let rate = rate(s, column), rate.attempts > 1 else { return nil }
+                return (s, column.client, column.server, rate)
+            }
+        }
+    }
+
+    /// How long each expectation of a repeated cell took to see what it waited for, over the attempts: one line per
+    /// expectation, `scenario [client × server] file:line: +312ms / +340ms / +401ms (min / median / max of 5)`.
+    public var spreads: [String] {
+        var lines: [String] = []
+        for s in scenarios {
+            for column in columns {
+                let attempts = cells[Key(scenario: s, client: column.client, server: column.server)] ?? []
+                guard attempts.count > 1 else { continue }
+                var times: [String: [Int64]] = [:]
+                var order: [String] = []
+                for attempt in attempts {
+                    for check in attempt.checks {
+                        guard let location = check.location, let window = check.window,
+                              let seen = window.seenNs.first(where: { $0 >= window.opensNs && $0 <= window.closesNs }) else { continue }
+                        if times[location] == nil { order.append(location) }
+                        times[location, default: []].append(seen - window.anchorNs)
+                    }
+                }
+                for location in order {
+                    let sorted = times[location]!.sorted()
+                    func ms(_ ns: Int64) -> String { "+\(Int((Double(ns) / 1e6).rounded()))ms" }
+                    lines.append("\(s) [\(column.client) × \(column.server)] \(location): \(ms(sorted.first!)) / \(ms(sorted[sorted.count / 2])) / \(ms(sorted.last!)) (min / median / max of \(sorted.count))")
+                }
+            }
+        }
+        return lines
+    }
+
+    func rate(_ scenario: String, _ column: (client: String, server: String)) -> Rate? {
+        let judged = (cells[Key(scenario: scenario, client: column.client, server: column.server)] ?? []).filter { $0.outcome != .skipped }
+        return judged.isEmpty ? nil : Rate(passed: judged.filter { $0.outcome == .passed }.count, attempts: judged.count)
     }
 
     /// Why a run did not pass, in one line; nil for a pass.
@@ -39,9 +92,13 @@ public struct Matrix: Sendable {
         return flat.count > 240 ? String(flat.prefix(239)) + "…" : flat
     }
 
+    /// A cell's verdict word, and the attempt its note is about (the first that did not pass, else the first).
     func verdict(_ scenario: String, _ column: (client: String, server: String)) -> (word: String, result: ScenarioResult?) {
-        guard let r = cells[Key(scenario: scenario, client: column.client, server: column.server)] else { return ("—", nil) }
-        return (r.outcome == .passed ? "pass" : r.outcome == .failed ? "FAIL" : r.outcome == .skipped ? "skip" : "ERROR", r)
+        guard let attempts = cells[Key(scenario: scenario, client: column.client, server: column.server)], let first = attempts.first else { return ("—", nil) }
+        let shown = attempts.first { $0.outcome != .passed && $0.outcome != .skipped } ?? first
+        let word = shown.outcome == .passed ? "pass" : shown.outcome == .failed ? "FAIL" : shown.outcome == .skipped ? "skip" : "ERROR"
+        guard let rate = rate(scenario, column), rate.attempts > 1 else { return (word, shown) }
+        return ("\(rate.flaky ? "FLAKY" : word) \(rate)", shown)
     }
 
     /// A run that did not pass, numbered in table order, with its verdict word and its reason.

@@ -37,6 +37,8 @@ public struct ScenarioResult: Codable, Sendable {
     public var replay: Replay?
     /// With `--repeat`: which attempt of its cell this run was (1, 2, …); nil for a single run.
     public var attempt: Int?
+    /// Each driver's client library and version from its hello (`nats.c 3.4.1`), by client.
+    public var libraries: [String: String]?
 
     public init(scenario: String, file: String, description: String, client: String, serverVersion: String,
                 outcome: Outcome, reason: String? = nil, wallSeconds: Double = 0, timelineSeconds: Double = 0,
@@ -73,15 +75,16 @@ public struct Replay: Codable, Sendable, Hashable {
     /// The seed every random choice of the run was drawn from.
     public var seed: UInt64
     /// SHA-256 of the scenario file as it was run.
-    public var scenarioSHA256: String
+    public var scenarioChecksum: String
     /// The client driver's library and version, from its hello (nil: it never said hello).
     public var library: String?
-    /// The nats-server binary: its version and SHA-256.
+    /// The nats-server binary, in words (`nats-server 2.15.1 at /usr/sbin/nats-server`), its path and its SHA-256.
     public var serverBinary: String
-    public var serverSHA256: String
+    public var serverPath: String
+    public var serverChecksum: String
 
-    public init(command: String, seed: UInt64, scenarioSHA256: String, library: String?, serverBinary: String, serverSHA256: String) {
-        (self.command, self.seed, self.scenarioSHA256, self.library, self.serverBinary, self.serverSHA256) =
-            (command, seed, scenarioSHA256, library, serverBinary, serverSHA256)
+    public init(command: String, seed: UInt64, scenarioChecksum: String, library: String?, serverBinary: String, serverPath: String, serverChecksum: String) {
+        (self.command, self.seed, self.scenarioChecksum, self.library, self.serverBinary, self.serverPath, self.serverChecksum) =
+            (command, seed, scenarioChecksum, library, serverBinary, serverPath, serverChecksum)
     }
 }

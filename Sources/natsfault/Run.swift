@@ -31,6 +31,18 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("results"), help: ArgumentHelp("The folder kept runs go under (RESULTS/runs/<scenario>/<client>-<server>/).", valueName: "results"))
     var resultsFolder: String = "results"
 
+    @Option(help: "The seed every run's seed is derived from (with its scenario, client, server and attempt); default: a random one, printed at the end.")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("One seed for every run instead of derived ones: what a run's replay command passes.", visibility: .hidden))
+    var runSeed: UInt64?
+
+    @Option(name: .customLong("repeat"), help: ArgumentHelp("Run every scenario × client × server cell N times and report each cell's pass rate (FLAKY 3/5).", valueName: "n"))
+    var repeats: Int = 1
+
+    @Option(help: ArgumentHelp("Run every cell up to N times, stopping it at its first failure: for chasing a rare one.", valueName: "n"))
+    var untilFail: Int?
+
     @Option(help: "How many scenarios run at once, each in its own sandbox (one at a time with --no-sandbox).")
     var jobs: Int = 1
 
@@ -43,6 +55,11 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
+        guard repeats >= 1 else { throw ValidationError("--repeat must be 1 or more, got \(repeats)") }
+        if let untilFail {
+            guard untilFail >= 1 else { throw ValidationError("--until-fail must be 1 or more, got \(untilFail)") }
+            guard repeats == 1 else { throw ValidationError("give --repeat or --until-fail, not both") }
+        }
         guard KeepPolicy(rawValue: keep) != nil else {
             throw ValidationError("unknown --keep \"\(keep)\"; allowed: \(KeepPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -70,6 +87,11 @@ struct Run: AsyncParsableCommand {
         options.logLevel = logging.level
         options.keep = KeepPolicy(rawValue: keep) ?? .failed
         options.results = resultsFolder
+        options.seed = seed
+        options.runSeed = runSeed
+        options.repeats = repeats
+        options.untilFail = untilFail
+        options.driverDefinitions = drivers.definitions
         let print: @Sendable (String) -> Void = { printLine($0) }
         try finish(await Suite.run(options, reporters: reports.reporters(print: print), print: print))
     }

@@ -37,6 +37,9 @@ struct NotAFault: Error { var step: String }
 /// A `FaultContext` that writes down what a fault asks of it, in order.
 final class RecordingContext: FaultContext {
     private let calls = Mutex<[String]>([])
+    private let links = Mutex<[any LinkFault]>([])
+    /// The link faults put on links, as they were put.
+    var linkFaults: [any LinkFault] { links.withLock { $0 } }
     var recorded: [String] { calls.withLock { $0 } }
     private func note(_ call: String) { calls.withLock { $0.append(call) } }
 
@@ -50,11 +53,13 @@ final class RecordingContext: FaultContext {
     func restartClient(_ name: String) async throws { note("restart client \(name)") }
     func addLinkFault(_ fault: any LinkFault, step: Int, client: String?, server: String?) async throws {
         note("link \(type(of: fault).name) step \(step) \(client ?? "*") → \(server ?? "*")")
+        links.withLock { $0.append(fault) }
     }
     func removeLinkFault(step: Int) async throws { note("unlink step \(step)") }
     func addFirewallRules(_ rules: [FirewallRule]) async throws { note("add " + rules.map(\.description).joined(separator: "; ")) }
     func removeFirewallRules(_ rules: [FirewallRule]) async throws { note("remove " + rules.map(\.description).joined(separator: "; ")) }
     func wait(_ duration: Duration) async throws { note("wait \(DurationText.format(duration))") }
+    func seed(forStep step: Int) -> UInt64 { 1000 + UInt64(step) }
 }
 
 /// What applying (and, for a lasting fault, healing) `fault` asks of the run, in order.

@@ -17,16 +17,21 @@ public struct JUnitReporter: FileReporter {
     }
 
     public static func xml(_ results: [ScenarioResult], suiteName: String = "natsfault") -> String {
-        let failures = results.filter { $0.outcome == .failed }.count
-        let errors = results.filter { $0.outcome == .error }.count
-        let skipped = results.filter { $0.outcome == .skipped }.count
-        let time = results.map(\.wallSeconds).reduce(0, +)
-        var out = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                   "<testsuites name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(time))\">"]
+        // A testcase per cell: its attempts, with --repeat, count once.
+        func counts(_ runs: [ScenarioResult]) -> String {
+            let outcomes = cells(runs).map(outcome)
+            func n(_ o: ScenarioResult.Outcome) -> Int { outcomes.filter { $0 == o }.count }
+            return "tests=\"\(outcomes.count)\" failures=\"\(n(.failed))\" errors=\"\(n(.error))\" skipped=\"\(n(.skipped))\" time=\"\(seconds(runs.map(\.wallSeconds).reduce(0, +)))\""
+        }
+        var out = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<testsuites name=\"\(escape(suiteName))\" \(counts(results))>"]
         let byClass = Dictionary(grouping: results) { "\($0.client).nats-server-\($0.serverVersion)" }
         for (className, runs) in byClass.sorted(by: { $0.key < $1.key }) {
-            out.append("  <testsuite name=\"\(escape(className))\" tests=\"\(runs.count)\" failures=\"\(runs.filter { $0.outcome == .failed }.count)\" errors=\"\(runs.filter { $0.outcome == .error }.count)\" skipped=\"\(runs.filter { $0.outcome == .skipped }.count)\" time=\"\(seconds(runs.map(\.wallSeconds).reduce(0, +)))\">")
-            for r in runs {
+            out.append("  <testsuite name=\"\(escape(className))\" \(counts(runs))>")
+            for attempts in cells(runs) {
+                guard attempts.count == 1, let r = attempts.first else {
+                    out += repeated(attempts, className: className)
+                    continue
+                }
                 let open = "    <testcase classname=\"\(escape(className))\" name=\"\(escape("\(r.scenario) [\(r.client) × nats-server \(r.serverVersion)]"))\" file=\"\(escape(r.file))\" time=\"\(seconds(r.wallSeconds))\""
                 switch r.outcome {
                 case .passed:
@@ -49,6 +54,46 @@ public struct JUnitReporter: FileReporter {
         }
         out.append("</testsuites>")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The runs grouped by cell (scenario × client × server), in the order they first appear.
+    static func cells(_ runs: [ScenarioResult]) -> [[ScenarioResult]] {
+        var order: [String] = []
+        var groups: [String: [ScenarioResult]] = [:]
+        for r in runs {
+            if groups[r.title] == nil { order.append(r.title) }
+            groups[r.title, default: []].append(r)
+        }
+        return order.map { groups[$0]! }
+    }
+
+    /// A cell's verdict over its attempts: passed when every judged attempt passed, skipped when none was judged, an
+    /// error when none passed and the first that did not pass errored, else failed.
+    static func outcome(_ attempts: [ScenarioResult]) -> ScenarioResult.Outcome {
+        let judged = attempts.filter { $0.outcome != .skipped }
+        guard let failing = judged.first(where: { $0.outcome != .passed }) else { return judged.isEmpty ? .skipped : .passed }
+        return failing.outcome == .error && !judged.contains { $0.outcome == .passed } ? .error : .failed
+    }
+
+    /// One testcase for a cell run several times (`--repeat`, `--until-fail`): a failure when any attempt failed,
+    /// its message the pass rate and the first failure's reason, the attempts and that failure's account in its output.
+    static func repeated(_ attempts: [ScenarioResult], className: String) -> [String] {
+        let first = attempts[0]
+        let judged = attempts.filter { $0.outcome != .skipped }
+        let passed = judged.filter { $0.outcome == .passed }.count
+        let open = "    <testcase classname=\"\(escape(className))\" name=\"\(escape(first.title))\" file=\"\(escape(first.file))\" time=\"\(seconds(attempts.map(\.wallSeconds).reduce(0, +)))\""
+        guard !judged.isEmpty else { return [open + ">", "      <skipped message=\"\(escape(first.reason ?? "not applicable"))\"/>", "    </testcase>"] }
+        let list = attempts.map { "attempt \($0.attempt ?? 0): \($0.outcome.rawValue)" + (Matrix.reason($0).map { " — \($0)" } ?? "") }.joined(separator: "\n")
+        guard let failing = judged.first(where: { $0.outcome != .passed }) else {
+            return [open + ">", "      <system-out>\(escape("pass \(passed)/\(judged.count)\n" + list))</system-out>", "    </testcase>"]
+        }
+        let word = passed > 0 ? "FLAKY" : failing.outcome == .error ? "ERROR" : "FAIL"
+        let message = "\(word) \(passed)/\(judged.count): " + (Matrix.reason(failing) ?? "failed")
+        let tag = failing.outcome == .error && passed == 0 ? "error" : "failure"
+        return [open + ">",
+                "      <\(tag) message=\"\(escape(message))\">\(escape(message))</\(tag)>",
+                "      <system-out>\(escape(list + "\n\nattempt \(failing.attempt ?? 0):\n" + FailureReport.text(for: failing)))</system-out>",
+                "    </testcase>"]
     }
 
     static func seconds(_ s: Double) -> String {

@@ -28,6 +28,10 @@ extension Matrix {
             lines.append("")
             for n in notes { lines.append("\(n.number). **\(n.scenario)**, \(n.client) × nats-server \(n.server), \(n.word): \(escape(n.reason))") }
         }
+        let spreads = self.spreads
+        if !spreads.isEmpty {
+            lines += ["", "Times to what each expectation waited for, over the attempts:", ""] + spreads.map { "- " + escape($0) }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

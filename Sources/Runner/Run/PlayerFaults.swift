@@ -80,6 +80,8 @@ extension TimelinePlayer: FaultContext {
     func wait(_ duration: Duration) async throws {
         try await Task.sleep(for: duration)
     }
+
+    func seed(forStep step: Int) -> UInt64 { Seeds.derive(seed, "step", String(step)) }
 }
 
 extension ProcessSignal {

@@ -18,6 +18,8 @@ public struct RunTarget: Sendable, Codable {
     public var sandboxed = false
     /// The command of every client, by client name: its driver, or the program of an application under test.
     public var commands: [String: DriverCommand] = [:]
+    /// The seed of everything the run draws at random (a latency fault's jitter without a seed of its own).
+    public var seed: UInt64 = 0
 
     public init(client: String, server: ServerBinary, installedServers: [ServerBinary] = [], toolDirectory: String, workDirectory: String) {
         self.client = client

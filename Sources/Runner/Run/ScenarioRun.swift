@@ -81,6 +81,7 @@ final class ScenarioRun: Sendable {
                 // is what a restart-on-failure scenario tests, not how they cope with a server that is not there yet).
                 for app in apps.values { try await app.start() }
                 if clustered { try await waitForRoutes(servers, since: launchNs, record: record) }
+                result.libraries = hellos.mapValues { "\($0.library) \($0.libraryVersion)" }
                 if let missing = missingCapability(hellos) {
                     result.outcome = .skipped
                     result.reason = missing
@@ -90,7 +91,7 @@ final class ScenarioRun: Sendable {
                 logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
                 let context = TimelinePlayer(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
                                           drivers: drivers, apps: apps, log: log, active: ActiveFaults(), operations: TaskNursery(), heals: TaskNursery(),
-                                          startNs: timelineStart)
+                                          startNs: timelineStart, seed: target.seed)
                 result.checks = try await withTimeout(scenario.timeout) {
                     try await context.runTimeline()
                 }

@@ -31,6 +31,8 @@ struct TimelinePlayer: Sendable {
     /// Timed heals (`for:`): cancelled when the timeline is over.
     let heals: TaskNursery
     let startNs: Int64
+    /// The run's seed, which faults draw their randomness from.
+    let seed: UInt64
 
     /// Connects the clients that connect at the start, then runs every step; returns the expectations' checks.
     ///

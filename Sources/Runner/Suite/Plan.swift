@@ -1,4 +1,5 @@
 import Foundation
+import NATSFaultProcess
 import Logging
 import NATSFaultDrivers
 import NATSFaultReporting
@@ -14,6 +15,19 @@ struct Plan {
         var scenario: Scenario
         var target: RunTarget
         var skipReason: String?
+        /// Which attempt of its cell (`--repeat`, `--until-fail`); nil when each cell runs once.
+        var attempt: Int?
+        /// With `--until-fail`: how many attempts at most, stopping at the first that does not pass.
+        var untilFail: Int?
+
+        /// This run as attempt `number` of its cell: its own work folder and its own seed.
+        func attempt(_ number: Int, seed: UInt64) -> Run {
+            var run = self
+            run.attempt = number
+            run.target.workDirectory += "-\(number)"
+            run.target.seed = Plan.seed(seed, scenario: scenario.name, client: target.client, server: target.server.version, attempt: number)
+            return run
+        }
     }
 
     var runs: [Run]
@@ -23,6 +37,42 @@ struct Plan {
     var root: String
     /// Where finished runs are kept.
     var artifacts: Artifacts
+    /// The seed every run's seed derives from.
+    var seed: UInt64
+    /// What a replay depends on: SHA-256 of every scenario file and server binary, by path.
+    var checksums: [String: String] = [:]
+    /// What a replay command repeats of the command line: driver definitions, the sandbox choice, a forced run seed.
+    var replayArguments: [String] = []
+    var runSeed: UInt64?
+
+    /// A run's seed: from the suite's seed and the run's scenario, client, server version and attempt.
+    static func seed(_ seed: UInt64, scenario: String, client: String, server: String, attempt: Int?) -> UInt64 {
+        Seeds.derive(seed, scenario, client, server, String(attempt ?? 1))
+    }
+
+    /// How to carry `run` out again exactly: its command line and what it depends on.
+    func replay(of run: Run, library: [String: String]?) -> Replay {
+        let file = run.scenario.file
+        let words = ["natsfault", "run", file, "--client", run.target.client, "--server", run.target.server.path,
+                     "--run-seed", String(run.target.seed)] + replayArguments
+        return Replay(command: words.map(Self.shellWord).joined(separator: " "), seed: run.target.seed, scenarioChecksum: checksums[file] ?? "?",
+                      library: library.map { $0.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") },
+                      serverBinary: "nats-server \(run.target.server.version) at \(run.target.server.path)", serverPath: run.target.server.path,
+                      serverChecksum: checksums[run.target.server.path] ?? "?")
+    }
+
+    /// A word as a shell reads it back: quoted when it holds anything but letters, digits and `-_./=:,@`.
+    static func shellWord(_ word: String) -> String {
+        guard word.isEmpty || word.contains(where: { !($0.isLetter || $0.isNumber || "-_./=:,@".contains($0)) }) else { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// SHA-256 of a file, from coreutils' sha256sum; nil when it cannot be read.
+    static func sha256(_ path: String) async -> String? {
+        guard let tool = ChildProcess.find("sha256sum"), let (text, exit) = try? await ChildProcess.output(of: tool, arguments: [path]),
+              exit.termination == .exited(0) else { return nil }
+        return text.split(separator: " ").first.map(String.init)
+    }
 
     static func make(_ options: RunOptions, print: @Sendable (String) -> Void) async throws -> Plan {
         let artifacts = Artifacts(results: options.results, policy: options.keep)
@@ -56,8 +106,15 @@ struct Plan {
         // What a natsfault killed before it could clean up left behind goes now.
         TemporaryFolders.sweep()
         let root = TemporaryFolders.make()
-        let runs = try runs(scenarios, clients: options.clients, servers: servers, installed: installed, toolDirectory: toolDirectory, root: root)
-        return Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel, root: root, artifacts: artifacts)
+        let seed = options.seed ?? UInt64.random(in: 0...UInt64.max)
+        var runs = try runs(scenarios, clients: options.clients, servers: servers, installed: installed, toolDirectory: toolDirectory, root: root,
+                            repeats: options.repeats, seed: seed)
+        if let forced = options.runSeed { for i in runs.indices { runs[i].target.seed = forced } }
+        if let untilFail = options.untilFail { for i in runs.indices { runs[i].untilFail = untilFail } }
+        var plan = Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel, root: root, artifacts: artifacts, seed: seed, runSeed: options.runSeed)
+        for path in Set(scenarios.map(\.file) + servers.map(\.path) + installed.map(\.path)) { plan.checksums[path] = await sha256(path) }
+        plan.replayArguments = options.driverDefinitions.flatMap { ["--driver", $0] } + (sandboxed ? [] : ["--no-sandbox"])
+        return plan
     }
 
     /// Every scenario × client × server, in that order, each working in its own folder under `root` with the
@@ -65,19 +122,29 @@ struct Plan {
     /// out is skipped, with the reason.
     ///
     /// - Throws: `RunError.environment` when a client's driver or program is missing.
+    ///
+    /// - Parameters:
+    ///   - repeats: how many attempts of each cell (`--repeat`), each with its own seed; numbered when more than one.
+    ///   - seed: the suite's seed, which each run's is derived from.
     static func runs(_ scenarios: [Scenario], clients: [String], servers: [ServerBinary], installed: [ServerBinary],
-                     toolDirectory: String, root: String) throws(RunError) -> [Run] {
+                     toolDirectory: String, root: String, repeats: Int = 1, seed: UInt64 = 0) throws(RunError) -> [Run] {
         var runs: [Run] = []
         for scenario in scenarios {
             for client in clients {
                 for server in servers {
-                    let target = try RunTarget(client: client, server: server, installedServers: installed, toolDirectory: toolDirectory,
+                    var target = try RunTarget(client: client, server: server, installedServers: installed, toolDirectory: toolDirectory,
                                                workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(client)-\(server.version)").resolvingCommands(of: scenario)
+                    target.seed = Self.seed(seed, scenario: scenario.name, client: client, server: server.version, attempt: nil)
                     var skip: String?
                     if !scenario.serverVersions.isEmpty, !scenario.serverVersions.contains(where: server.satisfies) {
                         skip = "applies to nats-server \(scenario.serverVersions.joined(separator: ", "))" + (scenario.serverVersionsReason.map { ": \($0)" } ?? "")
                     }
-                    runs.append(Run(scenario: scenario, target: target, skipReason: skip))
+                    let run = Run(scenario: scenario, target: target, skipReason: skip)
+                    if repeats > 1 {
+                        runs += (1...repeats).map { run.attempt($0, seed: seed) }
+                    } else {
+                        runs.append(run)
+                    }
                 }
             }
         }

@@ -29,6 +29,16 @@ public struct RunOptions: Sendable {
     public var keep: KeepPolicy = .failed
     /// The folder kept runs go under (`<results>/runs/…`).
     public var results = "results"
+    /// The seed every run's seed is derived from (with its scenario, client, server and attempt); nil: a random one.
+    public var seed: UInt64?
+    /// One seed for every run instead of derived ones: what a replay command passes.
+    public var runSeed: UInt64?
+    /// How many times each scenario × client × server cell runs (`--repeat`).
+    public var repeats = 1
+    /// Run each cell up to this many times, stopping at its first failure (`--until-fail`).
+    public var untilFail: Int?
+    /// The driver definitions given on the command line (`NAME=COMMAND`), for replay commands.
+    public var driverDefinitions: [String] = []
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -50,9 +60,14 @@ public enum Suite {
             let (results, interruption) = await Interruption.watch { await execute(plan, options: options, reporters: reporters) }
             let history = SuiteHistory(results: results, wallSeconds: Double(MonotonicClock.nowNs() - wallStart) / 1e9)
             for reporter in reporters { try reporter.suiteFinished(history) }
+            print(plan.runSeed.map { "every run's seed: \($0)" } ?? "seed \(plan.seed) (the same seeds again: --seed \(plan.seed))")
             if let interruption {
                 print("interrupted by \(interruption): \(results.filter { !$0.interrupted }.count) of \(plan.runs.count) runs finished; they are reported above")
                 return .interrupted
+            }
+            let flaky = Matrix(results).rates.filter(\.rate.flaky)
+            if !flaky.isEmpty {
+                print("flaky: " + flaky.map { "\($0.scenario) [\($0.client) × \($0.server)] \($0.rate)" }.joined(separator: ", "))
             }
             return results.contains { $0.outcome == .failed || $0.outcome == .error } ? .failed : .passed
         } catch let error as RunError {
@@ -67,31 +82,47 @@ public enum Suite {
     /// Runs the plan's runs, `jobs` at a time, handing each result to the reporters as it comes.
     private static func execute(_ plan: Plan, options: RunOptions, reporters: [any Reporter]) async -> [ScenarioResult] {
         let jobs = plan.sandboxed ? max(1, options.jobs) : 1
-        var results = Array<ScenarioResult?>(repeating: nil, count: plan.runs.count)
-        await withTaskGroup(of: (Int, ScenarioResult).self) { group in
+        var results = Array<[ScenarioResult]>(repeating: [], count: plan.runs.count)
+        await withTaskGroup(of: (Int, [ScenarioResult]).self) { group in
             var next = 0
             func launch() {
                 // Interrupted: the runs going on are stopping; none starts.
                 guard next < plan.runs.count, !Task.isCancelled else { return }
                 let index = next
                 next += 1
-                group.addTask { (index, await runInChild(plan.runs[index], index: index, plan: plan)) }
+                group.addTask { (index, await attempts(plan.runs[index], plan: plan, reporters: reporters)) }
             }
             for _ in 0..<jobs { launch() }
-            while let (index, result) = await group.next() {
-                for reporter in reporters { reporter.runFinished(result) }
-                results[index] = result
+            while let (index, finished) = await group.next() {
+                results[index] = finished
                 launch()
             }
         }
-        return results.compactMap { $0 }
+        return results.flatMap { $0 }
+    }
+
+    /// A planned run; with `--until-fail`, attempt after attempt until one does not pass. Each result goes to the
+    /// reporters as it comes.
+    private static func attempts(_ run: Plan.Run, plan: Plan, reporters: [any Reporter]) async -> [ScenarioResult] {
+        var results: [ScenarioResult] = []
+        for attempt in 1...(run.untilFail ?? 1) {
+            var this = run
+            if run.untilFail != nil { this = run.attempt(attempt, seed: plan.seed) }
+            let result = await runInChild(this, plan: plan)
+            for reporter in reporters { reporter.runFinished(result) }
+            results.append(result)
+            guard result.outcome == .passed, !Task.isCancelled else { break }
+        }
+        return results
     }
 
     /// Runs one scenario in a child natsfault process, sandboxed when namespaces work.
-    private static func runInChild(_ run: Plan.Run, index: Int, plan: Plan) async -> ScenarioResult {
+    private static func runInChild(_ run: Plan.Run, plan: Plan) async -> ScenarioResult {
         if let skip = run.skipReason {
-            return ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                                  client: run.target.client, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
+            var skipped = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
+                                         client: run.target.client, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
+            skipped.attempt = run.attempt
+            return skipped
         }
         let folder = run.target.workDirectory
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -108,6 +139,8 @@ public enum Suite {
                                     client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
                                     reason: reason, wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
         }
+        result.attempt = run.attempt
+        result.replay = plan.replay(of: run, library: result.libraries)
         plan.artifacts.settle(&result, work: folder)
         return result
     }

@@ -123,4 +123,21 @@ public protocol FaultContext: Sendable {
     func removeFirewallRules(_ rules: [FirewallRule]) async throws
     /// Waits, as part of a fault (a restart's down time).
     func wait(_ duration: Duration) async throws
+    /// The seed for what the fault of timeline step `step` draws at random: from the run's seed, so that a replay
+    /// with the same seed draws the same.
+    func seed(forStep step: Int) -> UInt64
+}
+
+/// Seeds derived from one seed and names, the same on every machine and in every process (not `Hasher`, which
+/// is seeded afresh per process).
+public enum Seeds {
+    /// A seed for `parts` under `seed`: FNV-1a over the parts, mixed with the seed by SplitMix64.
+    public static func derive(_ seed: UInt64, _ parts: String...) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in parts.joined(separator: "\u{1f}").utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        var generator = SeededGenerator(seed: seed ^ hash)
+        return generator.next()
+    }
 }

@@ -24,7 +24,7 @@ struct DriverDefinitions<Spelling: DriverDefinitionSpelling>: ParsableArguments 
         }
     }
 
-    /// Makes the definitions known to this process and to the scenario runners it starts.
+    /// Makes the definitions known to this process (the scenario runners get the commands resolved).
     func apply() {
         if !definitions.isEmpty { DriverCatalog.define(definitions) }
     }

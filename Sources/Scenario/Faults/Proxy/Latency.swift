@@ -1,5 +1,6 @@
 /// `proxy: {fault: latency, latency, jitter, seed, direction}`: delays every chunk by `latency` ± `jitter`
-/// (drawn from a generator seeded with `seed`, so runs repeat), keeping order.
+/// (drawn from a generator seeded with `seed`, or without one from the run's seed and the step, so a replay repeats
+/// them), keeping order.
 struct Latency: LinkFault {
     static let name = "latency"
     static let parameters = ["latency", "jitter", "seed", "direction"]
@@ -7,17 +8,24 @@ struct Latency: LinkFault {
     var links: LinkSelection
     var latency: Duration
     var jitter: Duration
-    var seed: UInt64
+    /// nil: drawn from the run's seed when applied.
+    var seed: UInt64?
     var direction: Direction?
 
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         let m = try input.mapping(of: Self.self)
         return Self(links: try input.linkSelection(m, for: Self.self, once: false), latency: try m.required("latency").duration(),
-                    jitter: try m["jitter"]?.duration() ?? .zero, seed: UInt64(try m["seed"]?.int(0...Int.max) ?? 1),
+                    jitter: try m["jitter"]?.duration() ?? .zero, seed: try m["seed"].map { v throws(ScenarioError) in UInt64(try v.int(0...Int.max)) },
                     direction: try input.direction(m, for: Self.self, default: .both))
     }
 
+    func apply(in context: any FaultContext, step: Int) async throws {
+        var seeded = self
+        seeded.seed = seed ?? context.seed(forStep: step)
+        try await context.addLinkFault(seeded, step: step, client: links.client, server: links.server)
+    }
+
     func shape(_ shape: inout FlowShape, flow: Direction) {
-        if direction?.covers(flow) == true { (shape.latency, shape.jitter, shape.seed) = (latency, jitter, seed) }
+        if direction?.covers(flow) == true { (shape.latency, shape.jitter, shape.seed) = (latency, jitter, seed ?? 0) }
     }
 }
