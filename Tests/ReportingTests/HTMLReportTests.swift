@@ -176,6 +176,25 @@ struct HTMLReportTests {
         #expect(page.sourceLine("assert[2]", file: "x.yaml") == nil)
     }
 
+    /// The matrix cell links to its run; the run shows why it failed, its artifacts (a relative folder stays relative
+    /// to the page), its replay command, and its checks linked to their lines of the embedded scenario file.
+    @Test func thePageLinksCellsToRunsAndChecksToTheirLines() {
+        let source = "name: synthetic\ntimeline:\n  - expect: {client: app, event: connected, within: 1s}\n"
+        var failed = Self.result([Self.event(0, .connected, client: "app"), Self.event(10, .published, client: "app", stream: "a\"<b>", seq: 1, ok: true)],
+                                 checks: [Check(passed: false, expected: "app: closed", observed: "none", location: "synthetic.yaml:3:5")], outcome: .failed)
+        failed.artifacts = "runs/0-synthetic"
+        failed.replay = Replay(command: "natsfault replay runs/0-synthetic", seed: 7, scenarioSHA256: "", library: nil, serverBinary: "", serverSHA256: "")
+        failed.attempt = 2
+        let html = ReportPage(SuiteHistory(results: [Self.result([]), failed], wallSeconds: 2), sources: ["synthetic.yaml": source]).html()
+        #expect(html.contains(##"<td class="flaky"><a href="#run-1"><strong>FLAKY 1/2</strong></a><div class="reason">expected app: closed; observed none</div></td>"##))
+        #expect(html.contains(#"<section id="run-1" class="run failed"><details open="open">"#))
+        #expect(html.contains(#"<a href="runs/0-synthetic">runs/0-synthetic</a>"#))
+        #expect(html.contains("<code>natsfault replay runs/0-synthetic</code>") && html.contains(" — attempt 2"))
+        #expect(html.contains(##"<tr id="check-1-0" class="failed"><td>✗</td><td>app: closed</td><td>none</td><td><a href="#src-0-L3">synthetic.yaml:3:5</a></td></tr>"##))
+        #expect(html.contains(#"<span id="src-0-L3" class="line failed"><span class="n">3</span>"#))
+        #expect(html.contains(#"aria-label="messages of stream a&quot;&lt;b&gt;""#) && !html.contains("a\"<b>"))
+    }
+
     /// A run that published 10,000 messages, one event each, still makes a small page.
     @Test func tenThousandMessagesMakeAPageUnderOneMegabyte() {
         var events: [RecordedEvent] = [Self.event(0, .connected, client: "sub")]

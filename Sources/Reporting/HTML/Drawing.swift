@@ -54,7 +54,7 @@ public struct Drawing: Sendable, Hashable {
             .attribute(named: "viewBox", value: "0 0 \(Self.number(width)) \(Self.number(height))"),
             .attribute(named: "width", value: Self.number(width)),
             .attribute(named: "role", value: "img"),
-            .attribute(named: "aria-label", value: label),
+            .attribute(named: "aria-label", value: label.attributeEscaped),
             .group(shapes.map(Self.node)),
         ])
     }
@@ -69,7 +69,7 @@ public struct Drawing: Sendable, Hashable {
         switch shape {
         case .rect(let x, let y, let w, let h, let style, let title, let link):
             let rect = element("rect", [("x", x), ("y", y), ("width", max(w, 1)), ("height", h)], style, title)
-            return link.map { .element(named: "a", nodes: [.attribute(named: "href", value: $0), rect]) } ?? rect
+            return link.map { .element(named: "a", nodes: [.attribute(named: "href", value: $0.attributeEscaped), rect]) } ?? rect
         case .line(let x1, let y1, let x2, let y2, let style, let title):
             return element("line", [("x1", x1), ("y1", y1), ("x2", x2), ("y2", y2)], style, title)
         case .circle(let x, let y, let r, let style, let title):
@@ -127,5 +127,22 @@ public struct ChartScale: Sendable, Hashable {
             [.line(x1: x(t), y1: 0, x2: x(t), y2: height, style: t == 0 ? "grid origin" : "grid"),
              .text(x: x(t) + 2, y: labelY, t == 0 ? "start" : Self.tickLabel(t), style: "tick")]
         }
+    }
+}
+
+extension String {
+    /// The text made safe inside a double-quoted attribute: Plot writes attribute values as they are.
+    var attributeEscaped: String {
+        var out = ""
+        for c in self {
+            switch c {
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 }

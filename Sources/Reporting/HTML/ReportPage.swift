@@ -78,9 +78,9 @@ public struct ReportPage {
                 .unwrap(result.attempt) { .text(" — attempt \($0)") },
                 .span(.class("time"), .text(String(format: " %.1f s", result.wallSeconds)))), [
                 .p(.class("description"), .text(result.description)),
-                .unwrap(result.reason) { .p(.class("reason"), .text($0)) },
+                .unwrap(Matrix.reason(result)) { .p(.class("reason"), .text($0)) },
                 .unwrap(result.artifacts) { folder in
-                    .p(.text("artifacts: "), .a(.href(folder.hasPrefix("/") ? "file://" + folder : folder), .text(folder)))
+                    .p(.text("artifacts: "), .a(.href((folder.hasPrefix("/") ? "file://" + folder : folder).attributeEscaped), .text(folder)))
                 },
                 .unwrap(result.replay) { .div(.class("replay"), .text("replay: "), .code(.text($0.command))) },
                 .if(!chart.lanes.isEmpty, .group(

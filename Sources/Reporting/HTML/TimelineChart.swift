@@ -133,7 +133,9 @@ public struct TimelineChart: Sendable, Hashable {
             case .connected, .reconnected:
                 clients.enter(e.client, .connected, at: t, e.event.rawValue + (e.url.map { " to \($0)" } ?? ""))
             case .disconnected:
-                let recovers = events.contains { $0.client == e.client && $0.monoNs >= e.monoNs && [.reconnected, .connected].contains($0.event) }
+                // Reconnecting if it connects again before it closes or exits; disconnected for good otherwise.
+                let next = events.first { $0.client == e.client && $0.monoNs >= e.monoNs && [.reconnected, .connected, .closed, .exited].contains($0.event) }
+                let recovers = next.map { [.reconnected, .connected].contains($0.event) } ?? false
                 clients.enter(e.client, recovers ? .reconnecting : .disconnected, at: t, "disconnected" + (e.error.map { ": \($0)" } ?? ""))
             case .closed:
                 clients.enter(e.client, .closed, at: t, "closed" + (e.error.map { ": \($0)" } ?? ""))
