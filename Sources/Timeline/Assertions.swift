@@ -166,8 +166,8 @@ extension RequestOutcomes {
     }
 }
 
-/// Sorted sequence numbers as short ranges, the first 20 of them: `1-5, 9, 12-13`.
-public func ranges(_ sorted: [Int]) -> String {
+/// `1-5, 9, 12-13`
+func ranges(_ sorted: [Int]) -> String {
     var parts: [String] = []
     var i = 0
     while i < sorted.count {

@@ -143,17 +143,28 @@ struct HTMLReportTests {
         for seq in [1, 2, 3, 7, 8, 9, 10] { events.append(Self.event(Int64(seq) * 50 + 5, .message, client: "sub", stream: "orders", seq: seq)) }
         events.append(Self.event(340, .heal, text: "healed: proxy blackhole client sub"))
         events.append(Self.event(345, .reconnected, client: "sub"))
+        events.append(Self.event(900, .teardown))
+        events.append(Self.event(950, .disconnected, client: "sub"))  // its server stopped by the teardown: no outage
         let result = Self.result(events.sorted { $0.monoNs < $1.monoNs }, seconds: 1)
         let timeline = TimelineChart(result)
         let chart = try #require(MessageChart.charts(result, timeline: timeline).first)
-        #expect(chart.stream == "orders" && chart.subscriber == "sub" && chart.lost == [4, 5, 6])
-        #expect(chart.buckets.map { "\($0.fromNs / Self.ms): \($0.published)/\($0.received) lost \($0.lost)" } == [
-            "0: 1/1 lost []", "100: 2/2 lost []", "200: 2/0 lost [4, 5]", "300: 2/1 lost [6]", "400: 2/2 lost []", "500: 1/1 lost []",
+        #expect(chart.stream == "orders" && chart.subscriber == "sub" && chart.lost == [4...6])
+        #expect(chart.buckets.map { "\($0.fromNs / Self.ms): \($0.published)/\($0.received) lost [\(MessageChart.text($0.lost))]" } == [
+            "0: 1/1 lost []", "100: 2/2 lost []", "200: 2/0 lost [4-5]", "300: 2/1 lost [6]", "400: 2/2 lost []", "500: 1/1 lost []",
         ])
         #expect(chart.outages.map { "\($0.fromNs / Self.ms)…\($0.toNs / Self.ms)" } == ["160…340", "170…345"])
         let drawing = chart.drawing(scale: timeline.scale)
         #expect(drawing.shapes("lost").count == 2 && drawing.shapes("outage band").count == 2 && drawing.shapes("published").count == 6)
         #expect(drawing.shapes("lost").first?.title?.contains("seq 4-5") == true)
+    }
+
+    /// Lost sequence numbers are found range against range, as drivers report thousands of messages in one event.
+    @Test func lostRangesAreWhatNoReceivedRangeCovers() {
+        let received = MessageChart.merged([8...9, 1...3, 4...4, 20...30, 12...12])
+        #expect(received == [1...4, 8...9, 12...12, 20...30])
+        #expect(MessageChart.missing(1...40_000, from: received) == [5...7, 10...11, 13...19, 31...40_000])
+        #expect(MessageChart.missing(2...3, from: received).isEmpty && MessageChart.missing(5...6, from: []) == [5...6])
+        #expect(MessageChart.text([1...5, 9...9]) == "1-5, 9")
     }
 
     /// With repeats a cell shows its rate and points at its first failing run.

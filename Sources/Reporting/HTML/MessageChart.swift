@@ -12,8 +12,9 @@ public struct MessageChart: Sendable, Hashable {
         public var fromNs: Int64
         public var published = 0
         public var received = 0
-        /// Sequence numbers published in it that the subscriber never received.
-        public var lost: [Int] = []
+        /// Sequence numbers published in it that the subscriber never received, as ranges.
+        public var lost: [ClosedRange<Int>] = []
+        public var lostCount: Int { lost.reduce(0) { $0 + $1.count } }
     }
 
     /// A stretch during which messages may go missing: a client disconnected, or a fault in effect.
@@ -28,55 +29,127 @@ public struct MessageChart: Sendable, Hashable {
     public var subscriber: String?
     /// The buckets that saw traffic, in time order.
     public var buckets: [Bucket]
-    public var lost: [Int]
+    /// Sequence numbers published without an error that the subscriber never received, as sorted ranges.
+    public var lost: [ClosedRange<Int>]
+    public var lostCount: Int { lost.reduce(0) { $0 + $1.count } }
     public var outages: [Outage]
 
     /// A chart for each stream and each client that received it, in the order streams first appear.
     ///
     /// - Parameter timeline: the run's timeline chart, whose fault spans and client outages are shaded.
     public static func charts(_ result: ScenarioResult, timeline: TimelineChart) -> [MessageChart] {
-        let origin = result.startNs
-        let traffic = result.events.filter { $0.stream != nil && ($0.event == .published || $0.event == .message) }
+        // One pass over the events, which may be tens of thousands of messages.
         var streams: [String] = []
-        for e in traffic where !streams.contains(e.stream!) { streams.append(e.stream!) }
+        var traffic: [String: StreamTraffic] = [:]
+        for e in result.events where e.event == .published || e.event == .message {
+            guard let stream = e.stream else { continue }
+            if traffic[stream] == nil { streams.append(stream) }
+            traffic[stream, default: StreamTraffic()].add(e, bucket: bucketStart(e.monoNs - result.startNs))
+        }
         return streams.flatMap { stream -> [MessageChart] in
-            let events = traffic.filter { $0.stream == stream }
-            let published = events.filter { $0.event == .published }
-            var subscribers: [String] = []
-            for e in events where e.event == .message { if let c = e.client, !subscribers.contains(c) { subscribers.append(c) } }
-            let involved = Set(published.compactMap(\.client))
-            return (subscribers.isEmpty ? [nil] : subscribers.map(Optional.some)).map { (subscriber: String?) in
-                var buckets: [Int64: Bucket] = [:]
-                func add(_ ns: Int64, _ change: (inout Bucket) -> Void) {
-                    let start = Int64((Double(ns - origin) / Double(bucketNs)).rounded(.down)) * bucketNs
-                    change(&buckets[start, default: Bucket(fromNs: start)])
+            let t = traffic[stream]!
+            return (t.subscribers.isEmpty ? [nil] : t.subscribers.map(Optional.some)).map { (subscriber: String?) in
+                var buckets = Dictionary(uniqueKeysWithValues: t.published.map { ($0.key, Bucket(fromNs: $0.key, published: $0.value)) })
+                var lost: [ClosedRange<Int>] = []
+                if let subscriber, let receipts = t.received[subscriber] {
+                    for (start, count) in receipts.buckets { buckets[start, default: Bucket(fromNs: start)].received = count }
+                    let received = merged(receipts.seqs)
+                    for (seqs, bucket) in t.publishedOK {
+                        let missing = Self.missing(seqs, from: received)
+                        buckets[bucket]!.lost += missing
+                        lost += missing
+                    }
                 }
-                var publishedAt: [Int: Int64] = [:]
-                for e in published {
-                    add(e.monoNs) { $0.published += e.seqs?.count ?? 1 }
-                    if e.ok == true, let seqs = e.seqs { for s in seqs { publishedAt[s] = e.monoNs } }
+                let drawn = buckets.values.sorted { $0.fromNs < $1.fromNs }.map { b in
+                    var b = b
+                    b.lost = merged(b.lost)
+                    return b
                 }
-                var received = Set<Int>()
-                for e in events where e.event == .message && e.client == subscriber {
-                    add(e.monoNs) { $0.received += e.seqs?.count ?? 1 }
-                    if let seqs = e.seqs { received.formUnion(seqs) }
-                }
-                let lost = subscriber == nil ? [] : publishedAt.keys.filter { !received.contains($0) }.sorted()
-                for s in lost { add(publishedAt[s]!) { $0.lost.append(s) } }
-                return MessageChart(stream: stream, subscriber: subscriber, buckets: buckets.values.sorted { $0.fromNs < $1.fromNs },
-                                    lost: lost, outages: outages(timeline, clients: involved.union([subscriber].compactMap { $0 })))
+                return MessageChart(stream: stream, subscriber: subscriber, buckets: drawn,
+                                    lost: merged(lost), outages: outages(timeline, clients: t.publishers.union([subscriber].compactMap { $0 })))
             }
         }
     }
 
-    /// The fault spans of the timeline and the stretches `clients` spent disconnected or reconnecting.
+    /// The start of the bucket holding time `ns` (before the timeline's start too).
+    static func bucketStart(_ ns: Int64) -> Int64 {
+        (ns >= 0 ? ns / bucketNs : (ns - bucketNs + 1) / bucketNs) * bucketNs
+    }
+
+    /// What one pass over a run's events gathers about one stream, counted per bucket; sequence numbers are kept as
+    /// the ranges the events carry (a driver may report thousands of messages in one event).
+    private struct StreamTraffic {
+        var publishers: Set<String> = []
+        /// Messages published per bucket start.
+        var published: [Int64: Int] = [:]
+        /// The sequence numbers published without an error, with the bucket they were published in.
+        var publishedOK: [(seqs: ClosedRange<Int>, bucket: Int64)] = []
+        var subscribers: [String] = []
+        /// Per subscriber: messages received per bucket start, and the sequence numbers that arrived.
+        var received: [String: (buckets: [Int64: Int], seqs: [ClosedRange<Int>])] = [:]
+
+        mutating func add(_ e: RecordedEvent, bucket: Int64) {
+            let count = e.seqs?.count ?? 1
+            if e.event == .published {
+                if let client = e.client { publishers.insert(client) }
+                published[bucket, default: 0] += count
+                if e.ok == true, let seqs = e.seqs { publishedOK.append((seqs, bucket)) }
+            } else if let client = e.client {
+                if received[client] == nil { subscribers.append(client) }
+                received[client, default: ([:], [])].buckets[bucket, default: 0] += count
+                if let seqs = e.seqs { received[client]!.seqs.append(seqs) }
+            }
+        }
+    }
+
+    /// Ranges sorted and joined where they overlap or touch.
+    static func merged(_ ranges: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
+        var out: [ClosedRange<Int>] = []
+        for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, r.lowerBound <= last.upperBound + 1 {
+                out[out.count - 1] = last.lowerBound...max(last.upperBound, r.upperBound)
+            } else {
+                out.append(r)
+            }
+        }
+        return out
+    }
+
+    /// The parts of `seqs` that none of `received` (merged) covers.
+    static func missing(_ seqs: ClosedRange<Int>, from received: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
+        var out: [ClosedRange<Int>] = []
+        var next = seqs.lowerBound
+        // The first received range that could overlap: binary search on upper bounds.
+        var low = 0, high = received.count
+        while low < high {
+            let mid = (low + high) / 2
+            if received[mid].upperBound < seqs.lowerBound { low = mid + 1 } else { high = mid }
+        }
+        for r in received[low...] {
+            if r.lowerBound > seqs.upperBound { break }
+            if r.lowerBound > next { out.append(next...(r.lowerBound - 1)) }
+            next = max(next, r.upperBound + 1)
+        }
+        if next <= seqs.upperBound { out.append(next...seqs.upperBound) }
+        return out
+    }
+
+    /// Ranges of sequence numbers as text, the first 20 of them: `1-5, 9, 12-13`.
+    static func text(_ ranges: [ClosedRange<Int>]) -> String {
+        let parts = ranges.prefix(20).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+        return parts.joined(separator: ", ") + (ranges.count > 20 ? ", …" : "")
+    }
+
+    /// The fault spans of the timeline and the stretches `clients` spent disconnected or reconnecting, up to the
+    /// teardown (which stops servers under their clients).
     static func outages(_ timeline: TimelineChart, clients: Set<String>) -> [Outage] {
-        timeline.lanes.flatMap { lane -> [Outage] in
+        let end = timeline.teardownNs ?? .max
+        return timeline.lanes.flatMap { lane -> [Outage] in
             switch lane.kind {
             case .fault:
                 return lane.spans.map { Outage(fromNs: $0.fromNs, toNs: $0.toNs, label: $0.label) }
             case .client where clients.contains(lane.name):
-                return lane.spans.filter { $0.state == .disconnected || $0.state == .reconnecting }
+                return lane.spans.filter { ($0.state == .disconnected || $0.state == .reconnecting) && $0.fromNs < end }
                     .map { Outage(fromNs: $0.fromNs, toNs: $0.toNs, label: "client \(lane.name) \($0.state.rawValue)") }
             default:
                 return []
@@ -92,7 +165,7 @@ public struct MessageChart: Sendable, Hashable {
     public func drawing(scale: ChartScale) -> Drawing {
         let top = 18.0
         let peak = Double(max(buckets.map { max($0.published, $0.received) }.max() ?? 1, 1))
-        let peakLost = Double(max(buckets.map(\.lost.count).max() ?? 1, 1))
+        let peakLost = Double(max(buckets.map(\.lostCount).max() ?? 1, 1))
         var shapes = scale.grid(height: Self.height, labelY: 12)
         shapes.append(.text(x: 4, y: top + 16, "stream \(stream)", style: "lane-label"))
         shapes.append(.text(x: 4, y: top + 32, subscriber.map { "at \($0)" } ?? "no subscriber", style: "lane-label sub"))
@@ -102,7 +175,7 @@ public struct MessageChart: Sendable, Hashable {
             let x = scale.x(b.fromNs)
             let w = max(scale.x(b.fromNs + Self.bucketNs) - x - 0.5, 1)
             let title = "\(TimelineChart.time(b.fromNs)): published \(b.published), received \(b.received)"
-                + (b.lost.isEmpty ? "" : ", lost \(b.lost.count) (seq \(ranges(b.lost)))")
+                + (b.lost.isEmpty ? "" : ", lost \(b.lostCount) (seq \(Self.text(b.lost)))")
             if b.published > 0 {
                 let h = Double(b.published) / peak * (Self.baseline - top)
                 shapes.append(.rect(x: x, y: Self.baseline - h, width: w, height: h, style: "published", title: title))
@@ -112,7 +185,7 @@ public struct MessageChart: Sendable, Hashable {
                 shapes.append(.rect(x: x + w / 4, y: Self.baseline - h, width: w / 2, height: h, style: "received", title: title))
             }
             if !b.lost.isEmpty {
-                shapes.append(.rect(x: x, y: Self.baseline + 2, width: w, height: 4 + Double(b.lost.count) / peakLost * 24, style: "lost", title: title))
+                shapes.append(.rect(x: x, y: Self.baseline + 2, width: w, height: 4 + Double(b.lostCount) / peakLost * 24, style: "lost", title: title))
             }
         }
         for outage in outages {

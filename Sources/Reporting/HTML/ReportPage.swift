@@ -80,7 +80,7 @@ public struct ReportPage {
                 .p(.class("description"), .text(result.description)),
                 .unwrap(Matrix.reason(result)) { .p(.class("reason"), .text($0)) },
                 .unwrap(result.artifacts) { folder in
-                    .p(.text("artifacts: "), .a(.href((folder.hasPrefix("/") ? "file://" + folder : folder).attributeEscaped), .text(folder)))
+                    .p(.text("artifacts: "), .a(.href((folder.hasPrefix("/") ? "file://" + folder : folder).htmlEscaped), .text(folder)))
                 },
                 .unwrap(result.replay) { .div(.class("replay"), .text("replay: "), .code(.text($0.command))) },
                 .if(!chart.lanes.isEmpty, .group(
@@ -101,7 +101,7 @@ public struct ReportPage {
             .forEach(charts) { message in
                 .group(
                     .div(.class("chart"), message.drawing(scale: chart.scale).node),
-                    .if(!message.lost.isEmpty, .p(.class("lost"), .text("lost at \(message.subscriber ?? "?"): \(message.lost.count) (seq \(ranges(message.lost)))"))))
+                    .if(!message.lost.isEmpty, .p(.class("lost"), .text("lost at \(message.subscriber ?? "?"): \(message.lostCount) (seq \(MessageChart.text(message.lost)))"))))
             },
             .p(.class("legend"), .span(.class("key published")), .text("published "), .span(.class("key received")), .text("received "),
                .span(.class("key lost")), .text("lost (published, never received) "), .span(.class("key outage")), .text("outage or fault in effect")))
@@ -130,7 +130,7 @@ public struct ReportPage {
         guard !logs.isEmpty else { return .empty }
         return details(open: false, summary: .text("Logs (\(logs.count): \(logs.map(\.key).joined(separator: ", ")))"), [
             .input(.type(.search), .class("log-filter"), .placeholder("show only lines containing…")),
-            .forEach(logs) { name, tail in .group(.h4(.text(name)), .pre(.class("log"), .text(tail))) },
+            .forEach(logs) { name, tail in .group(.h4(.text(name)), .pre(.class("log"), .raw(tail.htmlEscaped))) },
         ])
     }
 
@@ -157,7 +157,7 @@ public struct ReportPage {
             .h3(.text(file)),
             .pre(.forEach(lines.enumerated()) { i, line in
                 .span(.id("src-\(index)-L\(i + 1)"), .class(failed.contains(i + 1) ? "line failed" : "line"),
-                      .span(.class("n"), .text(String(i + 1))), .text(line + "\n"))
+                      .span(.class("n"), .text(String(i + 1))), .raw(String(line).htmlEscaped + "\n"))
             }))
     }
 

@@ -168,9 +168,11 @@ public struct TimelineChart: Sendable, Hashable {
         self.lanes = lanes
     }
 
-    /// `+1.234s`, as the chart labels times.
+    /// `+1.234s`, as the chart labels times (to the millisecond, cut rather than rounded).
     static func time(_ ns: Int64) -> String {
-        (ns >= 0 ? "+" : "") + String(format: "%.3fs", Double(ns) / 1e9)
+        let ms = abs(ns) / 1_000_000
+        let fraction = String(ms % 1000)
+        return "\(ns < 0 ? "-" : "+")\(ms / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)s"
     }
 }
 
