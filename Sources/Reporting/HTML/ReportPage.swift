@@ -83,11 +83,12 @@ public struct ReportPage {
                     .p(.text("artifacts: "), .a(.href((folder.hasPrefix("/") ? "file://" + folder : folder).htmlEscaped), .text(folder)))
                 },
                 .unwrap(result.replay) { .div(.class("replay"), .text("replay: "), .code(.text($0.command))) },
-                .if(!chart.lanes.isEmpty, .group(
+                // A skipped run stopped at its start: its few events say nothing its reason does not.
+                .if(result.outcome != .skipped && !chart.lanes.isEmpty, .group(
                     .h3("Timeline"),
                     .div(.class("chart"), chart.drawing(checkLink: { "#check-\(index)-\($0)" }).node),
-                    PageAssets.legend)),
-                messages(result, chart),
+                    PageAssets.legend,
+                    messages(result, chart))),
                 checks(result, run: index, fileIndex: fileIndex),
                 logs(result),
             ]))
