@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         // The scenario model, YAML decoding and validation: pure values, no effects.
@@ -92,11 +93,15 @@ let package = Package(
             dependencies: ["CFirewall", "NATSFaultScenario"],
             path: "Sources/Firewall"
         ),
-        // Reporters over a suite's recorded results (console, JUnit XML, JSON, Markdown matrix), each declaring its own
-        // command-line option; the conformance report and its text.
+        // Reporters over a suite's recorded results (console, JUnit XML, JSON, Markdown matrix, HTML timelines), each
+        // declaring its own command-line option; the conformance report and its text.
         .target(
             name: "NATSFaultReporting",
-            dependencies: ["NATSFaultTimeline", "NATSFaultScenario", "NATSFaultProcess", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "NATSFaultTimeline", "NATSFaultScenario", "NATSFaultProcess",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Plot", package: "Plot"),
+            ],
             path: "Sources/Reporting",
             plugins: ["CataloguePlugin"]
         ),
