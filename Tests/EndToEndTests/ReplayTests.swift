@@ -90,3 +90,14 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+extension EndToEndTests {
+    /// A failed expectation's window keeps the event that came after it closed, for reports to draw where it came.
+    @Test func aLateEventIsInTheFailedWindow() throws {
+        let (outcome, runs) = try Self.runWithResults(["run", "Tests/EndToEndTests/Fixtures/late-reconnect.yaml", "--keep", "none"], limit: 60)
+        #expect(outcome.status == 1, "\(outcome.output)")
+        let window = try #require(runs.first?.checks.first?.window)
+        #expect(runs.first?.checks.first?.passed == false)
+        #expect(window.seenNs.count == 1 && window.seenNs[0] > window.closesNs, "the late reconnect, after the window: \(window)")
+    }
+}

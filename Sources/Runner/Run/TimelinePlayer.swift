@@ -38,9 +38,27 @@ struct TimelinePlayer: Sendable {
     ///
     func runTimeline() async throws -> [Check] {
         try await heals.run(cancellingAtEnd: true) {
-            let checks = try await operations.run(cancellingAtEnd: false) { try await playSteps() }
+            var checks = try await operations.run(cancellingAtEnd: false) { try await playSteps() }
             try await settle()
+            seeLateEvents(&checks)
             return checks
+        }
+    }
+
+    /// Adds to each client expectation's window the matching events that came after it was decided (a late reconnect),
+    /// so that reports can show where they came.
+    private func seeLateEvents(_ checks: inout [Check]) {
+        let matches: [String: EventMatch] = Dictionary(scenario.steps.compactMap { step in
+            switch step.action {
+            case .expect(let e): (step.location.description, e.match)
+            case .expectAbsent(let e): (step.location.description, e.match)
+            default: nil
+            }
+        }, uniquingKeysWith: { first, _ in first })
+        let events = log.lifecycleSnapshot()
+        for index in checks.indices {
+            guard let location = checks[index].location, let match = matches[location], let anchor = checks[index].window?.anchorNs else { continue }
+            checks[index].window?.seenNs = events.filter { $0.matches(match) && $0.monoNs >= anchor }.map(\.monoNs)
         }
     }
 
