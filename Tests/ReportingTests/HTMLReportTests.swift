@@ -194,7 +194,7 @@ struct HTMLReportTests {
         var failed = Self.result([Self.event(0, .connected, client: "app"), Self.event(10, .published, client: "app", stream: "a\"<b>", seq: 1, ok: true)],
                                  checks: [Check(passed: false, expected: "app: closed", observed: "none", location: "synthetic.yaml:3:5")], outcome: .failed)
         failed.artifacts = "runs/0-synthetic"
-        failed.replay = Replay(command: "natsfault replay runs/0-synthetic", seed: 7, scenarioSHA256: "", library: nil, serverBinary: "", serverSHA256: "")
+        failed.replay = Replay(command: "natsfault replay runs/0-synthetic", seed: 7, scenarioChecksum: "", library: nil, serverBinary: "", serverPath: "", serverChecksum: "")
         failed.attempt = 2
         let html = ReportPage(SuiteHistory(results: [Self.result([]), failed], wallSeconds: 2), sources: ["synthetic.yaml": source]).html()
         #expect(html.contains(##"<td class="flaky"><a href="#run-1"><strong>FLAKY 1/2</strong></a><div class="reason">expected app: closed; observed none</div></td>"##))
