@@ -275,7 +275,7 @@ struct EndToEndTests {
         #expect(outcome.output.contains("FAIL  wrong-expectation"))
         #expect(outcome.output.contains("wrong-expectation.yaml:13:5: expected app: closed at least 1 times within 1500ms of step \"restart\""))
         #expect(outcome.output.contains("observed: none"))
-        #expect(outcome.output.contains("timeline (times from the timeline's start):"))
+        #expect(outcome.output.contains("timeline (times from the timeline's start); every event of client app from "))
         #expect(outcome.output.contains("client app: reconnected"))
     }
 
