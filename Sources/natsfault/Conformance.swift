@@ -25,11 +25,15 @@ struct ConformanceCheckCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @Option(name: .customLong("results"), help: ArgumentHelp("Where a failed check's driver stderr and server logs are kept (RESULTS/conformance/<driver>/).", valueName: "results"))
+    var resultsFolder: String = "results"
+
     func run() async throws {
         definitions.apply()
         var options = ConformanceRunner.Options(driver: driver, server: server)
         options.sandbox = sandbox.sandbox
         options.logLevel = logging.level
+        options.results = resultsFolder
         try finish(await ConformanceRunner.run(options, print: { printLine($0) }))
     }
 }

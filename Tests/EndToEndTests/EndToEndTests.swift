@@ -173,8 +173,15 @@ struct EndToEndTests {
     /// A driver with a wall-clock timestamp and an error kind outside the vocabulary fails exactly the checks for those.
     @Test func conformanceNamesWhatABuggyDriverGetsWrong() throws {
         let skewed = Self.fixtures.appendingPathComponent("drivers/skewed").path
-        let outcome = try Self.run(["conformance", "--driver", skewed], limit: 120)
+        let places = try Places()
+        defer { try? FileManager.default.removeItem(at: places.base) }
+        let outcome = try Self.run(["conformance", "--driver", skewed, "--results", places.results.path], limit: 120, environment: places.environment)
         #expect(outcome.status == 1, "\(outcome.output)")
+        // Its logs are kept where they stay, not in TMPDIR.
+        let kept = places.results.appendingPathComponent("conformance/skewed").path
+        #expect(outcome.output.contains("the driver's stderr and the servers' logs: \(kept)"), "\(outcome.output)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: kept)) ?? []).contains { $0.hasSuffix(".driver.log") })
+        #expect(places.leftovers.isEmpty, "left in TMPDIR: \(places.leftovers)")
         let failed = outcome.output.split(separator: "\n").filter { $0.hasPrefix("FAIL ") }
             .map { $0.dropFirst(6).components(separatedBy: "  ").first ?? "" }
         #expect(Set(failed) == ["no responders", "shared clock", "error kinds"], "\(outcome.output)")

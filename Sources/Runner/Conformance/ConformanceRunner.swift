@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import NATSFaultDrivers
+import NATSFaultProcess
 import NATSFaultReporting
 import NATSFaultSandbox
 import NATSFaultScenario
@@ -18,6 +19,8 @@ public enum ConformanceRunner {
         public var server: String?
         public var sandbox = true
         public var logLevel: Logger.Level = .warning
+        /// Where a failed check's logs are kept (`<results>/conformance/<driver>/`).
+        public var results = "results"
 
         public init(driver: String, server: String?) {
             self.driver = driver
@@ -38,8 +41,15 @@ public enum ConformanceRunner {
             print("error: \(error)")
             return .environment
         }
-        let work = NSTemporaryDirectory() + "natsfault-conformance-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let kept = URL(fileURLWithPath: options.results).appendingPathComponent("conformance/\(Artifacts.sanitised(command.name))").standardizedFileURL.path
+        do { try WritableFolder.check((kept as NSString).deletingLastPathComponent) } catch {
+            print("error: --results: cannot keep a failed check's logs under \(kept): \(error)")
+            return .invalidInput
+        }
+        // The check works in the suite's kind of temporary folder, so that a killed natsfault's is swept too.
+        let work = TemporaryFolders.make()
         try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
         var sandboxed = false
         if options.sandbox {
             let probe = await Sandbox.probe()
@@ -47,16 +57,19 @@ public enum ConformanceRunner {
             if !probe.available { print("warning: \(probe.detail); running on the host's loopback") }
         }
         let check = ConformanceWork(driver: command, server: binary, workDirectory: work)
+        /// A failed check's driver stderr and server logs go where they stay.
+        func keep() -> String {
+            try? FileManager.default.removeItem(atPath: kept)
+            do { try FileManager.default.moveItem(atPath: work, toPath: kept) } catch { try? FileManager.default.copyItem(atPath: work, toPath: kept) }
+            return kept
+        }
         guard case .success(let outcome) = await SandboxedRun.run(check, sandboxed: sandboxed, logLevel: options.logLevel, stderrPath: nil) else {
-            print("error: the conformance check ended without a report; the driver's stderr and the servers' logs: \(work)")
+            print("error: the conformance check ended without a report; the driver's stderr and the servers' logs: \(keep())")
             return .failed
         }
         for line in outcome.lines { print(line) }
-        if outcome.passed {
-            try? FileManager.default.removeItem(atPath: work)
-            return .passed
-        }
-        print("the driver's stderr and the servers' logs: \(work)")
+        if outcome.passed { return .passed }
+        print("the driver's stderr and the servers' logs: \(keep())")
         return .failed
     }
 
