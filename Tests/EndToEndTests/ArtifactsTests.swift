@@ -104,7 +104,7 @@ extension EndToEndTests {
         defer { try? FileManager.default.removeItem(at: places.base) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.natsfault)
-        process.arguments = ["run", "scenarios/reconnect-buffer.yaml", "--results", places.results.path]
+        process.arguments = ["run", Self.fixtures.appendingPathComponent("long-running.yaml").path, "--results", places.results.path]
         process.currentDirectoryURL = Self.root
         process.environment = ProcessInfo.processInfo.environment.merging(places.environment) { _, ours in ours }
         process.standardOutput = FileHandle.nullDevice
