@@ -103,3 +103,12 @@ struct PlanTests {
         }
     }
 }
+
+/// A replay command is one line a shell reads back word for word, and so does `natsfault replay`.
+struct ReplayCommandTests {
+    @Test(arguments: ["plain", "with space", "it's", "a'b'c", "", "--driver=java=./my driver", "$HOME", "ünïcode x"])
+    func everyWordComesBackAsItWas(_ word: String) {
+        let line = ["natsfault", "run", word, "last"].map(Plan.shellWord).joined(separator: " ")
+        #expect(Replayer.shellWords(line) == ["natsfault", "run", word, "last"], "\(line)")
+    }
+}

@@ -90,14 +90,20 @@ public enum Replayer {
         var word = ""
         var inWord = false
         var quoted = false
+        var escaped = false
         for c in line {
-            if quoted {
+            if escaped {
+                // `\'` between quoted parts: a quote of the word itself.
+                word.append(c)
+                escaped = false
+            } else if quoted {
                 if c == "'" { quoted = false } else { word.append(c) }
             } else if c == "'" {
                 quoted = true
                 inWord = true
             } else if c == "\\" {
-                continue  // only in '\'' between quoted parts
+                escaped = true
+                inWord = true
             } else if c == " " {
                 if inWord { words.append(word) }
                 (word, inWord) = ("", false)

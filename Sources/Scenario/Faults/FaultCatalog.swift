@@ -15,11 +15,6 @@ public enum FaultCatalog {
         all.first { $0.target != .link && $0.name == key }
     }
 
-    /// The timeline keys of faults, in target order (server, client, firewall), each sorted by name.
-    public static var stepKeys: [String] {
-        [FaultTarget.server, .client, .firewall].flatMap { faults(of: $0).map { $0.name } }
-    }
-
     /// The link fault `fault:` names under `proxy:`.
     public static func linkFault(named name: String) -> (any LinkFault.Type)? {
         all.lazy.compactMap { $0 as? any LinkFault.Type }.first { $0.name == name }
