@@ -54,6 +54,7 @@ struct DriverLine: Decodable {
     var from: Int?
     var to: Int?
     var latencyNs: Int64?
+    var callNs: Int64?
     var text: String?
     var `protocol`: Int?
     var library: String?
@@ -88,6 +89,7 @@ struct DriverLine: Decodable {
         e.to = to
         e.ok = ok
         e.latencyNs = latencyNs
+        e.callNs = callNs
         return e
     }
 }

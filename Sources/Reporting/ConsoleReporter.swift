@@ -28,24 +28,34 @@ public struct ConsoleReporter: Reporter {
         case .failed: "FAIL"
         case .error: "ERROR"
         case .skipped: "SKIP"
+        case .differs: "DIFFERS"
         }
         var text = "\(verdict.padding(5)) \(result.title)  \(formatSeconds(result.wallSeconds))"
         if result.outcome == .skipped, let reason = result.reason { text += "  (\(reason))" }
+        let differences = result.differences.map { "\($0): \($0.reason)" }
+        if !differences.isEmpty { text += "  (" + differences.joined(separator: "; ") + ")" }
         return text
     }
 
     /// The line plus, for failures and errors, the indented report.
     public static func entry(for result: ScenarioResult) -> String {
         let services = FailureReport.serviceInstances(result).map { "    " + $0 }
-        guard result.outcome == .failed || result.outcome == .error else { return ([line(for: result)] + services).joined(separator: "\n") }
+        guard result.isFailure else { return ([line(for: result)] + services).joined(separator: "\n") }
         let details = FailureReport.text(for: result).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
         return ([line(for: result)] + services + details).joined(separator: "\n")
     }
 
     public static func summary(_ results: [ScenarioResult], wallSeconds: Double) -> String {
         func count(_ o: ScenarioResult.Outcome) -> Int { results.filter { $0.outcome == o }.count }
-        return "\(count(.passed)) passed, \(count(.failed) + count(.error)) failed, \(count(.skipped)) skipped"
+        var text = "\(count(.passed)) passed, \(count(.failed) + count(.error)) failed, \(count(.skipped)) skipped"
+            + (count(.differs) > 0 ? ", \(count(.differs)) differ as declared" : "")
             + " (\(count(.error)) of the failures were errors) in \(formatSeconds(wallSeconds))"
+        // A declared difference that did not happen is always shown: the library may have changed.
+        for r in results where !r.differencesGone.isEmpty {
+            text += "\ndifference gone (\(ScenarioResult.findings(r.differencesGone))): \(r.title) — declared, but the check passed;"
+                + " if the library changed, update docs/client-differences.md and the scenario's known_differences"
+        }
+        return text
     }
 
     static func formatSeconds(_ s: Double) -> String {

@@ -73,15 +73,19 @@ public struct Matrix: Sendable {
 
     func rate(_ scenario: String, _ column: (client: String, server: String)) -> Rate? {
         let judged = (cells[Key(scenario: scenario, client: column.client, server: column.server)] ?? []).filter { $0.outcome != .skipped }
-        return judged.isEmpty ? nil : Rate(passed: judged.filter { $0.outcome == .passed }.count, attempts: judged.count)
+        return judged.isEmpty ? nil : Rate(passed: judged.filter { !$0.isFailure }.count, attempts: judged.count)
     }
 
     /// Why a run did not pass, in one line; nil for a pass.
     public static func reason(_ result: ScenarioResult) -> String? {
         switch result.outcome {
-        case .passed: return nil
+        case .passed:
+            guard let gone = result.differencesGone.first else { return nil }
+            return oneLine("declared (\(gone.reason)), but the check passed")
+        case .differs:
+            return oneLine(result.differences.filter { !$0.gone }.map(\.reason).joined(separator: "; "))
         case .failed:
-            guard let check = result.checks.first(where: { !$0.passed }) else { return result.reason ?? "failed" }
+            guard let check = result.checks.first(where: \.fails) else { return result.reason ?? "failed" }
             return oneLine("expected \(check.expected); observed \(check.observed)")
         case .skipped, .error: return oneLine(result.reason ?? result.outcome.rawValue)
         }
@@ -95,8 +99,14 @@ public struct Matrix: Sendable {
     /// A cell's verdict word, and the attempt its note is about (the first that did not pass, else the first).
     func verdict(_ scenario: String, _ column: (client: String, server: String)) -> (word: String, result: ScenarioResult?) {
         guard let attempts = cells[Key(scenario: scenario, client: column.client, server: column.server)], let first = attempts.first else { return ("—", nil) }
-        let shown = attempts.first { $0.outcome != .passed && $0.outcome != .skipped } ?? first
-        let word = shown.outcome == .passed ? "pass" : shown.outcome == .failed ? "FAIL" : shown.outcome == .skipped ? "skip" : "ERROR"
+        let shown = attempts.first { $0.isFailure } ?? attempts.first { $0.outcome == .differs || !$0.differencesGone.isEmpty } ?? first
+        let word = switch shown.outcome {
+        case .passed: shown.differencesGone.isEmpty ? "pass" : "difference gone (\(ScenarioResult.findings(shown.differencesGone)))"
+        case .failed: "FAIL"
+        case .skipped: "skip"
+        case .error: "ERROR"
+        case .differs: "differs (\(ScenarioResult.findings(shown.differences.filter { !$0.gone })))"
+        }
         guard let rate = rate(scenario, column), rate.attempts > 1 else { return (word, shown) }
         return ("\(rate.flaky ? "FLAKY" : word) \(rate)", shown)
     }

@@ -20,6 +20,12 @@ public struct Scenario: Sendable, Codable {
     /// Drivers the file declares (`drivers:`), by name: the command's words as written, a relative
     /// path being relative to the file's folder.
     public var drivers: [String: [String]] = [:]
+    /// The client libraries (drivers) the scenario is for (`only:`); nil: every one.
+    public var only: LibraryScope? = nil
+    /// Assertions limited to some libraries (`drivers:` beside the assertion), by their index in `assertions`.
+    public var assertionDrivers: [Int: [String]] = [:]
+    /// Documented client differences that make a check fail as declared (`known_differences:`).
+    public var knownDifferences: [KnownDifference] = []
 
     /// Every fault the scenario injects, in timeline order, without repeats (for `list`).
     public var faultNames: [String] {
@@ -56,6 +62,147 @@ public struct Scenario: Sendable, Codable {
         References(servers: servers, clients: clients).url(of: server.name, for: client.name)!
     }
     public func client(named name: String) -> ClientSpec? { clients.first { $0.name == name } }
+
+    /// The driver that runs `client` when the run's library is `runDriver`: its pinned `driver:`, else the run's;
+    /// nil for an application under test.
+    public func driver(of client: String, run runDriver: String) -> String? {
+        guard let spec = self.client(named: client), !spec.isApplication else { return nil }
+        return spec.driver ?? runDriver
+    }
+
+    /// Whether any client follows the run's library (a client with no pinned `driver:` and no `command:`).
+    /// A scenario where none does runs the same programs whatever `--client` says.
+    public var followsRunDriver: Bool { clients.contains { !$0.isApplication && $0.driver == nil } }
+
+    /// What a run of a scenario that no client of which follows the run's library is labelled with: the pinned
+    /// drivers and `app:NAME` for each application, joined by `+` (`python`, `app:inventory`).
+    public var fixedLabel: String {
+        var parts: [String] = []
+        for c in clients {
+            let part = c.isApplication ? "app:\(c.name)" : c.driver ?? ""
+            if !part.isEmpty, !parts.contains(part) { parts.append(part) }
+        }
+        return parts.joined(separator: "+")
+    }
+
+    /// The client that publishes or requests `stream`, from its entries or from a step.
+    public func owner(ofStream stream: String) -> String? {
+        for c in clients where c.publishers.contains(where: { $0.stream == stream }) || c.requesters.contains(where: { $0.stream == stream }) {
+            return c.name
+        }
+        for step in steps {
+            guard case .client(let action, let client) = step.action else { continue }
+            switch action {
+            case .publish(let p) where p.stream == stream: return client
+            case .request(let r) where r.stream == stream: return client
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// The client an assertion is about: the one it names, or the one publishing or requesting its stream.
+    public func subjectClient(of assertion: Assertion) -> String? {
+        switch assertion {
+        case .events(let match, _): match.client
+        case .order(let client, _): client
+        case .messages(let m): m.client
+        case .publishes(let p): owner(ofStream: p.stream)
+        case .requests(let r): owner(ofStream: r.stream)
+        }
+    }
+}
+
+/// The client libraries a scenario or a check is for, by driver name, and why.
+public struct LibraryScope: Sendable, Hashable, Codable {
+    public var drivers: [String]
+    public var reason: String
+    public init(drivers: [String], reason: String) {
+        self.drivers = drivers
+        self.reason = reason
+    }
+}
+
+/// A documented way a client library differs (a finding in docs/client-differences.md) that makes one check of the
+/// scenario fail: declared, it is shown as `differs (F1)` instead of a failure; gone, as `difference gone (F1)`.
+public struct KnownDifference: Sendable, Hashable, Codable {
+    /// The check it affects: a timeline step by its id, or an assertion by its index in `assert` (from 0).
+    public enum Target: Sendable, Hashable, Codable, CustomStringConvertible {
+        case step(String)
+        case assertion(Int)
+        public var description: String {
+            switch self {
+            case .step(let id): "step \(id)"
+            case .assertion(let index): "assert[\(index)]"
+            }
+        }
+    }
+    /// The drivers (client libraries) that differ.
+    public var drivers: [String]
+    /// Which versions of the library (as its driver's hello reports it) differ; empty: every version.
+    public var libraryVersions: [VersionConstraint]
+    public var check: Target
+    /// The finding's id in docs/client-differences.md (`F1`).
+    public var finding: String
+    /// One line saying what the library does.
+    public var reason: String
+    /// When set: the failing check's observed text must match this regular expression for the failure to be the
+    /// declared one (anything else is a plain failure).
+    public var observed: String?
+
+    public init(drivers: [String], libraryVersions: [VersionConstraint], check: Target, finding: String, reason: String, observed: String?) {
+        (self.drivers, self.libraryVersions, self.check, self.finding, self.reason, self.observed) = (drivers, libraryVersions, check, finding, reason, observed)
+    }
+
+    /// Whether it applies to `driver` with library version `version` (nil: unknown, which satisfies no version constraint).
+    public func applies(to driver: String, version: String?) -> Bool {
+        guard drivers.contains(driver) else { return false }
+        guard !libraryVersions.isEmpty else { return true }
+        guard let version else { return false }
+        return libraryVersions.allSatisfy { $0.admits(version) }
+    }
+}
+
+/// A bound on a version, `>=2.6`, `<3`, `=2.16.0`: compared numerically, component by component (missing ones are 0).
+public struct VersionConstraint: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Operator: String, Sendable, Hashable, Codable, CaseIterable { case atLeast = ">=", atMost = "<=", above = ">", below = "<", equal = "=" }
+    public var op: Operator
+    public var version: [Int]
+
+    /// Reads `>=2.6`, `< 3`, `=2.16.0`; nil when it is not one.
+    public init?(_ text: String) {
+        let trimmed = text.filter { $0 != " " }
+        guard let op = Operator.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count }).first(where: { trimmed.hasPrefix($0.rawValue) }) else { return nil }
+        guard let version = VersionConstraint.components(String(trimmed.dropFirst(op.rawValue.count))) else { return nil }
+        self.op = op
+        self.version = version
+    }
+
+    /// `2.16.0` → [2, 16, 0]; a leading `v` and a suffix after `-` or `+` are ignored; nil when it is not a version.
+    public static func components(_ text: String) -> [Int]? {
+        var core = Substring(text)
+        if core.hasPrefix("v") { core = core.dropFirst() }
+        if let cut = core.firstIndex(where: { $0 == "-" || $0 == "+" }) { core = core[..<cut] }
+        let parts = core.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        return parts.map { $0! }
+    }
+
+    public func admits(_ version: String) -> Bool {
+        guard let v = Self.components(version) else { return false }
+        let n = Swift.max(v.count, self.version.count)
+        let a = v + Array(repeating: 0, count: n - v.count), b = self.version + Array(repeating: 0, count: n - self.version.count)
+        let order = zip(a, b).first { $0 != $1 }.map { $0 < $1 ? -1 : 1 } ?? 0
+        switch op {
+        case .atLeast: return order >= 0
+        case .atMost: return order <= 0
+        case .above: return order > 0
+        case .below: return order < 0
+        case .equal: return order == 0
+        }
+    }
+
+    public var description: String { op.rawValue + version.map(String.init).joined(separator: ".") }
 }
 
 /// A nats-server the scenario starts.
@@ -251,6 +398,8 @@ public struct Step: Sendable, Codable {
     public var timing: Timing
     public var action: Action
     public var location: SourceLocation
+    /// For a step that judges: the drivers (client libraries) it is judged for (`drivers:`); nil: every one.
+    public var drivers: [String]? = nil
 }
 
 /// What a step does.
@@ -267,13 +416,15 @@ public enum Action: Sendable, Codable {
     case probe(ProbeRequests)
     /// The ADR-32 discovery subjects of a micro service must show a condition within a window.
     case probeService(ServiceProbe)
+    /// Either-or: met when one of these expectations (`expect`, `expect_absent`) is met in its window.
+    case anyOf([Action])
 }
 
 extension Action: CustomStringConvertible {
     /// Whether the step judges the run (an expectation, a server or service check, a probe that must be answered).
     public var judges: Bool {
         switch self {
-        case .expect, .expectAbsent, .expectServer, .probeService: true
+        case .expect, .expectAbsent, .expectServer, .probeService, .anyOf: true
         case .probe(let p): p.within != nil
         default: false
         }
@@ -293,6 +444,7 @@ extension Action: CustomStringConvertible {
         case .probe(let p) where p.within != nil: "expect \(p.subject) on server \(p.server) to answer within \(DurationText.format(p.within!)) (stream \(p.stream))"
         case .probe(let p): "probe \(p.subject) on server \(p.server): \(p.count) request(s), timeout \(DurationText.format(p.timeout)), stream \(p.stream)"
         case .probeService(let p): "expect \(p.expected) within \(DurationText.format(p.within))"
+        case .anyOf(let alternatives): "expect one of: " + alternatives.map { "(\($0.description.replacingPrefix("expect ", with: "")))" }.joined(separator: " or ")
         }
     }
 }
@@ -508,6 +660,37 @@ public struct PublishOutcomes: Sendable, Hashable, Codable {
     public var failed: CountRange?
     /// When set, every failed publish carries this error kind.
     public var failedError: ErrorKind?
+    /// Outcomes of particular messages, by sequence number (`by_seq:`).
+    public var bySeq: [SeqOutcome] = []
+}
+
+/// What must have happened to some messages or requests of a stream, named by sequence number.
+public struct SeqOutcome: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Outcome: Sendable, Hashable, Codable, CustomStringConvertible {
+        case ok
+        /// Failed, with this error kind if given.
+        case failed(ErrorKind?)
+        public var description: String {
+            switch self {
+            case .ok: "ok"
+            case .failed(nil): "failed"
+            case .failed(let kind?): "failed with \(kind.rawValue)"
+            }
+        }
+    }
+    public var seqs: ClosedRange<Int>
+    public var outcome: Outcome
+    /// How soon after the driver sent it the outcome must have come (`fails_within`, `answers_within`).
+    public var within: Duration?
+
+    public init(seqs: ClosedRange<Int>, outcome: Outcome, within: Duration?) {
+        (self.seqs, self.outcome, self.within) = (seqs, outcome, within)
+    }
+
+    public var description: String {
+        (seqs.count == 1 ? "#\(seqs.lowerBound)" : "#\(seqs.lowerBound)-\(seqs.upperBound)") + " \(outcome)"
+            + (within.map { " within \(DurationText.format($0)) of being sent" } ?? "")
+    }
 }
 
 public struct RequestOutcomes: Sendable, Hashable, Codable {
@@ -518,6 +701,8 @@ public struct RequestOutcomes: Sendable, Hashable, Codable {
     public var p99Below: Duration?
     /// Latency bound for every request, whatever its outcome (a failure must come fast, too).
     public var eachBelow: Duration? = nil
+    /// Outcomes of particular requests, by sequence number (`by_seq:`).
+    public var bySeq: [SeqOutcome] = []
 }
 
 extension ServerExpectation.Condition {
@@ -541,5 +726,11 @@ extension ServiceProbe {
         if let requests { parts.append("requests \(requests)") }
         if let errors { parts.append("errors \(errors)") }
         return "service \(service) on server \(server): " + parts.joined(separator: ", ")
+    }
+}
+
+extension String {
+    func replacingPrefix(_ prefix: String, with new: String) -> String {
+        hasPrefix(prefix) ? new + dropFirst(prefix.count) : self
     }
 }

@@ -83,7 +83,7 @@ private struct Builder {
     }
 
     mutating func scenario(_ root: YAMLValue) throws(ScenarioError) -> Scenario {
-        let top = try root.mapping("a scenario", allowed: ["name", "description", "drivers", "servers", "clients", "timeline", "assert", "server_versions", "server_versions_reason", "timeout"])
+        let top = try root.mapping("a scenario", allowed: ["name", "description", "drivers", "only", "servers", "clients", "timeline", "assert", "known_differences", "server_versions", "server_versions_reason", "timeout"])
         let defaultName = String(file.split(separator: "/").last ?? Substring(file)).replacingSuffix(".yaml", with: "").replacingSuffix(".yml", with: "")
         let name = try top["name"]?.string() ?? defaultName
         let description = try top["description"]?.string() ?? ""
@@ -99,6 +99,8 @@ private struct Builder {
                 drivers[name] = words
             }
         }
+
+        let only = try top["only"].map { v throws(ScenarioError) in try libraryScope(v) }
 
         let serverValues = try top.required("servers").list()
         guard !serverValues.isEmpty else { throw try top.required("servers").error("needs at least one server") }
@@ -136,8 +138,11 @@ private struct Builder {
         }
 
         var assertions: [Assertion] = []
-        for value in try top["assert"]?.list() ?? [] {
-            assertions.append(try assertion(value))
+        var assertionDrivers: [Int: [String]] = [:]
+        for (index, value) in (try top["assert"]?.list() ?? []).enumerated() {
+            let (a, drivers) = try assertion(value)
+            assertions.append(a)
+            if let drivers { assertionDrivers[index] = drivers }
         }
 
         var versions: [String] = []
@@ -149,11 +154,14 @@ private struct Builder {
             throw root.error("a scenario judges something; add an \"expect\", \"expect_absent\", \"expect_server\" or \"probe_service\" step to \"timeline\" or an entry to \"assert\"")
         }
 
-        let scenario = Scenario(
+        var scenario = Scenario(
             name: name, description: description, file: file,
             serverVersions: versions, serverVersionsReason: try top["server_versions_reason"]?.string(),
             servers: servers, clients: clients, steps: steps, assertions: assertions, timeout: timeout, drivers: drivers)
+        scenario.only = only
+        scenario.assertionDrivers = assertionDrivers
         try checkStreams(scenario, top)
+        scenario.knownDifferences = try knownDifferences(top["known_differences"], scenario: scenario)
         return scenario
     }
 
@@ -387,7 +395,7 @@ private struct Builder {
     // MARK: timeline
 
     static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close"]
-    static let otherStepKeys = ["wait", "expect", "expect_absent", "expect_server", "probe", "probe_service", "proxy", "heal"]
+    static let otherStepKeys = ["wait", "expect", "expect_absent", "any_of", "expect_server", "probe", "probe_service", "proxy", "heal"]
 
     /// Every timeline key: server faults, client actions and faults, the other steps, firewall faults.
     static var actionKeys: [String] {
@@ -397,7 +405,7 @@ private struct Builder {
 
     mutating func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
         let actions = Self.actionKeys
-        let m = try value.mapping("a timeline step", allowed: ["id", "at", "after"] + actions)
+        let m = try value.mapping("a timeline step", allowed: ["id", "at", "after", "drivers"] + actions)
         let actionKeys = m.keys.filter { actions.contains($0) }
         guard actionKeys.count == 1, let key = actionKeys.first, let body = m[key] else {
             throw value.error(actionKeys.isEmpty
@@ -418,7 +426,93 @@ private struct Builder {
             let faults = FaultCatalog.faults(of: .client).map { $0.name }
             throw body.error("client \(name) is an application (command); the actions for it are \(faults.dropLast().joined(separator: ", ")) and \(faults.last!)")
         }
-        return Step(id: id, timing: timing, action: action, location: value.location)
+        var step = Step(id: id, timing: timing, action: action, location: value.location)
+        if let v = m["drivers"] {
+            guard action.judges else { throw v.error("\"drivers\" limits a check to some client libraries; this step checks nothing (put it on an expect, expect_absent, any_of, expect_server, probe_service or probe with within)") }
+            step.drivers = try driverNames(v)
+        }
+        return step
+    }
+
+    /// Driver (client library) names: shipped ones or ones the file declares.
+    func driverNames(_ value: YAMLValue) throws(ScenarioError) -> [String] {
+        let items: [YAMLValue] = if case .sequence = value.node { try value.list() } else { [value] }
+        guard !items.isEmpty else { throw value.error("name at least one driver; allowed: \(knownDrivers.joined(separator: ", "))") }
+        var names: [String] = []
+        for item in items {
+            let name = try item.string()
+            guard knownDrivers.contains(name) else {
+                throw item.error("unknown driver \"\(name)\"; allowed: \(knownDrivers.joined(separator: ", ")), or one declared under \"drivers\"")
+            }
+            guard !names.contains(name) else { throw item.error("driver \(name) is listed twice") }
+            names.append(name)
+        }
+        return names
+    }
+
+    var knownDrivers: [String] { shippedDrivers + drivers.keys.sorted() }
+
+    /// `only: {drivers: [...], reason: "..."}`.
+    func libraryScope(_ value: YAMLValue) throws(ScenarioError) -> LibraryScope {
+        let m = try value.mapping("\"only\" (the client libraries the scenario is for)", allowed: ["drivers", "reason"])
+        let reason = try m.required("reason").string()
+        guard !reason.isEmpty else { throw try m.required("reason").error("say in one line why the scenario is only for these libraries") }
+        return LibraryScope(drivers: try driverNames(m.required("drivers")), reason: reason)
+    }
+
+    /// `known_differences:` entries, each naming a check of this scenario.
+    func knownDifferences(_ value: YAMLValue?, scenario: Scenario) throws(ScenarioError) -> [KnownDifference] {
+        guard let value else { return [] }
+        var found: [KnownDifference] = []
+        for entry in try value.list() {
+            let m = try entry.mapping("a known difference", allowed: ["drivers", "library_versions", "step", "assert", "finding", "reason", "observed"])
+            let target: KnownDifference.Target
+            switch (m["step"], m["assert"]) {
+            case (let v?, nil):
+                let id = try v.string()
+                guard let step = scenario.steps.first(where: { $0.id == id }) else {
+                    let ids = scenario.steps.compactMap(\.id)
+                    throw v.error("no step has id \"\(id)\"; allowed: \(ids.isEmpty ? "(give the step an id)" : ids.joined(separator: ", "))")
+                }
+                guard step.action.judges else { throw v.error("step \(id) checks nothing; a known difference names an expect, expect_absent, any_of, expect_server, probe_service or probe with within") }
+                target = .step(id)
+            case (nil, let v?):
+                guard !scenario.assertions.isEmpty else { throw v.error("the scenario has no assertions (\"assert\")") }
+                target = .assertion(try v.int(0...(scenario.assertions.count - 1), what: "an assertion's index in \"assert\" (the first is 0)"))
+            default:
+                throw entry.error("a known difference names the check it affects: \"step: ID\" (a timeline step's id) or \"assert: N\" (an assertion's index, from 0), one of them")
+            }
+            var versions: [VersionConstraint] = []
+            if let v = m["library_versions"] {
+                for part in try v.string().split(separator: ",") {
+                    guard let c = VersionConstraint(String(part)) else {
+                        throw v.error("\"\(part.trimmed)\" is not a version bound; write e.g. \">=2.6, <3\" (operators >=, <=, >, <, =)")
+                    }
+                    versions.append(c)
+                }
+            }
+            let finding = try m.required("finding").string()
+            guard finding.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }), !finding.isEmpty else {
+                throw try m.required("finding").error("\"\(finding)\" is not a finding id; use the id docs/client-differences.md gives it, e.g. F1")
+            }
+            var observed: String?
+            if let v = m["observed"] {
+                let text = try v.string()
+                guard (try? Regex(text)) != nil else { throw v.error("\"\(text)\" is not a regular expression") }
+                observed = text
+            }
+            let drivers = try driverNames(m.required("drivers"))
+            if let only = scenario.only, let outside = drivers.first(where: { !only.drivers.contains($0) }) {
+                throw try m.required("drivers").error("the scenario runs only on \(only.drivers.joined(separator: ", ")) (\"only\"); driver \(outside) never runs it")
+            }
+            let difference = KnownDifference(drivers: drivers, libraryVersions: versions, check: target, finding: finding,
+                                             reason: try m.required("reason").string(), observed: observed)
+            if let twice = found.first(where: { $0.check == target && !Set($0.drivers).isDisjoint(with: drivers) }) {
+                throw entry.error("\(target) already has a known difference (\(twice.finding)) for \(Set(twice.drivers).intersection(drivers).sorted().joined(separator: ", ")); one per check and driver")
+            }
+            found.append(difference)
+        }
+        return found
     }
 
     mutating func action(_ key: String, _ body: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Action {
@@ -540,6 +634,21 @@ private struct Builder {
             return .expect(EventExpectation(
                 match: try eventMatch(m), within: try m.required("within").duration(),
                 notBefore: try m["not_before"]?.duration() ?? .zero, count: count, since: since))
+        case "any_of":
+            let items = try body.list()
+            guard items.count >= 2 else {
+                throw body.error(items.isEmpty ? "\"any_of\" needs at least two expectations to choose from; e.g. [{expect: {...}}, {expect: {...}}]"
+                                               : "\"any_of\" with one expectation is that expectation; give at least two, or write it as its own step")
+            }
+            var alternatives: [Action] = []
+            for item in items {
+                let m = try item.mapping("an alternative of any_of", allowed: ["expect", "expect_absent"])
+                guard m.entries.count == 1, let (key, inner) = m.entries.first else {
+                    throw item.error("each alternative is one expectation: {expect: {...}} or {expect_absent: {...}}")
+                }
+                alternatives.append(try action(key, inner, earlierIDs: earlierIDs))
+            }
+            return .anyOf(alternatives)
         case "expect_absent":
             let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "matches", "for"])
             return .expectAbsent(AbsenceExpectation(match: try eventMatch(m), duration: try m.required("for").positiveDuration()))
@@ -603,12 +712,18 @@ private struct Builder {
 
     // MARK: assertions
 
-    func assertion(_ value: YAMLValue) throws(ScenarioError) -> Assertion {
+    /// An assertion and the drivers it is limited to (`drivers:` beside it).
+    func assertion(_ value: YAMLValue) throws(ScenarioError) -> (Assertion, [String]?) {
         let kinds = ["events", "order", "messages", "publishes", "requests"]
-        let outer = try value.mapping("an assertion", allowed: kinds)
-        guard outer.entries.count == 1, let (key, body) = outer.entries.first else {
-            throw value.error("an assertion has exactly one kind; allowed: \(kinds.joined(separator: ", "))")
+        let outer = try value.mapping("an assertion", allowed: kinds + ["drivers"])
+        let present = outer.entries.filter { kinds.contains($0.0) }
+        guard present.count == 1, let (key, body) = present.first else {
+            throw value.error("an assertion has exactly one kind; allowed: \(kinds.joined(separator: ", ")) (and \"drivers\" beside it)")
         }
+        return (try assertion(key, body), try outer["drivers"].map { v throws(ScenarioError) in try driverNames(v) })
+    }
+
+    func assertion(_ key: String, _ body: YAMLValue) throws(ScenarioError) -> Assertion {
         switch key {
         case "events":
             let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "matches", "count", "min", "max"])
@@ -631,22 +746,83 @@ private struct Builder {
                 maxReordered: try m["max_reordered"]?.int(0...Int.max),
                 lostOnlyDuringOutage: try m["lost_only_during_outage"]?.bool() ?? false))
         case "publishes":
-            let m = try body.mapping("a publishes assertion", allowed: ["stream", "ok", "failed", "error"])
-            return .publishes(PublishOutcomes(
+            let m = try body.mapping("a publishes assertion", allowed: ["stream", "ok", "failed", "error", "by_seq"])
+            var outcomes = PublishOutcomes(
                 stream: try m.required("stream").string(),
                 ok: try m["ok"].map { v throws(ScenarioError) in try countValue(v) },
                 failed: try m["failed"].map { v throws(ScenarioError) in try countValue(v) },
-                failedError: try m["error"]?.oneOf(ErrorKind.self, what: "error kind")))
+                failedError: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"))
+            outcomes.bySeq = try seqOutcomes(m["by_seq"], requests: false)
+            return .publishes(outcomes)
         case "requests":
             let outcomeKeys = ["ok"] + ErrorKind.allCases.map(\.rawValue)
-            let m = try body.mapping("a requests assertion", allowed: ["stream", "p99_below", "each_below"] + outcomeKeys)
+            let m = try body.mapping("a requests assertion", allowed: ["stream", "p99_below", "each_below", "by_seq"] + outcomeKeys)
             var outcomes: [String: CountRange] = [:]
             for (k, v) in m.entries where outcomeKeys.contains(k) { outcomes[k] = try countValue(v) }
-            return .requests(RequestOutcomes(stream: try m.required("stream").string(), outcomes: outcomes, p99Below: try m["p99_below"]?.positiveDuration(),
-                                             eachBelow: try m["each_below"]?.positiveDuration()))
+            var requests = RequestOutcomes(stream: try m.required("stream").string(), outcomes: outcomes, p99Below: try m["p99_below"]?.positiveDuration(),
+                                           eachBelow: try m["each_below"]?.positiveDuration())
+            requests.bySeq = try seqOutcomes(m["by_seq"], requests: true)
+            return .requests(requests)
         default:
             throw body.error("unknown assertion \"\(key)\"")
         }
+    }
+
+    /// `by_seq:` entries: `{seq: 3 | seqs: 1-2, outcome: ok | failed | <error kind>, error, fails_within | answers_within}`.
+    func seqOutcomes(_ value: YAMLValue?, requests: Bool) throws(ScenarioError) -> [SeqOutcome] {
+        guard let value else { return [] }
+        let list = try value.list()
+        guard !list.isEmpty else { throw value.error("name at least one message, e.g. [{seq: 3, outcome: failed}]") }
+        let timing = requests ? ["fails_within", "answers_within"] : ["fails_within"]
+        var found: [SeqOutcome] = []
+        for entry in list {
+            let m = try entry.mapping("a by_seq entry", allowed: ["seq", "seqs", "outcome", "error"] + timing)
+            let seqs: ClosedRange<Int>
+            switch (m["seq"], m["seqs"]) {
+            case (let v?, nil):
+                let n = try v.int(1...Int.max, what: "a sequence number (the first message is 1)")
+                seqs = n...n
+            case (nil, let v?):
+                let text = try v.string()
+                let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmed) }
+                guard parts.count == 2, let a = parts[0], let b = parts[1], a >= 1, a <= b else {
+                    throw v.error("\"\(text)\" is not a range of sequence numbers; write FIRST-LAST, e.g. 1-2 (the first message is 1)")
+                }
+                seqs = a...b
+            default:
+                throw entry.error("a by_seq entry names its messages with \"seq: N\" or \"seqs: FIRST-LAST\", one of them")
+            }
+            let outcomeValue = try m.required("outcome")
+            let word = try outcomeValue.string()
+            var outcome: SeqOutcome.Outcome
+            switch word {
+            case "ok": outcome = .ok
+            case "failed": outcome = .failed(nil)
+            default:
+                guard let kind = ErrorKind(rawValue: word) else {
+                    throw outcomeValue.error("unknown outcome \"\(word)\"; allowed: ok, failed, or an error kind (\(ErrorKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                outcome = .failed(kind)
+            }
+            if let v = m["error"] {
+                guard case .failed(nil) = outcome else { throw v.error("\"error\" goes with outcome: failed (an outcome that names an error kind already has one)") }
+                outcome = .failed(try v.oneOf(ErrorKind.self, what: "error kind"))
+            }
+            var within: Duration?
+            if let v = m["fails_within"] {
+                guard case .failed = outcome else { throw v.error("\"fails_within\" bounds a failure; with outcome ok use \(requests ? "\"answers_within\"" : "nothing (a publish that succeeds has no reply to wait for)")") }
+                within = try v.positiveDuration()
+            }
+            if let v = m["answers_within"] {
+                guard case .ok = outcome else { throw v.error("\"answers_within\" bounds a reply; with a failure outcome use \"fails_within\"") }
+                within = try v.positiveDuration()
+            }
+            if let overlap = found.first(where: { $0.seqs.overlaps(seqs) }) {
+                throw entry.error("message \(Swift.max(overlap.seqs.lowerBound, seqs.lowerBound)) is already named by an earlier by_seq entry; name each message once")
+            }
+            found.append(SeqOutcome(seqs: seqs, outcome: outcome, within: within))
+        }
+        return found
     }
 
     // MARK: references
@@ -690,18 +866,20 @@ private struct Builder {
             }
         }
         var subscriptions: [String: [String]] = [:]
+        // How many messages or requests each stream has, for `by_seq`.
+        var counts: [String: Int] = [:]
         let clientValues = (try? top["clients"]?.list()) ?? []
         for (c, value) in zip(scenario.clients, clientValues) {
             subscriptions[c.name] = c.subscriptions.map(\.name)
-            for p in c.publishers { try claim(p.stream, &published, at: value.location) }
-            for r in c.requesters { try claim(r.stream, &requested, at: value.location) }
+            for p in c.publishers { try claim(p.stream, &published, at: value.location); counts[p.stream] = p.count }
+            for r in c.requesters { try claim(r.stream, &requested, at: value.location); counts[r.stream] = r.count }
         }
         for step in scenario.steps {
-            if case .probe(let p) = step.action { try claim(p.stream, &requested, at: step.location) }
+            if case .probe(let p) = step.action { try claim(p.stream, &requested, at: step.location); counts[p.stream] = p.within == nil ? p.count : nil }
             guard case .client(let action, let client) = step.action else { continue }
             switch action {
-            case .publish(let p): try claim(p.stream, &published, at: step.location)
-            case .request(let r): try claim(r.stream, &requested, at: step.location)
+            case .publish(let p): try claim(p.stream, &published, at: step.location); counts[p.stream] = p.count
+            case .request(let r): try claim(r.stream, &requested, at: step.location); counts[r.stream] = r.count
             case .subscribe(let s): subscriptions[client, default: []].append(s.name)
             default: break
             }
@@ -718,17 +896,33 @@ private struct Builder {
                 guard !subs.isEmpty else { throw value.error("client \"\(a.client)\" subscribes to nothing; add a subscription to it") }
             case .publishes(let a):
                 guard published.contains(a.stream) else { throw value.error("no publisher has stream \"\(a.stream)\"; allowed: \(listing(published))") }
+                try checkSeqs(a.bySeq, stream: a.stream, count: counts[a.stream], value)
             case .requests(let a):
                 guard requested.contains(a.stream) else { throw value.error("no requester or probe has stream \"\(a.stream)\"; allowed: \(listing(requested))") }
+                try checkSeqs(a.bySeq, stream: a.stream, count: counts[a.stream], value)
             default: break
             }
         }
     }
 }
 
+/// A `by_seq` entry may name only messages its stream sends.
+private func checkSeqs(_ entries: [SeqOutcome], stream: String, count: Int?, _ value: YAMLValue) throws(ScenarioError) {
+    guard let count, let index = entries.firstIndex(where: { $0.seqs.upperBound > count }) else { return }
+    let beyond = entries[index]
+    // The place of the entry: assert[N] → its kind → by_seq → the entry.
+    let kind = (try? value.mapping("", allowed: nil))?.entries.first { $0.0 != "drivers" }?.1
+    let entry = (try? kind?.mapping("", allowed: nil))?["by_seq"].flatMap { try? $0.list() }.flatMap { index < $0.count ? $0[index] : nil }
+    throw (entry ?? value).error("by_seq names message \(beyond.seqs.upperBound) of stream \"\(stream)\", which sends \(count); allowed: 1-\(count)")
+}
+
 /// `a, b, c`, or a note that there is nothing to choose from.
 private func listing(_ names: Set<String>) -> String {
     names.isEmpty ? "(nothing is published or requested yet)" : names.sorted().joined(separator: ", ")
+}
+
+extension Substring {
+    fileprivate var trimmed: String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
 }
 
 extension String {

@@ -140,8 +140,20 @@ extension PublishOutcomes {
             passed = passed && kinds.keys.allSatisfy { $0 == failedError.rawValue }
         }
         let kindText = kinds.isEmpty ? "" : " (" + kinds.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ") + ")"
-        return Check(passed: passed, expected: "stream \(stream) publishes: " + wanted.joined(separator: ", "),
-                     observed: "ok \(okCount), failed \(failedCount)\(kindText)")
+        var observed = "ok \(okCount), failed \(failedCount)\(kindText)"
+        if !bySeq.isEmpty {
+            let outcomes = events.filter { $0.event == .published && $0.stream == stream }
+            let (held, seen) = SeqOutcome.judge(bySeq, outcome: { seq in
+                outcomes.last { $0.seqs?.contains(seq) == true }.map { e in
+                    // A range's call time is its longest call: it bounds each of its messages.
+                    (e.ok == true, e.error, e.callNs, e.seqs!.count > 1)
+                }
+            })
+            wanted += bySeq.map(\.description)
+            passed = passed && held
+            observed += "; " + seen
+        }
+        return Check(passed: passed, expected: "stream \(stream) publishes: " + wanted.joined(separator: ", "), observed: observed)
     }
 }
 
@@ -170,7 +182,50 @@ extension RequestOutcomes {
             passed = passed && !results.isEmpty && results.allSatisfy { ($0.latencyNs ?? .max) < eachBelow.nanoseconds }
             observed += "; slowest " + (slowest.map { "\(Double($0) / 1e6)ms" } ?? "n/a")
         }
+        if !bySeq.isEmpty {
+            let (held, seen) = SeqOutcome.judge(bySeq, outcome: { seq in
+                results.last { $0.seq == seq }.map { ($0.ok == true, $0.error, $0.latencyNs, false) }
+            })
+            wanted += bySeq.map(\.description)
+            passed = passed && held
+            observed += "; " + seen
+        }
         return Check(passed: passed, expected: "stream \(stream) requests: " + wanted.joined(separator: ", "), observed: observed)
+    }
+}
+
+extension SeqOutcome {
+    /// Judges `by_seq` entries against each message's outcome: (ok, error, time from sending to the outcome, whether
+    /// that time is a range's longest); returns whether all held and what each entry saw.
+    static func judge(_ entries: [SeqOutcome], outcome: (Int) -> (ok: Bool, error: ClientError?, ns: Int64?, ofRange: Bool)?) -> (Bool, String) {
+        var held = true
+        var seen: [String] = []
+        for entry in entries {
+            var wrong: [String] = []
+            var times: [Int64] = []
+            for seq in entry.seqs {
+                guard let o = outcome(seq) else { wrong.append("#\(seq): no outcome reported"); continue }
+                let what = o.ok ? "ok" : "failed" + (o.error.map { " with \($0.kind)" } ?? "")
+                switch entry.outcome {
+                case .ok where !o.ok, .failed where o.ok: wrong.append("#\(seq) \(what)")
+                case .failed(let kind?) where o.error?.kind != kind.rawValue: wrong.append("#\(seq) \(what)")
+                default: break
+                }
+                if let within = entry.within {
+                    guard let ns = o.ns else { wrong.append("#\(seq): the driver reports no time from sending to the outcome"); continue }
+                    times.append(ns)
+                    if ns > within.nanoseconds { wrong.append("#\(seq) \(what) after \(milliseconds(ns).dropFirst())\(o.ofRange ? " (the longest call of its range)" : "")") }
+                }
+            }
+            held = held && wrong.isEmpty
+            let label = entry.seqs.count == 1 ? "#\(entry.seqs.lowerBound)" : "#\(entry.seqs.lowerBound)-\(entry.seqs.upperBound)"
+            if wrong.isEmpty {
+                seen.append("\(label) \(entry.outcome)" + (times.max().map { ", slowest after \(String(format: "%.2f", Double($0) / 1e6))ms" } ?? ""))
+            } else {
+                seen.append(wrong.prefix(5).joined(separator: ", ") + (wrong.count > 5 ? ", … (\(wrong.count) in all)" : ""))
+            }
+        }
+        return (held, seen.joined(separator: "; "))
     }
 }
 

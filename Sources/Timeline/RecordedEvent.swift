@@ -105,6 +105,9 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     public var to: Int?
     public var ok: Bool?
     public var latencyNs: Int64?
+    /// For `published` events: how long the library's publish call took, from the driver sending the message to its
+    /// outcome (for a range, the longest call in it).
+    public var callNs: Int64?
     /// For `service_probe` events: the instances that answered `$SRV.PING.<service>`.
     public var instances: Int?
     /// For `fault` events: the fault's name as scenario files write it (`kill`, `restart`, `kill_client`, …).

@@ -8,6 +8,8 @@ public struct ScenarioResult: Codable, Sendable {
         case error
         /// Not applicable (a capability or server version the scenario needs).
         case skipped
+        /// Every check held except ones that failed as a declared known difference of the client library says.
+        case differs
     }
 
     public var scenario: String
@@ -63,6 +65,22 @@ public struct ScenarioResult: Codable, Sendable {
 
     /// Whether the run was stopped by an interruption.
     public var interrupted: Bool { outcome == .error && reason == Self.interruptedReason }
+
+    /// The declared known differences the run's checks showed (`differs`) or no longer showed (`gone`), in check order.
+    public var differences: [DifferenceMark] {
+        var seen: [DifferenceMark] = []
+        for c in checks { if let d = c.difference, !seen.contains(d) { seen.append(d) } }
+        return seen
+    }
+
+    /// Whether the run counts against the suite: it failed or errored.
+    public var isFailure: Bool { outcome == .failed || outcome == .error }
+
+    /// The declared differences that did not happen: the library may have changed.
+    public var differencesGone: [DifferenceMark] { differences.filter(\.gone) }
+
+    /// `F1, F3`: the findings of `marks`.
+    public static func findings(_ marks: [DifferenceMark]) -> String { marks.map(\.finding).joined(separator: ", ") }
 
     /// `scenario [client × server]`, as reports name a run.
     public var title: String { "\(scenario) [\(client) × nats-server \(serverVersion)]" }

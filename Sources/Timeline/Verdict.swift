@@ -11,6 +11,11 @@ public struct Check: Codable, Sendable, Hashable {
     public var location: String?
     /// For a timeline expectation: the window it watched and what it saw there (assertions over the whole run have none).
     public var window: CheckWindow?
+    /// Set when a declared known difference covers this check: it failed as declared (`differs`), or passed (`gone`).
+    public var difference: DifferenceMark?
+
+    /// Whether the check counts against the run: it failed, and no declared difference covers the failure.
+    public var fails: Bool { !passed && difference == nil }
 
     public init(passed: Bool, expected: String, observed: String, decidedAtNs: Int64? = nil, location: String? = nil, window: CheckWindow? = nil) {
         self.passed = passed

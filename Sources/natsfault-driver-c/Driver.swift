@@ -352,6 +352,7 @@ final class Driver: @unchecked Sendable {
                     sleepUntil(start + UInt64(Double(seq - 1) * interval))
                 }
                 let payload = makePayload(seq: seq, stream: stream, size: size)
+                let sent = monoNow()
                 let s = payload.withUnsafeBytes { buf in
                     natsConnection_Publish(nc.p, subject, buf.baseAddress, Int32(buf.count))
                 }
@@ -365,9 +366,9 @@ final class Driver: @unchecked Sendable {
                     if firstError == nil { firstError = err }
                 }
                 if let batcher {
-                    batcher.add(seq: seq, error: err, mono: mono)
+                    batcher.add(seq: seq, error: err, mono: mono, call: mono - sent)
                 } else {
-                    var ev: Fieldset = [("stream", .str(stream)), ("seq", .int(seq)), ("ok", .bool(err == nil))]
+                    var ev: Fieldset = [("stream", .str(stream)), ("seq", .int(seq)), ("ok", .bool(err == nil)), ("call_ns", .uint(mono - sent))]
                     if let err { ev.append(("error", err.json)) }
                     events.emit("published", ev, mono: mono)
                 }
@@ -536,15 +537,18 @@ final class PublishedBatcher: @unchecked Sendable {
     private var error: DriverError? = nil
     private var firstMono: UInt64 = 0
     private var lastMono: UInt64 = 0
+    /// The longest publish call in the range.
+    private var longestCall: UInt64 = 0
 
     init(stream: String) { self.stream = stream }
 
-    func add(seq: Int64, error e: DriverError?, mono: UInt64) {
+    func add(seq: Int64, error e: DriverError?, mono: UInt64, call: UInt64) {
         lock.lock()
         defer { lock.unlock() }
         if have && seq == to + 1 && e?.key == error?.key {
             to = seq
             lastMono = mono
+            longestCall = max(longestCall, call)
             return
         }
         flushLocked()
@@ -552,6 +556,7 @@ final class PublishedBatcher: @unchecked Sendable {
         from = seq; to = seq
         error = e
         firstMono = mono; lastMono = mono
+        longestCall = call
     }
 
     func flush() {
@@ -573,6 +578,7 @@ final class PublishedBatcher: @unchecked Sendable {
         f.append(("ok", .bool(error == nil)))
         if let error { f.append(("error", error.json)) }
         if from != to { f.append(("first_mono_ns", .uint(firstMono))) }
+        f.append(("call_ns", .uint(longestCall)))
         events.emit("published", f, mono: lastMono)
     }
 }

@@ -43,6 +43,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run every cell up to N times, stopping it at its first failure: for chasing a rare one.", valueName: "n"))
     var untilFail: Int?
 
+    @Flag(help: "Fail a run whose declared known difference did not happen (the check passed): the library may have changed.")
+    var strict = false
+
     @Option(help: "How many scenarios run at once, each in its own sandbox (one at a time with --no-sandbox).")
     var jobs: Int = 1
 
@@ -91,6 +94,7 @@ struct Run: AsyncParsableCommand {
         options.runSeed = runSeed
         options.repeats = repeats
         options.untilFail = untilFail
+        options.strict = strict
         options.driverDefinitions = drivers.definitions
         let print: @Sendable (String) -> Void = { printLine($0) }
         try finish(await Suite.run(options, reporters: reports.reporters(print: print), print: print))

@@ -24,9 +24,13 @@ struct PlanTests {
     @Test func everyScenarioRunsWithEveryClientOnEveryServerInThatOrder() throws {
         let scenarios = try ScenarioLoader.load([Self.root.appendingPathComponent("scenarios").path])
         let runs = try Self.runs(scenarios, clients: ["c", "go", "python"], servers: Self.installed)
-        #expect(runs.count == scenarios.count * 3 * 2)
-        let expected = scenarios.flatMap { s in ["c", "go", "python"].flatMap { c in Self.installed.map { (s.name, c, $0.version) } } }
-        #expect(runs.map { "\($0.scenario.name) \($0.target.client) \($0.target.server.version)" } == expected.map { "\($0.0) \($0.1) \($0.2)" })
+        // A scenario whose only client is an application runs once per server, labelled with the application.
+        let expected = scenarios.flatMap { s in
+            s.followsRunDriver ? ["c", "go", "python"].flatMap { c in Self.installed.map { (s.name, c, $0.version) } } : Self.installed.map { (s.name, s.fixedLabel, $0.version) }
+        }
+        #expect(scenarios.contains { !$0.followsRunDriver }, "app-server-restart runs an application only")
+        #expect(runs.map { "\($0.scenario.name) \($0.target.label) \($0.target.server.version)" } == expected.map { "\($0.0) \($0.1) \($0.2)" })
+        #expect(runs.filter { $0.scenario.name == "app-server-restart" }.map(\.target.label) == ["app:inventory", "app:inventory"])
         #expect(Set(runs.map(\.target.workDirectory)).count == runs.count, "every run works in a folder of its own")
         #expect(runs.allSatisfy { $0.target.workDirectory.hasPrefix("/work/") && $0.target.installedServers == Self.installed && $0.target.toolDirectory == ToolPaths.directory })
         // Every client's command is found once, here, and handed to the run: its driver, or its program.
@@ -40,6 +44,39 @@ struct PlanTests {
                 }
             }
         }
+    }
+
+    @Test func aScenarioForSomeLibrariesIsSkippedForTheOthersWithItsReason() throws {
+        let scenario = try Self.scenario("""
+            name: python-only
+            only: {drivers: [python], reason: nats.py alone retries its first connect}
+            servers: [{name: a}]
+            clients: [{name: app}]
+            assert: [{events: {client: app, event: connected}}]
+            """)
+        let runs = try Self.runs([scenario], clients: ["c", "go", "python"], servers: [Self.new])
+        #expect(runs.map(\.target.label) == ["c", "go", "python"])
+        #expect(runs.map(\.skipReason) == ["runs only on python: nats.py alone retries its first connect",
+                                            "runs only on python: nats.py alone retries its first connect", nil])
+    }
+
+    @Test func aScenarioWhoseClientsAllPinADriverRunsOncePerServerLabelledWithIt() throws {
+        let pinned = try Self.scenario("""
+            name: pinned
+            servers: [{name: a}]
+            clients: [{name: app, driver: python}, {name: other, driver: go}]
+            assert: [{events: {client: app, event: connected}}]
+            """)
+        let mixed = try Self.scenario("""
+            name: mixed
+            servers: [{name: a}]
+            clients: [{name: app, driver: python}, {name: other}]
+            assert: [{events: {client: app, event: connected}}]
+            """)
+        let runs = try Self.runs([pinned, mixed], clients: ["c", "go"], servers: [Self.old, Self.new])
+        #expect(runs.map { "\($0.scenario.name) \($0.target.label) \($0.target.server.version)" }
+            == ["pinned python+go 2.9.10", "pinned python+go 2.15.1", "mixed c 2.9.10", "mixed c 2.15.1", "mixed go 2.9.10", "mixed go 2.15.1"])
+        #expect(runs[0].target.commands["app"]?.executable.hasSuffix("natsfault-driver-python") == true)
     }
 
     @Test func aScenarioLimitedToServerVersionsIsSkippedOnTheOthersWithItsReason() throws {

@@ -474,7 +474,9 @@ func (d *driver) publish(id int64, a args) error {
 			if isClosedChan(exiting) {
 				break
 			}
-			perr := c.nc.Publish(subject, makePayload(seq, stream, int(size)))
+			payload := makePayload(seq, stream, int(size))
+			sent := monoNow()
+			perr := c.nc.Publish(subject, payload)
 			mono := monoNow()
 			var de *driverError
 			if perr == nil {
@@ -487,9 +489,9 @@ func (d *driver) publish(id int64, a args) error {
 				}
 			}
 			if batcher != nil {
-				batcher.add(seq, de, mono)
+				batcher.add(seq, de, mono, mono-sent)
 			} else {
-				f := fields{{"stream", stream}, {"seq", seq}, {"ok", de == nil}}
+				f := fields{{"stream", stream}, {"seq", seq}, {"ok", de == nil}, {"call_ns", mono - sent}}
 				if de != nil {
 					f = append(f, field{"error", de})
 				}
@@ -531,7 +533,9 @@ type publishedBatcher struct {
 	err       *driverError
 	firstMono uint64
 	lastMono  uint64
-	done      chan struct{}
+	// longestCall is the longest publish call in the range.
+	longestCall uint64
+	done        chan struct{}
 }
 
 func newPublishedBatcher(stream string) *publishedBatcher {
@@ -551,12 +555,15 @@ func newPublishedBatcher(stream string) *publishedBatcher {
 	return b
 }
 
-func (b *publishedBatcher) add(seq int64, err *driverError, mono uint64) {
+func (b *publishedBatcher) add(seq int64, err *driverError, mono, call uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.have && seq == b.to+1 && err.key() == b.err.key() {
 		b.to = seq
 		b.lastMono = mono
+		if call > b.longestCall {
+			b.longestCall = call
+		}
 		return
 	}
 	b.flushLocked()
@@ -564,6 +571,7 @@ func (b *publishedBatcher) add(seq int64, err *driverError, mono uint64) {
 	b.from, b.to = seq, seq
 	b.err = err
 	b.firstMono, b.lastMono = mono, mono
+	b.longestCall = call
 }
 
 func (b *publishedBatcher) flush() {
@@ -596,6 +604,7 @@ func (b *publishedBatcher) flushLocked() {
 	if b.from != b.to {
 		f = append(f, field{"first_mono_ns", b.firstMono})
 	}
+	f = append(f, field{"call_ns", b.longestCall})
 	events.emitAt("published", f, b.lastMono)
 }
 

@@ -606,18 +606,21 @@ class PublishedBatcher:
         self.first = self.last = 0
         self.error = None
         self.first_mono = self.last_mono = 0
+        self.longest_call = 0  # the longest publish call in the range
 
-    def add(self, seq, error, mono):
+    def add(self, seq, error, mono, call):
         same = (error.key if error else None) == (self.error.key if self.error else None)
         if self.have and seq == self.last + 1 and same:
             self.last = seq
             self.last_mono = mono
+            self.longest_call = max(self.longest_call, call)
             return
         self.flush()
         self.have = True
         self.first = self.last = seq
         self.error = error
         self.first_mono = self.last_mono = mono
+        self.longest_call = call
 
     def flush(self):
         if not self.have:
@@ -634,6 +637,7 @@ class PublishedBatcher:
             f["error"] = self.error.to_json()
         if self.first != self.last:
             f["first_mono_ns"] = self.first_mono
+        f["call_ns"] = self.longest_call
         events.emit("published", f, mono=self.last_mono)
 
 
@@ -1021,8 +1025,10 @@ class Driver:
                 elif seq % PUBLISH_YIELD_EVERY == 0:
                     await asyncio.sleep(0)
                 err = None
+                payload = make_payload(seq, stream, size)
+                sent = mono_ns()
                 try:
-                    await nc.publish(subject, make_payload(seq, stream, size))
+                    await nc.publish(subject, payload)
                 except Exception as e:
                     err = from_exception(e)
                 mono = mono_ns()
@@ -1033,9 +1039,9 @@ class Driver:
                     if first_error is None:
                         first_error = err
                 if batcher is not None:
-                    batcher.add(seq, err, mono)
+                    batcher.add(seq, err, mono, mono - sent)
                 else:
-                    ev = {"stream": stream, "seq": seq, "ok": err is None}
+                    ev = {"stream": stream, "seq": seq, "ok": err is None, "call_ns": mono - sent}
                     if err is not None:
                         ev["error"] = err.to_json()
                     events.emit("published", ev, mono=mono)

@@ -21,7 +21,7 @@ public struct JUnitReporter: FileReporter {
         func counts(_ runs: [ScenarioResult]) -> String {
             let outcomes = cells(runs).map(outcome)
             func n(_ o: ScenarioResult.Outcome) -> Int { outcomes.filter { $0 == o }.count }
-            return "tests=\"\(outcomes.count)\" failures=\"\(n(.failed))\" errors=\"\(n(.error))\" skipped=\"\(n(.skipped))\" time=\"\(seconds(runs.map(\.wallSeconds).reduce(0, +)))\""
+            return "tests=\"\(outcomes.count)\" failures=\"\(n(.failed))\" errors=\"\(n(.error))\" skipped=\"\(n(.skipped) + n(.differs))\" time=\"\(seconds(runs.map(\.wallSeconds).reduce(0, +)))\""
         }
         var out = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<testsuites name=\"\(escape(suiteName))\" \(counts(results))>"]
         let byClass = Dictionary(grouping: results) { "\($0.client).nats-server-\($0.serverVersion)" }
@@ -34,15 +34,20 @@ public struct JUnitReporter: FileReporter {
                 }
                 let open = "    <testcase classname=\"\(escape(className))\" name=\"\(escape("\(r.scenario) [\(r.client) × nats-server \(r.serverVersion)]"))\" file=\"\(escape(r.file))\" time=\"\(seconds(r.wallSeconds))\""
                 switch r.outcome {
-                case .passed:
+                case .passed where r.differencesGone.isEmpty:
                     out.append(open + "/>")
-                case .skipped:
+                case .passed:
                     out.append(open + ">")
-                    out.append("      <skipped message=\"\(escape(r.reason ?? "not applicable"))\"/>")
+                    out.append("      <system-out>\(escape(r.differencesGone.map { "\($0): declared (\($0.reason)), but the check passed" }.joined(separator: "\n")))</system-out>")
+                    out.append("    </testcase>")
+                case .skipped, .differs:
+                    // A declared known difference is not a failure: skipped, with the finding and its reason, so CI stays green.
+                    out.append(open + ">")
+                    out.append("      <skipped message=\"\(escape(r.outcome == .differs ? Self.differs(r) : r.reason ?? "not applicable"))\"/>")
                     out.append("    </testcase>")
                 case .failed, .error:
                     let tag = r.outcome == .failed ? "failure" : "error"
-                    let first = r.reason ?? r.checks.first { !$0.passed }.map { "expected \($0.expected); observed \($0.observed)" } ?? "failed"
+                    let first = r.reason ?? r.checks.first(where: \.fails).map { "expected \($0.expected); observed \($0.observed)" } ?? "failed"
                     // The one-line reason as the failure; the account of what happened, and where the rest is, as the output.
                     out.append(open + ">")
                     out.append("      <\(tag) message=\"\(escape(first))\">\(escape(first))</\(tag)>")
@@ -71,8 +76,10 @@ public struct JUnitReporter: FileReporter {
     /// error when none passed and the first that did not pass errored, else failed.
     static func outcome(_ attempts: [ScenarioResult]) -> ScenarioResult.Outcome {
         let judged = attempts.filter { $0.outcome != .skipped }
-        guard let failing = judged.first(where: { $0.outcome != .passed }) else { return judged.isEmpty ? .skipped : .passed }
-        return failing.outcome == .error && !judged.contains { $0.outcome == .passed } ? .error : .failed
+        guard let failing = judged.first(where: \.isFailure) else {
+            return judged.isEmpty ? .skipped : judged.allSatisfy { $0.outcome == .differs } ? .differs : .passed
+        }
+        return failing.outcome == .error && !judged.contains { !$0.isFailure } ? .error : .failed
     }
 
     /// One testcase for a cell run several times (`--repeat`, `--until-fail`): a failure when any attempt failed,
@@ -80,11 +87,14 @@ public struct JUnitReporter: FileReporter {
     static func repeated(_ attempts: [ScenarioResult], className: String) -> [String] {
         let first = attempts[0]
         let judged = attempts.filter { $0.outcome != .skipped }
-        let passed = judged.filter { $0.outcome == .passed }.count
+        let passed = judged.filter { !$0.isFailure }.count
         let open = "    <testcase classname=\"\(escape(className))\" name=\"\(escape(first.title))\" file=\"\(escape(first.file))\" time=\"\(seconds(attempts.map(\.wallSeconds).reduce(0, +)))\""
         guard !judged.isEmpty else { return [open + ">", "      <skipped message=\"\(escape(first.reason ?? "not applicable"))\"/>", "    </testcase>"] }
         let list = attempts.map { "attempt \($0.attempt ?? 0): \($0.outcome.rawValue)" + (Matrix.reason($0).map { " — \($0)" } ?? "") }.joined(separator: "\n")
-        guard let failing = judged.first(where: { $0.outcome != .passed }) else {
+        guard let failing = judged.first(where: \.isFailure) else {
+            if judged.allSatisfy({ $0.outcome == .differs }) {
+                return [open + ">", "      <skipped message=\"\(escape(Self.differs(judged[0])))\"/>", "      <system-out>\(escape(list))</system-out>", "    </testcase>"]
+            }
             return [open + ">", "      <system-out>\(escape("pass \(passed)/\(judged.count)\n" + list))</system-out>", "    </testcase>"]
         }
         let word = passed > 0 ? "FLAKY" : failing.outcome == .error ? "ERROR" : "FAIL"
@@ -94,6 +104,11 @@ public struct JUnitReporter: FileReporter {
                 "      <\(tag) message=\"\(escape(message))\">\(escape(message))</\(tag)>",
                 "      <system-out>\(escape(list + "\n\nattempt \(failing.attempt ?? 0):\n" + FailureReport.text(for: failing)))</system-out>",
                 "    </testcase>"]
+    }
+
+    /// `differs (F1): <reason>`: a run that failed only as declared.
+    static func differs(_ r: ScenarioResult) -> String {
+        r.differences.filter { !$0.gone }.map { "\($0): \($0.reason)" }.joined(separator: "; ")
     }
 
     static func seconds(_ s: Double) -> String {

@@ -10,16 +10,21 @@ public struct MatrixCell: Sendable {
     public var reason: String?
     /// The run to look at first: the first that did not pass, or the first.
     public var focus: Int
-    /// `pass`, `fail`, `flaky`, `skip` or `error`: how the page colours it.
+    /// `pass`, `fail`, `flaky`, `skip`, `error`, `differs` or `gone`: how the page colours it.
     public var style: String
 
     public init(runs: [Int], of results: [ScenarioResult]) {
         self.runs = runs
         let outcomes = runs.map { results[$0].outcome }
-        let passed = outcomes.filter { $0 == .passed }.count
+        let passed = runs.filter { results[$0].outcome != .skipped && !results[$0].isFailure }.count
+        let differing = runs.map { results[$0] }.flatMap(\.differences)
         let word: String
         if outcomes.allSatisfy({ $0 == .skipped }) {
             (word, style) = ("skip", "skip")
+        } else if passed == outcomes.count, differing.contains(where: \.gone) {
+            (word, style) = ("difference gone (\(ScenarioResult.findings(differing.filter(\.gone))))", "gone")
+        } else if passed == outcomes.count, !differing.isEmpty {
+            (word, style) = ("differs (\(ScenarioResult.findings(differing)))", "differs")
         } else if passed == outcomes.count {
             (word, style) = ("pass", "pass")
         } else if passed > 0 {
@@ -30,7 +35,7 @@ public struct MatrixCell: Sendable {
             (word, style) = ("ERROR", "error")
         }
         verdict = runs.count > 1 && style != "skip" ? "\(word) \(passed)/\(runs.count)" : word
-        let first = runs.first { results[$0].outcome != .passed }
+        let first = runs.first { results[$0].isFailure } ?? runs.first { results[$0].outcome != .passed || !results[$0].differences.isEmpty }
         focus = first ?? runs[0]
         reason = first.flatMap { Matrix.reason(results[$0]) }
     }

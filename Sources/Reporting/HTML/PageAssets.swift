@@ -11,6 +11,7 @@ enum PageAssets {
         table.matrix td { min-width: 120px; max-width: 320px; }
         td.pass { background: #e5f5e5; } td.fail { background: #fbdada; } td.flaky { background: #fdebc8; }
         td.error { background: #f3d0f0; } td.skip { background: #eee; color: #555; }
+        td.differs { background: #e8eefa; } td.gone { background: #fdebc8; }
         td.pass a, td.skip a { color: inherit; text-decoration: none; }
         td.fail a, td.error a, td.flaky a { color: #a00; }
         .reason { font-size: 12px; color: #444; }

@@ -41,7 +41,7 @@ public struct ReportPage {
 
     private var summary: String {
         let results = history.results
-        let counts = [(ScenarioResult.Outcome.passed, "passed"), (.failed, "failed"), (.error, "errors"), (.skipped, "skipped")]
+        let counts = [(ScenarioResult.Outcome.passed, "passed"), (.failed, "failed"), (.error, "errors"), (.skipped, "skipped"), (.differs, "differ as declared")]
             .map { outcome, word in "\(results.filter { $0.outcome == outcome }.count) \(word)" }
         return "\(results.count) runs: \(counts.joined(separator: ", ")) — \(String(format: "%.1f", history.wallSeconds)) s"
     }

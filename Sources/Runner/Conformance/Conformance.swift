@@ -152,6 +152,7 @@ public struct Conformance: Sendable {
         mark = t.count
         var problems: [String] = []
         problems += Self.expectOK(await s.call(.subscribe(subject: "conformance.pub", sub: "s", queue: nil)), "subscribe")
+        let publishSentNs = MonotonicClock.nowNs()
         problems += Self.expectOK(await s.call(.publish(subject: "conformance.pub", stream: "p", count: 10, ratePerSecond: nil, payloadBytes: 16)), "publish")
         let publishMark = mark
         _ = await t.wait(since: mark, timeout: .seconds(5)) { _ in t.seqs(since: publishMark, event: "message", key: "sub", value: "s").count >= 10 }
@@ -163,7 +164,8 @@ public struct Conformance: Sendable {
             problems.append("\(unnamed) message events lack \"stream\":\"p\", which receivers read from the payload (\"<seq> <stream>\", docs/driver-protocol.md); without it no message is counted")
         }
         if published.sorted() != Array(1...10) { problems.append("published events of stream p: expected seq 1…10 ok, got \(published)") }
-        add("subscribe + publish", problems, "10 messages published and received, seq 1…10")
+        problems += Self.callTimeProblems(t.lines(since: mark).filter { $0.event == "published" }, sentNs: publishSentNs)
+        add("subscribe + publish", problems, "10 messages published and received, seq 1…10, each published event with its call_ns")
 
         // request + reply, on the same connection.
         mark = t.count
@@ -321,6 +323,10 @@ public struct Conformance: Sendable {
         if disconnected == nil { problems.append("no disconnected event within 5 s of the server's death") }
         let closed = await t.wait(since: mark, timeout: .seconds(10)) { $0.event == "closed" }
         if closed == nil { problems.append("no closed event within 10 s (2 reconnects, 100 ms apart)") }
+        // The documented kind of giving up (docs/driver-protocol.md): no server left to try.
+        if let closed, closed.errorKind != ErrorKind.noServers.rawValue {
+            problems.append("closed with \(closed.errorKind.map { "kind \($0)" } ?? "no error"); a close after exhausted reconnects reports kind no_servers")
+        }
         await s.driver.shutdown()
         let detail = "disconnected after \(Self.ms(disconnected, since: killed)), closed after \(Self.ms(closed, since: killed))\(closed?.errorKind.map { " with \($0)" } ?? "")"
         return [ConformanceCheck(name: name, verdict: problems.isEmpty ? .pass : .fail, detail: problems.isEmpty ? detail : problems.joined(separator: "; "))]
@@ -400,6 +406,18 @@ public struct Conformance: Sendable {
     }
 
     // MARK: helpers
+
+    /// Every `published` event carries `call_ns`: how long the publish call took, so that `fails_within` can be judged;
+    /// it was sent (`mono_ns - call_ns`) after the publish command was.
+    static func callTimeProblems(_ published: [Transcript.Line], sentNs: Int64) -> [String] {
+        let missing = published.filter { $0.int("call_ns") == nil }
+        if !missing.isEmpty { return ["\(missing.count) published events lack an integer call_ns (the publish call's duration), e.g. \(missing[0].raw.prefix(120))"] }
+        let wrong = published.filter { line in
+            guard let call = line.int("call_ns"), let mono = line.int("mono_ns") else { return true }
+            return call < 0 || Int64(mono - call) < sentNs
+        }
+        return wrong.isEmpty ? [] : ["\(wrong.count) published events have a call_ns that puts the call before the publish command, e.g. \(wrong[0].raw.prefix(120))"]
+    }
 
     static func expectOK(_ result: Result<DriverAck, DriverError>, _ what: String) -> [String] {
         switch result {

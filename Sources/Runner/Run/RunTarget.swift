@@ -20,9 +20,13 @@ public struct RunTarget: Sendable, Codable {
     public var commands: [String: DriverCommand] = [:]
     /// The seed of everything the run draws at random (a latency fault's jitter without a seed of its own).
     public var seed: UInt64 = 0
+    /// How reports name the run's client column: the driver, or what ran when no client follows `--client` (the
+    /// pinned drivers, `app:NAME` for an application under test).
+    public var label: String
 
-    public init(client: String, server: ServerBinary, installedServers: [ServerBinary] = [], toolDirectory: String, workDirectory: String) {
+    public init(client: String, server: ServerBinary, installedServers: [ServerBinary] = [], toolDirectory: String, workDirectory: String, label: String? = nil) {
         self.client = client
+        self.label = label ?? client
         self.server = server
         self.installedServers = installedServers
         self.toolDirectory = toolDirectory

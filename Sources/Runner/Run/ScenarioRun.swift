@@ -27,7 +27,7 @@ final class ScenarioRun: Sendable {
     func run() async -> ScenarioResult {
         let wallStart = MonotonicClock.nowNs()
         var result = ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description,
-                                    client: target.client, serverVersion: target.server.version, outcome: .passed)
+                                    client: target.label, serverVersion: target.server.version, outcome: .passed)
         result.sandboxed = target.sandboxed
         let record: @Sendable (RecordedEvent) -> Void = { [log] in log.append($0) }
         let logger = Logger(label: "natsfault")
@@ -38,6 +38,7 @@ final class ScenarioRun: Sendable {
         let proxy = scenario.clients.contains { $0.link == .proxy } || clustered ? FaultProxy(threads: 1, record: record) : nil
         var timelineStart = wallStart
         var timelineEnd = wallStart
+        var scope = CheckScope(scenario: scenario, runDriver: target.client)
         await Teardown.run { teardown in
             do {
                 if let proxy { teardown.onTeardown { await proxy.shutdown() } }
@@ -87,11 +88,12 @@ final class ScenarioRun: Sendable {
                     result.reason = missing
                     throw Skipped()
                 }
+                scope = CheckScope(scenario: scenario, runDriver: target.client, libraryVersions: result.libraries ?? [:])
                 timelineStart = MonotonicClock.nowNs()
                 logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
                 let context = TimelinePlayer(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
                                           drivers: drivers, apps: apps, log: log, active: ActiveFaults(), operations: TaskNursery(), heals: TaskNursery(),
-                                          startNs: timelineStart, seed: target.seed)
+                                          startNs: timelineStart, seed: target.seed, scope: scope)
                 result.checks = try await withTimeout(scenario.timeout) {
                     try await context.runTimeline()
                 }
@@ -113,13 +115,19 @@ final class ScenarioRun: Sendable {
         if result.outcome == .passed {
             // What teardown causes (every client closing) is not the scenario's behaviour.
             let judged = result.events.filter { $0.monoNs < timelineEnd }
-            result.checks += scenario.assertions.enumerated().map { index, assertion in
-                var check = assertion.check(judged)
+            result.checks += scenario.assertions.indices.compactMap { index in
+                guard scope.setAside(assertion: index) == nil else { return nil }
+                var check = scenario.assertions[index].check(judged)
                 check.location = "assert[\(index)]"
                 return check
             }
             result.checks += unexpectedExits(judged)
-            if result.checks.contains(where: { !$0.passed }) { result.outcome = .failed }
+            scope.markDifferences(&result.checks)
+            if result.checks.contains(where: \.fails) {
+                result.outcome = .failed
+            } else if result.differences.contains(where: { !$0.gone }) {
+                result.outcome = .differs
+            }
         }
         for server in servers { result.logs["server \(server.spec.name)"] = await server.logTail() }
         for (name, driver) in drivers { result.logs["client \(name)"] = driver.stderrTail() }

@@ -33,6 +33,8 @@ struct TimelinePlayer: Sendable {
     let startNs: Int64
     /// The run's seed, which faults draw their randomness from.
     let seed: UInt64
+    /// Which checks this run's libraries judge.
+    let scope: CheckScope
 
     /// Connects the clients that connect at the start, then runs every step; returns the expectations' checks.
     ///
@@ -86,6 +88,12 @@ struct TimelinePlayer: Sendable {
             logger.info("step \(index + 1) at \(step.location): \(step.action)")
             let check = try await perform(step, index: index, began: began, anchors: anchors)
             anchors.ended(step, began: began)
+            // A check limited to other libraries is watched all the same (the timeline keeps its pace), then set aside.
+            if let check, let note = scope.setAside(step: step) {
+                log.append(RecordedEvent(monoNs: check.decidedAtNs ?? MonotonicClock.nowNs(), event: .log,
+                                         text: "not judged: \(check.expected) (\(note))"))
+                continue
+            }
             if var check {
                 check.location = step.location.description
                 checks.append(check)
@@ -126,6 +134,20 @@ struct TimelinePlayer: Sendable {
         case .expectAbsent(let expectation):
             let (anchor, stepStart) = anchors.anchor(since: nil, stepBegan: began)
             return try await watch { now in expectation.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: stepStart) }
+        case .anyOf(let alternatives):
+            let judges: [(Int64) -> StepDecision] = alternatives.compactMap { alternative in
+                switch alternative {
+                case .expect(let e):
+                    let (anchor, stepStart) = anchors.anchor(since: e.since, stepBegan: began)
+                    return { now in e.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: stepStart) }
+                case .expectAbsent(let e):
+                    let (anchor, stepStart) = anchors.anchor(since: nil, stepBegan: began)
+                    return { now in e.decide(events: log.lifecycleSnapshot(), anchorNs: anchor, nowNs: now, stepStartNs: stepStart) }
+                default: return nil  // the parser allows only expectations
+                }
+            }
+            let labels = alternatives.map { $0.description.replacingOccurrences(of: "expect ", with: "", options: .anchored) }
+            return try await watch { now in AnyOfDecision.decide(judges.map { $0(now) }, labels: labels, nowNs: now) }
         }
         return nil
     }

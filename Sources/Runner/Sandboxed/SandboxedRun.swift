@@ -41,7 +41,7 @@ struct ScenarioWork: SandboxedWork {
     }
 
     func failed(_ reason: String) -> ScenarioResult {
-        ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description, client: target.client,
+        ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description, client: target.label,
                        serverVersion: target.server.version, outcome: .error, reason: reason)
     }
 }

@@ -25,7 +25,7 @@ struct Plan {
             var run = self
             run.attempt = number
             run.target.workDirectory += "-\(number)"
-            run.target.seed = Plan.seed(seed, scenario: scenario.name, client: target.client, server: target.server.version, attempt: number)
+            run.target.seed = Plan.seed(seed, scenario: scenario.name, client: target.label, server: target.server.version, attempt: number)
             return run
         }
     }
@@ -44,6 +44,8 @@ struct Plan {
     /// What a replay command repeats of the command line: driver definitions, the sandbox choice, a forced run seed.
     var replayArguments: [String] = []
     var runSeed: UInt64?
+    /// A declared known difference that did not happen fails its run.
+    var strict = false
 
     /// A run's seed: from the suite's seed and the run's scenario, client, server version and attempt.
     static func seed(_ seed: UInt64, scenario: String, client: String, server: String, attempt: Int?) -> UInt64 {
@@ -111,7 +113,7 @@ struct Plan {
                             repeats: options.repeats, seed: seed)
         if let forced = options.runSeed { for i in runs.indices { runs[i].target.seed = forced } }
         if let untilFail = options.untilFail { for i in runs.indices { runs[i].untilFail = untilFail } }
-        var plan = Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel, root: root, artifacts: artifacts, seed: seed, runSeed: options.runSeed)
+        var plan = Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel, root: root, artifacts: artifacts, seed: seed, runSeed: options.runSeed, strict: options.strict)
         for path in Set(scenarios.map(\.file) + servers.map(\.path) + installed.map(\.path)) { plan.checksums[path] = await sha256(path) }
         plan.replayArguments = options.driverDefinitions.flatMap { ["--driver", $0] } + (sandboxed ? [] : ["--no-sandbox"])
         return plan
@@ -130,14 +132,20 @@ struct Plan {
                      toolDirectory: String, root: String, repeats: Int = 1, seed: UInt64 = 0) throws(RunError) -> [Run] {
         var runs: [Run] = []
         for scenario in scenarios {
-            for client in clients {
+            // A scenario none of whose clients follows --client runs the same programs for every one: once per server,
+            // labelled with what it runs.
+            let label = scenario.followsRunDriver ? nil : scenario.fixedLabel
+            for client in label == nil ? clients : Array(clients.prefix(1)) {
                 for server in servers {
                     var target = try RunTarget(client: client, server: server, installedServers: installed, toolDirectory: toolDirectory,
-                                               workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(client)-\(server.version)").resolvingCommands(of: scenario)
-                    target.seed = Self.seed(seed, scenario: scenario.name, client: client, server: server.version, attempt: nil)
+                                               workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(label ?? client)-\(server.version)", label: label).resolvingCommands(of: scenario)
+                    target.seed = Self.seed(seed, scenario: scenario.name, client: label ?? client, server: server.version, attempt: nil)
                     var skip: String?
                     if !scenario.serverVersions.isEmpty, !scenario.serverVersions.contains(where: server.satisfies) {
                         skip = "applies to nats-server \(scenario.serverVersions.joined(separator: ", "))" + (scenario.serverVersionsReason.map { ": \($0)" } ?? "")
+                    }
+                    if let only = scenario.only, label == nil, !only.drivers.contains(client) {
+                        skip = "runs only on \(only.drivers.joined(separator: ", ")): \(only.reason)"
                     }
                     let run = Run(scenario: scenario, target: target, skipReason: skip)
                     if repeats > 1 {

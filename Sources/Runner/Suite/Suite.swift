@@ -39,6 +39,8 @@ public struct RunOptions: Sendable {
     public var untilFail: Int?
     /// The driver definitions given on the command line (`NAME=COMMAND`), for replay commands.
     public var driverDefinitions: [String] = []
+    /// A declared known difference that did not happen fails its run (`--strict`).
+    public var strict = false
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -111,7 +113,7 @@ public enum Suite {
             let result = await runInChild(this, plan: plan)
             for reporter in reporters { reporter.runFinished(result) }
             results.append(result)
-            guard result.outcome == .passed, !Task.isCancelled else { break }
+            guard !result.isFailure, !Task.isCancelled else { break }
         }
         return results
     }
@@ -120,7 +122,7 @@ public enum Suite {
     private static func runInChild(_ run: Plan.Run, plan: Plan) async -> ScenarioResult {
         if let skip = run.skipReason {
             var skipped = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                                         client: run.target.client, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
+                                         client: run.target.label, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
             skipped.attempt = run.attempt
             return skipped
         }
@@ -136,10 +138,15 @@ public enum Suite {
             let log = (try? String(contentsOfFile: "\(folder)/runner.log", encoding: .utf8)) ?? ""
             let reason = Task.isCancelled ? ScenarioResult.interruptedReason : "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000))
             result = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                                    client: run.target.client, serverVersion: run.target.server.version, outcome: .error,
+                                    client: run.target.label, serverVersion: run.target.server.version, outcome: .error,
                                     reason: reason, wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
         }
         result.attempt = run.attempt
+        if plan.strict, result.outcome == .passed, let gone = result.differencesGone.first {
+            result.outcome = .failed
+            result.reason = "\(gone) (--strict): the scenario declares that \(run.target.label) differs (\(gone.reason)), but the check passed;"
+                + " if the library changed, update docs/client-differences.md and the scenario's known_differences"
+        }
         result.replay = plan.replay(of: run, library: result.libraries)
         plan.artifacts.settle(&result, work: folder)
         return result
