@@ -48,6 +48,14 @@ static struct ipt_entry *build(const cfw_rule *rule, size_t *size_out, char *err
     } else {
         struct xt_tcp *tcp = (struct xt_tcp *)match->data;
         tcp->spts[0] = sp_lo; tcp->spts[1] = sp_hi; tcp->dpts[0] = dp_lo; tcp->dpts[1] = dp_hi;
+        if (rule->action == CFW_REJECT_TCP_RESET) {
+            // A reset rule never answers a reset, so it lets resets through (`! --tcp-flags RST RST`): the resets that
+            // an inbound rule sends on the server's behalf then pass the outbound rule of a both-way reject, and the
+            // client learns of the reject at once instead of by its pings.
+            tcp->flg_mask = 0x04;
+            tcp->flg_cmp = 0x04;
+            tcp->invflags = XT_TCP_INV_FLAGS;
+        }
     }
 
     struct xt_entry_target *target = (struct xt_entry_target *)((char *)e + e->target_offset);
@@ -97,12 +105,13 @@ int cfw_list(const char *chain, char *out, size_t out_size) {
     out[0] = 0;
     for (const struct ipt_entry *e = iptc_first_rule(chain, h); e; e = iptc_next_rule(e, h)) {
         const struct xt_entry_match *m = (const struct xt_entry_match *)e->elems;
-        int dpt = 0, spt = 0;
+        int dpt = 0, spt = 0, passes_rst = 0;
         const char *proto = e->ip.proto == IPPROTO_UDP ? "udp" : e->ip.proto == IPPROTO_TCP ? "tcp" : "any";
         if (e->target_offset > sizeof(struct ipt_entry) && (strcmp(m->u.user.name, "tcp") == 0 || strcmp(m->u.user.name, "udp") == 0)) {
             const struct xt_tcp *tcp = (const struct xt_tcp *)m->data;  // same port layout as xt_udp
             if (tcp->dpts[0] == tcp->dpts[1]) dpt = tcp->dpts[0];
             if (tcp->spts[0] == tcp->spts[1]) spt = tcp->spts[0];
+            passes_rst = strcmp(m->u.user.name, "tcp") == 0 && tcp->flg_mask == 0x04 && (tcp->invflags & XT_TCP_INV_FLAGS);
         }
         char src[INET_ADDRSTRLEN] = "-", dst[INET_ADDRSTRLEN] = "-";
         if (e->ip.smsk.s_addr) inet_ntop(AF_INET, &e->ip.src, src, sizeof src);
@@ -112,7 +121,7 @@ int cfw_list(const char *chain, char *out, size_t out_size) {
         if (target && strcmp(target, "REJECT") == 0) {
             const struct xt_entry_target *t = (const struct xt_entry_target *)((const char *)e + e->target_offset);
             const struct ipt_reject_info *info = (const struct ipt_reject_info *)t->data;
-            snprintf(with, sizeof with, " %s", info->with == IPT_TCP_RESET ? "tcp-reset" : "icmp-port-unreachable");
+            snprintf(with, sizeof with, " %s%s", info->with == IPT_TCP_RESET ? "tcp-reset" : "icmp-port-unreachable", passes_rst ? " (not RST)" : "");
         }
         int n = snprintf(out + used, out_size - used, "%s dpt:%d spt:%d src:%s dst:%s -> %s%s\n", proto, dpt, spt, src, dst, target ? target : "?", with);
         if (n < 0 || (size_t)n >= out_size - used) break;

@@ -28,6 +28,8 @@ public actor ClientDriver {
     /// How the current process ended, once it has.
     private var end: End?
     private var starts = 0
+    /// When the driver last wrote a line: a driver that keeps talking is alive, however long an ack takes.
+    private var lastHeardNs: Int64 = 0
     private let observe: (@Sendable (String, Int64) -> Void)?
 
     /// - Parameters:
@@ -92,9 +94,30 @@ public actor ClientDriver {
 
     /// Sends a command and waits for its ack.
     ///
-    /// - Throws: `DriverError.stoppedAnswering` if the driver exits first, gives no ack within `timeout`, or the
-    ///   calling task is cancelled.
+    /// - Parameter timeout: how long the driver may stay silent: every line it writes (an event of any kind) restarts it.
+    /// - Throws: `DriverError.stoppedAnswering` if the driver exits first, writes nothing for `timeout` before the ack,
+    ///   or the calling task is cancelled.
     public func send(_ op: DriverOp, timeout: Duration = .seconds(30)) async throws -> DriverAck {
+        let (id, ack) = try dispatch(op)
+        return try await answer(id: id, ack, op: op.name, silence: timeout, window: nil)!
+    }
+
+    /// Sends a command and waits for its ack for at most `window`; a driver still talking then is alive and busy (a
+    /// connect it keeps retrying): nil, and the ack, if it ever comes, goes to `late`.
+    ///
+    /// - Throws: `DriverError.stoppedAnswering` as `send` does, for a driver that ends or stays silent for `silence`.
+    public func send(_ op: DriverOp, window: Duration, silence: Duration,
+                     late: @escaping @Sendable (Result<DriverAck, DriverError>) -> Void) async throws -> DriverAck? {
+        let (id, ack) = try dispatch(op)
+        guard let answer = try await answer(id: id, ack, op: op.name, silence: silence, window: window) else {
+            Task { late(await ack.value()) }
+            return nil
+        }
+        return answer
+    }
+
+    /// Writes a command; its ack will fulfil the returned one-shot.
+    private func dispatch(_ op: DriverOp) throws -> (Int, OneShot<Result<DriverAck, DriverError>>) {
         let id = nextID
         nextID += 1
         let line = op.line(id: id)
@@ -106,11 +129,25 @@ public actor ClientDriver {
         }
         logger.debug("client \(client) ← \(String(decoding: line.dropLast(), as: UTF8.self))")
         writeTranscript(sent: line)
-        guard let answer = await ack.wait(timeout: timeout) else {
-            waiting[id] = nil
-            throw DriverError.stoppedAnswering(client: client, op: op.name, stderrTail: stderrTail())
+        return (id, ack)
+    }
+
+    /// The ack of command `id`, waited for while the driver keeps writing lines (each restarts `silence`), up to
+    /// `window`: nil when the window ends with the driver still talking.
+    private func answer(id: Int, _ ack: OneShot<Result<DriverAck, DriverError>>, op: String, silence: Duration, window: Duration?) async throws -> DriverAck? {
+        let sent = MonotonicClock.nowNs()
+        let windowEnd = window.map { sent + $0.nanoseconds }
+        while true {
+            let silentFrom = max(sent, lastHeardNs) + silence.nanoseconds
+            let until = min(silentFrom, windowEnd ?? .max)
+            if let answer = await ack.wait(timeout: .nanoseconds(max(0, until - MonotonicClock.nowNs()))) { return try answer.get() }
+            let now = MonotonicClock.nowNs()
+            if Task.isCancelled || now >= max(sent, lastHeardNs) + silence.nanoseconds {
+                waiting[id] = nil
+                throw DriverError.stoppedAnswering(client: client, op: op, stderrTail: stderrTail())
+            }
+            if let windowEnd, now >= windowEnd { return nil }
         }
-        return try answer.get()
     }
 
     /// Notes a command in the transcript, with the time it was sent, beside the lines the driver writes.
@@ -166,7 +203,8 @@ public actor ClientDriver {
     }
 
     private func received(_ line: String) {
-        observe?(line, MonotonicClock.nowNs())
+        lastHeardNs = MonotonicClock.nowNs()
+        observe?(line, lastHeardNs)
         logger.trace("client \(client) → \(line)")
         guard let parsed = try? DriverLine.decoder.decode(DriverLine.self, from: Data(line.utf8)) else {
             record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .log, text: "unparsable driver output: \(line.prefix(200))"))

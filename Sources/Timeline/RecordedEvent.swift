@@ -62,6 +62,8 @@ public struct EventName: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let clusterReady = EventName(rawValue: "cluster_ready")
     /// What a micro service's discovery subjects showed, when it changed.
     public static let serviceProbe = EventName(rawValue: "service_probe")
+    /// A connect the driver kept working on past its window (it was still reporting): the timeline went on without it.
+    public static let connectPending = EventName(rawValue: "connect_pending")
     public static let pingDropped = EventName(rawValue: "ping_dropped")
     public static let pongDropped = EventName(rawValue: "pong_dropped")
 

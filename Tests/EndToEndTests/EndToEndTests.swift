@@ -373,7 +373,7 @@ struct EndToEndTests {
         let output = check.lines.joined(separator: "\n")
         #expect(check.passed && check.lines.count == 10 && check.lines.allSatisfy { $0.hasPrefix("ok") }, "\(output)")
         #expect(output.contains("ok   added  8 rules in one commit: tcp dpt:0 spt:0 src:- dst:127.2.1.2 -> DROP; tcp dpt:0 spt:0 src:127.2.1.2 dst:- -> DROP"))
-        #expect(output.contains("tcp dpt:4222 spt:0 src:127.0.0.3 dst:- -> REJECT tcp-reset"))
+        #expect(output.contains("tcp dpt:4222 spt:0 src:127.0.0.3 dst:- -> REJECT tcp-reset (not RST)"))
         #expect(output.contains("tcp dpt:0 spt:8222 src:127.0.0.2 dst:- -> REJECT icmp-port-unreachable"))
     }
 
@@ -387,6 +387,40 @@ struct EndToEndTests {
         let (outcome, runs) = try Self.runWithResults(["run", "scenarios/graceful-server-restart.yaml", "--no-sandbox"])
         #expect(outcome.status == 0, "\(outcome.output)")
         #expect(runs.count == 1 && runs.allSatisfy { $0.outcome == .passed && !$0.sandboxed }, "--no-sandbox must run on the host's loopback")
+    }
+
+    /// A driver still reporting when its connect's window ends is alive: the run fails with what it did, its other
+    /// checks judged, instead of erroring as a dead driver.
+    @Test func aConnectRetriedPastItsWindowFailsTheRunWithWhatTheClientDid() throws {
+        let (outcome, runs) = try Self.runWithResults(["run", Self.fixtures.appendingPathComponent("connect-retried-forever.yaml").path, "--keep", "none"], limit: 120)
+        #expect(outcome.status == 1, "\(outcome.output)")
+        let run = try #require(runs.first)
+        #expect(run.outcome == .failed, "\(run.reason ?? "")")
+        let pending = try #require(run.checks.first { $0.location == "harness" }, "\(outcome.output)")
+        #expect(!pending.passed && pending.observed.contains("still going after 16s") && pending.observed.contains("error (max_connections_exceeded)"), "\(pending.observed)")
+        #expect(run.checks.contains { $0.passed && $0.expected.hasPrefix("first: disconnected exactly 0 times") }, "the other checks are judged")
+        #expect(run.wallSeconds < 40, "settling does not wait for the connect: \(run.wallSeconds) s")
+    }
+
+    /// Firewall, partition and cut steps without a sandbox are refused when the run is planned, before any server starts.
+    @Test func firewallStepsWithoutASandboxAreRefusedBeforeAnythingStarts() throws {
+        let started = Date()
+        let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "scenarios/firewall-drop.yaml", "scenarios/cluster-partition.yaml",
+                                    "--no-sandbox"], limit: 60)
+        #expect(outcome.status == 2, "\(outcome.output)")
+        #expect(outcome.output.contains("scenarios/firewall-drop.yaml:20:5: firewall") && outcome.output.contains("scenarios/cluster-partition.yaml:32:5: partition"),
+                "\(outcome.output)")
+        #expect(outcome.output.contains("--no-sandbox runs on the host, and natsfault never changes the host's firewall"))
+        // Nothing ran: not even the scenario without firewall steps.
+        #expect(!outcome.output.contains("PASS") && !outcome.output.contains("graceful-server-restart ["), "\(outcome.output)")
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    /// A reject in both directions lets the resets of its inbound rule reach the client: it disconnects within 200 ms.
+    @Test func aRejectInBothDirectionsIsNoticedAtOnce() throws {
+        let (outcome, runs) = try Self.runWithResults(["run", Self.fixtures.appendingPathComponent("reject-both-ways.yaml").path, "--keep", "none"], limit: 120)
+        #expect(outcome.status == 0, "\(outcome.output)")
+        #expect(runs.count == 1 && runs[0].outcome == .passed, "\(outcome.output)")
     }
 
     @Test(arguments: [true, false])

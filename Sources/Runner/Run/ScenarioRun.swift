@@ -122,6 +122,7 @@ final class ScenarioRun: Sendable {
                 return check
             }
             result.checks += unexpectedExits(judged)
+            result.checks += pendingConnects(judged)
             scope.markDifferences(&result.checks)
             if result.checks.contains(where: \.fails) {
                 result.outcome = .failed
@@ -246,6 +247,22 @@ final class ScenarioRun: Sendable {
             }
         }
         return nil
+    }
+
+    /// A connect still going when its window ended fails the scenario, with what the client reported meanwhile (its
+    /// other checks are judged all the same).
+    private func pendingConnects(_ events: [RecordedEvent]) -> [Check] {
+        events.filter { $0.event == .connectPending }.map { pending in
+            let client = pending.client ?? "?"
+            let sent = pending.monoNs - (pending.latencyNs ?? 0)
+            let meanwhile = Dictionary(grouping: events.filter { $0.client == client && $0.event.clientEvent != nil && $0.monoNs >= sent && $0.monoNs <= pending.monoNs }) {
+                "\($0.event)" + ($0.error.map { " (\($0.kind))" } ?? "")
+            }.map { "\($0.value.count) \($0.key)" }.sorted()
+            return Check(passed: false, expected: "client \(client)'s connect ends, connected or failed, within its window",
+                         observed: (pending.text ?? "still connecting") + "; meanwhile the client reported " + (meanwhile.isEmpty ? "nothing" : meanwhile.joined(separator: ", ")),
+                         decidedAtNs: pending.monoNs, location: "harness",
+                         window: CheckWindow(client: client, anchorNs: sent, opensNs: sent, closesNs: pending.monoNs))
+        }
     }
 
     /// A server that exited with no fault asking for it fails the scenario: the harness cannot vouch for the rest.

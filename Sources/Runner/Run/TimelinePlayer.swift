@@ -337,11 +337,26 @@ struct TimelinePlayer: Sendable {
     /// Connects a client and sets up its subscriptions, responders, publishers and requesters.
     func connect(_ client: ClientSpec) async throws {
         guard let driver = drivers[client.name] else { return }
-        let timeout = (client.options.connectTimeout ?? .seconds(2)) * 3 + .seconds(10)
-        let ack = try await driver.send(.connect(client, scenario: scenario), timeout: timeout)
-        guard ack.ok else {
-            log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client.name, event: .connectFailed,
+        // The connect's window: a library may try for several connect timeouts. A driver still reporting when it ends is
+        // alive and still trying (a refused first connect retried forever): the timeline goes on and the run fails with
+        // what the client did meanwhile; only a silent driver is dead.
+        let window = (client.options.connectTimeout ?? .seconds(2)) * 3 + .seconds(10)
+        let log = self.log, name = client.name
+        let recordFailure: @Sendable (DriverAck) -> Void = { ack in
+            log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: name, event: .connectFailed,
                                      error: ack.error ?? ClientError(kind: "other", message: "connect failed")))
+        }
+        guard let ack = try await driver.send(.connect(client, scenario: scenario), window: window, silence: window, late: { late in
+            if case .success(let ack) = late, !ack.ok { recordFailure(ack) }
+        }) else {
+            var pending = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client.name, event: .connectPending,
+                                        text: "the connect is still going after \(DurationText.format(window)); the timeline goes on without it")
+            pending.latencyNs = window.nanoseconds
+            log.append(pending)
+            return
+        }
+        guard ack.ok else {
+            recordFailure(ack)
             return
         }
         for s in client.subscriptions { try await expectOK(driver.send(.subscribe(s)), client: client.name, op: "subscribe") }
@@ -382,7 +397,10 @@ struct TimelinePlayer: Sendable {
     /// Once publishers and requesters are done: waits for deliveries in flight to arrive.
     private func settle() async throws {
         await withTaskGroup(of: Void.self) { group in
-            for driver in drivers.values { group.addTask { _ = try? await driver.send(.flush(timeout: .seconds(1)), timeout: .seconds(3)) } }
+            // At most 3 s each, even for a driver still busy (a connect it keeps retrying): settling is best effort.
+            for driver in drivers.values {
+                group.addTask { _ = try? await driver.send(.flush(timeout: .seconds(1)), window: .seconds(3), silence: .seconds(3), late: { _ in }) }
+            }
         }
         var last = log.count
         var quiet = 0

@@ -105,6 +105,7 @@ struct Plan {
                 print("warning: running unsandboxed on the host's loopback, one scenario at a time; the scenarios' ports must be free")
             }
         }
+        if !sandboxed { try refuseFirewallSteps(scenarios, sandboxRequested: options.sandbox) }
         // What a natsfault killed before it could clean up left behind goes now.
         TemporaryFolders.sweep()
         let root = TemporaryFolders.make()
@@ -117,6 +118,26 @@ struct Plan {
         for path in Set(scenarios.map(\.file) + servers.map(\.path) + installed.map(\.path)) { plan.checksums[path] = await sha256(path) }
         plan.replayArguments = options.driverDefinitions.flatMap { ["--driver", $0] } + (sandboxed ? [] : ["--no-sandbox"])
         return plan
+    }
+
+    /// Firewall, partition and cut steps change iptables rules, which only a run's own network namespace may hold: without
+    /// one they are refused now, before any server starts, naming each step.
+    static func refuseFirewallSteps(_ scenarios: [Scenario], sandboxRequested: Bool) throws(RunError) {
+        let firewall = Set(FaultCatalog.faults(of: .firewall).map { $0.name })
+        let steps = scenarios.flatMap { scenario in
+            scenario.steps.compactMap { step -> String? in
+                guard case .fault(let fault) = step.action, firewall.contains(type(of: fault.base).name) else { return nil }
+                return "\(step.location): \(type(of: fault.base).name)"
+            }
+        }
+        guard !steps.isEmpty else { return }
+        let why = sandboxRequested
+            ? "the sandbox is not available here (see the warning above; `natsfault doctor` says why)"
+            : "--no-sandbox runs on the host, and natsfault never changes the host's firewall"
+        let text = "these steps need the run's own network namespace for their iptables rules, and \(why):\n"
+            + steps.map { "  " + $0 }.joined(separator: "\n")
+            + "\nrun them sandboxed, or leave those scenarios out (--filter)"
+        throw sandboxRequested ? .environment(text) : .invalidOption(text)
     }
 
     /// Every scenario × client × server, in that order, each working in its own folder under `root` with the
