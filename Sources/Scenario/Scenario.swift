@@ -94,6 +94,8 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var maxConnections: Int?
     public var writeDeadline: Duration?
     public var maxPending: Int?
+    /// The largest message payload the server accepts, in bytes.
+    public var maxPayload: Int?
     public var users: [User]
     public var lameDuckGracePeriod: Duration?
     public var lameDuckDuration: Duration?

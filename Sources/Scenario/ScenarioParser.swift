@@ -160,7 +160,7 @@ private struct Builder {
     // MARK: servers
 
     func server(_ value: YAMLValue, index: Int) throws(ScenarioError) -> ServerSpec {
-        let m = try value.mapping("a server", allowed: ["name", "version", "cluster", "cluster_port", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "users", "lame_duck_grace_period", "lame_duck_duration"])
+        let m = try value.mapping("a server", allowed: ["name", "version", "cluster", "cluster_port", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "max_payload", "users", "lame_duck_grace_period", "lame_duck_duration"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         guard index < 250 else { throw value.error("at most 250 servers") }
@@ -170,6 +170,15 @@ private struct Builder {
         config.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
         config.writeDeadline = try m["write_deadline"]?.positiveDuration()
         config.maxPending = try m["max_pending"]?.int(1...Int(Int32.max), what: "a byte count")
+        if let v = m["max_payload"] {
+            // nats-server refuses to start with a max_payload above max_pending (64 MiB by default).
+            let pending = config.maxPending ?? 64 * 1024 * 1024
+            let size = try v.byteSize(1...Int(Int32.max))
+            guard size <= pending else {
+                throw v.error("max_payload \(size) is above \(config.maxPending == nil ? "nats-server's default max_pending" : "max_pending") (\(pending) bytes), which nats-server refuses; allowed: 1 to \(pending) bytes, e.g. 1024, 512KB, 1MB")
+            }
+            config.maxPayload = size
+        }
         config.users = try users(m["users"])
         if let v = m["cluster"] { config.cluster = try v.string(); try checkName(config.cluster!, v) }
         if let v = m["cluster_port"] {
