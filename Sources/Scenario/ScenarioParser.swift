@@ -537,7 +537,7 @@ private struct Builder {
             healable.remove(at: index)
             return .heal(.step(target))
         case "expect":
-            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "matches", "within", "not_before", "count", "min", "max", "since"])
+            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "matches", "wire_error", "within", "not_before", "count", "min", "max", "since"])
             var since: String?
             if let v = m["since"] {
                 since = try v.string()
@@ -550,7 +550,7 @@ private struct Builder {
                 match: try eventMatch(m), within: try m.required("within").duration(),
                 notBefore: try m["not_before"]?.duration() ?? .zero, count: count, since: since))
         case "expect_absent":
-            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "matches", "for"])
+            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "matches", "wire_error", "for"])
             return .expectAbsent(AbsenceExpectation(match: try eventMatch(m), duration: try m.required("for").positiveDuration()))
         default:
             throw body.error("unknown action \"\(key)\"")
@@ -584,11 +584,21 @@ private struct Builder {
             guard (try? Regex(text)) != nil else { throw v.error("\"\(text)\" is not a regular expression") }
             pattern = text
         }
+        var wireError: String?
+        if let v = m["wire_error"] {
+            wireError = try v.string()
+            if [.connected, .reconnected, .serverErr].contains(event) {
+                throw v.error("\(event.rawValue) events never carry a wire_error; allowed with: \(ClientEventKind.allCases.filter { ![.connected, .reconnected, .serverErr].contains($0) }.map(\.rawValue).joined(separator: ", ")) (for the -ERR itself, match server_err with \"error\")")
+            }
+            if clients.first(where: { $0.name == client })?.link == .direct {
+                throw v.error("client \"\(client)\" connects directly; only the events of clients with \"link: proxy\" (the default) carry the -ERR the proxy saw on their link")
+            }
+        }
         return EventMatch(
             client: client,
             event: event,
             error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"),
-            server: server, serverURL: server.flatMap { references.url(of: $0, for: client) }, pattern: pattern)
+            server: server, serverURL: server.flatMap { references.url(of: $0, for: client) }, pattern: pattern, wireError: wireError)
     }
 
     /// `count: N`, or `min:` and/or `max:`, in the mapping itself.
@@ -620,7 +630,7 @@ private struct Builder {
         }
         switch key {
         case "events":
-            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "matches", "count", "min", "max"])
+            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "matches", "wire_error", "count", "min", "max"])
             return .events(try eventMatch(m), try countRange(m, default: .atLeastOne))
         case "order":
             let m = try body.mapping("an order assertion", allowed: ["client", "events"])
