@@ -241,6 +241,8 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var maxConnections: Int?
     public var writeDeadline: Duration?
     public var maxPending: Int?
+    /// The largest message payload the server accepts, in bytes.
+    public var maxPayload: Int?
     public var users: [User]
     public var lameDuckGracePeriod: Duration?
     public var lameDuckDuration: Duration?
@@ -601,10 +603,13 @@ public struct EventMatch: Sendable, Hashable, Codable, CustomStringConvertible {
     /// When set, only events whose text matches this regular expression count (an application's `output` lines,
     /// an `exited` status such as `exited\(0\)`).
     public var pattern: String? = nil
+    /// When set, only events whose `wire_error` (the `-ERR` the server sent just before) contains this text,
+    /// ignoring case, count.
+    public var wireError: String? = nil
 
     public var description: String {
         "\(client): \(event.rawValue)" + (error.map { " (\($0.rawValue))" } ?? "") + (server.map { " to server \($0)" } ?? "")
-            + (pattern.map { " matching /\($0)/" } ?? "")
+            + (pattern.map { " matching /\($0)/" } ?? "") + (wireError.map { " after the server said '\($0)'" } ?? "")
     }
 }
 

@@ -168,7 +168,7 @@ private struct Builder {
     // MARK: servers
 
     func server(_ value: YAMLValue, index: Int) throws(ScenarioError) -> ServerSpec {
-        let m = try value.mapping("a server", allowed: ["name", "version", "cluster", "cluster_port", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "users", "lame_duck_grace_period", "lame_duck_duration"])
+        let m = try value.mapping("a server", allowed: ["name", "version", "cluster", "cluster_port", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "max_payload", "users", "lame_duck_grace_period", "lame_duck_duration"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         guard index < 250 else { throw value.error("at most 250 servers") }
@@ -178,6 +178,15 @@ private struct Builder {
         config.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
         config.writeDeadline = try m["write_deadline"]?.positiveDuration()
         config.maxPending = try m["max_pending"]?.int(1...Int(Int32.max), what: "a byte count")
+        if let v = m["max_payload"] {
+            // nats-server refuses to start with a max_payload above max_pending (64 MiB by default).
+            let pending = config.maxPending ?? 64 * 1024 * 1024
+            let size = try v.byteSize(1...Int(Int32.max))
+            guard size <= pending else {
+                throw v.error("max_payload \(size) is above \(config.maxPending == nil ? "nats-server's default max_pending" : "max_pending") (\(pending) bytes), which nats-server refuses; allowed: 1 to \(pending) bytes, e.g. 1024, 512KB, 1MB")
+            }
+            config.maxPayload = size
+        }
         config.users = try users(m["users"])
         if let v = m["cluster"] { config.cluster = try v.string(); try checkName(config.cluster!, v) }
         if let v = m["cluster_port"] {
@@ -622,7 +631,7 @@ private struct Builder {
             healable.remove(at: index)
             return .heal(.step(target))
         case "expect":
-            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "matches", "within", "not_before", "count", "min", "max", "since"])
+            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "matches", "wire_error", "within", "not_before", "count", "min", "max", "since"])
             var since: String?
             if let v = m["since"] {
                 since = try v.string()
@@ -650,7 +659,7 @@ private struct Builder {
             }
             return .anyOf(alternatives)
         case "expect_absent":
-            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "matches", "for"])
+            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "matches", "wire_error", "for"])
             return .expectAbsent(AbsenceExpectation(match: try eventMatch(m), duration: try m.required("for").positiveDuration()))
         default:
             throw body.error("unknown action \"\(key)\"")
@@ -684,11 +693,21 @@ private struct Builder {
             guard (try? Regex(text)) != nil else { throw v.error("\"\(text)\" is not a regular expression") }
             pattern = text
         }
+        var wireError: String?
+        if let v = m["wire_error"] {
+            wireError = try v.string()
+            if [.connected, .reconnected, .serverErr].contains(event) {
+                throw v.error("\(event.rawValue) events never carry a wire_error; allowed with: \(ClientEventKind.allCases.filter { ![.connected, .reconnected, .serverErr].contains($0) }.map(\.rawValue).joined(separator: ", ")) (for the -ERR itself, match server_err with \"error\")")
+            }
+            if clients.first(where: { $0.name == client })?.link == .direct {
+                throw v.error("client \"\(client)\" connects directly; only the events of clients with \"link: proxy\" (the default) carry the -ERR the proxy saw on their link")
+            }
+        }
         return EventMatch(
             client: client,
             event: event,
             error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"),
-            server: server, serverURL: server.flatMap { references.url(of: $0, for: client) }, pattern: pattern)
+            server: server, serverURL: server.flatMap { references.url(of: $0, for: client) }, pattern: pattern, wireError: wireError)
     }
 
     /// `count: N`, or `min:` and/or `max:`, in the mapping itself.
@@ -726,7 +745,7 @@ private struct Builder {
     func assertion(_ key: String, _ body: YAMLValue) throws(ScenarioError) -> Assertion {
         switch key {
         case "events":
-            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "matches", "count", "min", "max"])
+            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "matches", "wire_error", "count", "min", "max"])
             return .events(try eventMatch(m), try countRange(m, default: .atLeastOne))
         case "order":
             let m = try body.mapping("an order assertion", allowed: ["client", "events"])

@@ -11,6 +11,7 @@ public enum ErrorKind: String, Sendable, Hashable, Codable, CaseIterable {
     case authenticationExpired = "authentication_expired"
     case maxConnectionsExceeded = "max_connections_exceeded"
     case reconnectBufferExceeded = "reconnect_buffer_exceeded"
+    case maxPayloadExceeded = "max_payload_exceeded"
     case draining
     case ioError = "io_error"
     case protocolError = "protocol_error"

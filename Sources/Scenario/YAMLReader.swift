@@ -41,6 +41,19 @@ struct YAMLValue {
         return value
     }
 
+    /// A size in bytes: a whole number, or one with the unit `KB` (1024) or `MB` (1024 × 1024), as nats-server reads them.
+    func byteSize(_ range: ClosedRange<Int>) throws(ScenarioError) -> Int {
+        let units = [("KB", 1024), ("MB", 1024 * 1024)]
+        guard case .scalar(let s) = node, s.style == .plain else { throw error("expected a size in bytes, found \(shown); e.g. 1048576, 512KB, 10MB") }
+        let (digits, factor) = units.first { s.string.hasSuffix($0.0) }.map { (String(s.string.dropLast(2)), $0.1) } ?? (s.string, 1)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let number = Int(digits), number >= 0 else {
+            throw error("expected a size in bytes, found \(shown); a whole number, or one with KB or MB, e.g. 1048576, 512KB, 10MB")
+        }
+        let (value, overflow) = number.multipliedReportingOverflow(by: factor)
+        guard !overflow, range.contains(value) else { throw error("\(s.string) is out of range; allowed: \(describe(range)) bytes") }
+        return value
+    }
+
     /// A positive number (rates).
     func positiveNumber() throws(ScenarioError) -> Double {
         guard case .scalar(let s) = node, s.style == .plain, let value = Double(s.string), value > 0, value.isFinite else {

@@ -18,6 +18,7 @@ public enum ServerConfigFile {
         if let v = config.maxConnections { lines.append("max_connections: \(v)") }
         if let v = config.writeDeadline { lines.append("write_deadline: \(quoted(goDuration(v)))") }
         if let v = config.maxPending { lines.append("max_pending: \(v)") }
+        if let v = config.maxPayload { lines.append("max_payload: \(v)") }
         if let v = config.lameDuckGracePeriod { lines.append("lame_duck_grace_period: \(quoted(goDuration(v)))") }
         if let v = config.lameDuckDuration { lines.append("lame_duck_duration: \(quoted(goDuration(v)))") }
         if let cluster = config.cluster {

@@ -21,11 +21,11 @@ extension EventExpectation {
 
         if let early = matching.first(where: { $0.monoNs < opens }) {
             return .decided(Check(passed: false, expected: expected,
-                observed: "it came too early, at \(milliseconds(early.monoNs - anchorNs))" + describe(early.error),
+                observed: "it came too early, at \(milliseconds(early.monoNs - anchorNs))" + describe(early),
                 decidedAtNs: nowNs, window: window))
         }
         let inWindow = matching.filter { $0.monoNs <= closes }
-        let times = inWindow.map { milliseconds($0.monoNs - anchorNs) + describe($0.error) }.joined(separator: ", ")
+        let times = inWindow.map { milliseconds($0.monoNs - anchorNs) + describe($0) }.joined(separator: ", ")
         let observed = inWindow.isEmpty ? "none" + lateNote(matching, closes: closes, anchorNs: anchorNs) : "\(inWindow.count) at \(times)"
         if let max = count.max, inWindow.count > max {
             return .decided(Check(passed: false, expected: expected, observed: observed, decidedAtNs: nowNs, window: window))
@@ -54,7 +54,7 @@ extension AbsenceExpectation {
         let window = CheckWindow(client: match.client, anchorNs: anchorNs, opensNs: anchorNs, closesNs: ends, seenNs: seen)
         if let hit = events.first(where: { $0.matches(match) && $0.monoNs >= anchorNs && $0.monoNs <= Swift.min(ends, nowNs) }) {
             return .decided(Check(passed: false, expected: expected,
-                observed: "one at \(milliseconds(hit.monoNs - anchorNs))" + describe(hit.error), decidedAtNs: nowNs, window: window))
+                observed: "one at \(milliseconds(hit.monoNs - anchorNs))" + describe(hit), decidedAtNs: nowNs, window: window))
         }
         if nowNs >= ends { return .decided(Check(passed: true, expected: expected, observed: "none", decidedAtNs: nowNs, window: window)) }
         return .pending(deadlineNs: ends)
@@ -67,6 +67,6 @@ func milliseconds(_ ns: Int64) -> String {
     return ms >= 0 ? "+\(Int(ms.rounded()))ms" : "\(Int(ms.rounded()))ms"
 }
 
-func describe(_ error: ClientError?) -> String {
-    error.map { " (\($0))" } ?? ""
+func describe(_ event: RecordedEvent) -> String {
+    event.errorDescription.map { " (\($0))" } ?? ""
 }

@@ -116,6 +116,8 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     public var fault: String?
     /// Free text: a fault's description, a step, an exit status, a log line.
     public var text: String?
+    /// For a proxied client's event: the text of the `-ERR` its server sent just before on its link (`WireErrors`).
+    public var wireError: String?
 
     public init(monoNs: Int64, client: String? = nil, server: String? = nil, event: EventName, error: ClientError? = nil, text: String? = nil) {
         self.monoNs = monoNs
@@ -132,6 +134,15 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
             && (match.error.map { error?.kind == $0.rawValue } ?? true)
             && (match.serverURL.map { url == $0 } ?? true)
             && (match.pattern.map { pattern in (try? Regex(pattern)).map { (text ?? "").contains($0) } ?? false } ?? true)
+            && (match.wireError.map { wanted in wireError?.lowercased().contains(wanted.lowercased()) ?? false } ?? true)
+    }
+
+    /// Its error as reports show it, with what the server said on the wire: `protocol_error "…" [NATS_PROTOCOL_ERROR];
+    /// the server said 'maximum connections exceeded'`.
+    public var errorDescription: String? {
+        let said = wireError.map { "the server said '\($0)'" }
+        guard let error else { return said }
+        return said.map { "\(error); \($0)" } ?? error.description
     }
 
     /// The sequence numbers this event covers: `seq`, or the range `from…to`.

@@ -81,6 +81,8 @@ func errorKind(_ s: natsStatus, text: String) -> String {
     if t.contains("authorization violation") { return "authorization_violation" }
     if t.contains("permissions violation") { return "permissions_violation" }
     if t.contains("stale connection") { return "stale_connection" }
+    // The server's -ERR 'Maximum Payload Violation' (nats.c: NATS_ERR): the same limit, enforced by the server.
+    if t.contains("maximum payload") { return "max_payload_exceeded" }
     switch s {
     case NATS_STALE_CONNECTION: return "stale_connection"
     case NATS_CONNECTION_CLOSED: return "connection_closed"
@@ -91,6 +93,7 @@ func errorKind(_ s: natsStatus, text: String) -> String {
     case NATS_CONNECTION_AUTH_FAILED: return "authorization_violation"
     case NATS_NOT_PERMITTED: return "permissions_violation"
     case NATS_INSUFFICIENT_BUFFER: return "reconnect_buffer_exceeded"
+    case NATS_MAX_PAYLOAD: return "max_payload_exceeded"
     case NATS_DRAINING: return "draining"
     case NATS_PROTOCOL_ERROR, NATS_LINE_TOO_LONG: return "protocol_error"
     case NATS_IO_ERROR, NATS_SYS_ERROR, NATS_CONNECTION_DISCONNECTED:

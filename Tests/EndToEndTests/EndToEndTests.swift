@@ -289,6 +289,25 @@ struct EndToEndTests {
         #expect(outcome.output.contains("client app: reconnected"))
     }
 
+    /// The event a library reports after a server's `-ERR` carries the `-ERR`'s text (`wire_error`): matched by an
+    /// expectation, written in `--json`, and shown beside the library's own error in the failure report and the HTML page.
+    @Test func anEventAfterAServersErrCarriesWhatTheServerSaid() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("report.html")
+        let (outcome, runs) = try Self.runWithResults(["run", Self.fixtures.appendingPathComponent("wire-error.yaml").path,
+                                                       "--client", "c", "--server", "2.15", "--report", page.path])
+        #expect(outcome.status == 1)
+        let run = try Self.only(runs, client: "c")
+        #expect(run.checks.map(\.passed) == [true, false], "\(run.checks)")
+        let refused = try #require(run.events.first { $0.client == "late" && $0.event == .connectFailed })
+        #expect(refused.wireError == "maximum connections exceeded" && refused.error?.kind == "protocol_error", "\(refused)")
+        let said = "connect_failed error protocol_error \"Expected 'PONG', got ''\" [NATS_PROTOCOL_ERROR]; the server said 'maximum connections exceeded'"
+        #expect(outcome.output.contains("client late: " + said), "\(outcome.output)")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.contains("the server said &#39;maximum connections exceeded&#39;") || html.contains("the server said 'maximum connections exceeded'"))
+    }
+
     @Test func aMalformedFileExitsTwoNamingFileLineAndColumn() throws {
         let outcome = try Self.run(["run", Self.root.appendingPathComponent("Tests/ScenarioTests/Malformed/02-unknown-server-key.yaml").path])
         #expect(outcome.status == 2)

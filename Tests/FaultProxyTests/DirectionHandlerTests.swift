@@ -248,6 +248,28 @@ struct FlowShapeTests {
         #expect(document["server_id"] as? String == "X")
     }
 
+    /// `rewrite_info` sets `max_payload` in every INFO towards the client, a split one included, while it lasts; a
+    /// heal lets the server's own INFO through again. The bytes the client sends are left alone.
+    @Test func infoFieldsAreRewrittenWhileTheFaultLasts() throws {
+        let info = #"INFO {"server_id":"X","max_payload":1024,"proto":1}"# + "\r\n"
+        let h = try Harness(flow: .toClient, faults: [F.rewriteInfo(maxPayload: 10_485_760)])
+        try h.send(String(info.prefix(20)))
+        try h.send(info.dropFirst(20) + "PING\r\n" + info)
+        let lines = try h.forwarded().split(separator: "\r\n")
+        #expect(lines.count == 3 && lines[1] == "PING")
+        for line in [lines[0], lines[2]] {
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(line.dropFirst(5).utf8)) as? [String: Any])
+            #expect(document["max_payload"] as? Int == 10_485_760)
+            #expect(document["server_id"] as? String == "X" && document["proto"] as? Int == 1)
+        }
+        h.handler.update([])
+        try h.send(info)
+        #expect(try h.forwarded() == info)
+        let toServer = try Harness(flow: .toServer, faults: [F.rewriteInfo(maxPayload: 10_485_760)])
+        try toServer.send(info)
+        #expect(try toServer.forwarded() == info)
+    }
+
     /// Route links relay bytes untouched: an `-ERR` line in route traffic is not recorded as a client's server error.
     @Test func aRouteLinkRelaysWithoutParsing() throws {
         let h = try Harness(flow: .toClient, parses: false)

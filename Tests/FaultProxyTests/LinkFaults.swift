@@ -18,4 +18,5 @@ enum F {
     static func slicer(bytes: Int, delay: Duration, _ d: Direction) -> any LinkFault { Slicer(links: every, bytes: bytes, delay: delay, direction: d) }
     static func limitBytes(_ n: Int, _ d: Direction) -> any LinkFault { LimitBytes(links: every, bytes: n, direction: d) }
     static func injectError(_ message: String) -> any LinkFault { InjectError(links: every, message: message) }
+    static func rewriteInfo(maxPayload: Int) -> any LinkFault { RewriteInfo(links: every, maxPayload: maxPayload) }
 }

@@ -302,3 +302,56 @@ struct ServiceObservationTests {
         #expect(!Assertion.requests(fast).check([]).passed)
     }
 }
+
+struct WireErrorTests {
+    private func serverErr(_ t: Int64, _ client: String, _ text: String) -> RecordedEvent {
+        RecordedEvent(monoNs: t * ms, client: client, server: "a", event: .serverErr, error: ClientError(kind: "other", message: text))
+    }
+
+    /// Events fed in the order they are recorded, annotated.
+    private func annotated(_ events: [RecordedEvent]) -> [RecordedEvent] {
+        var wire = WireErrors()
+        return events.map { e in
+            var e = e
+            wire.annotate(&e)
+            return e
+        }
+    }
+
+    @Test func aClientsEventsRightAfterItsServersErrCarryTheText() {
+        let out = annotated([
+            event(0, "app", "connected"),
+            serverErr(10, "app", "maximum connections exceeded"),
+            event(11, "other", "disconnected"),  // another client: its own link
+            event(12, "app", "connect_failed", error: "protocol_error"),
+            event(13, "app", "error"),
+            event(10 + 500, "app", "closed"),  // the window's last instant
+            event(10 + 501, "app", "disconnected"),  // past it
+        ])
+        #expect(out.map(\.wireError) == [nil, nil, nil, "maximum connections exceeded", "maximum connections exceeded", "maximum connections exceeded", nil])
+        #expect(out[3].errorDescription == "protocol_error; the server said 'maximum connections exceeded'")
+    }
+
+    /// A new connection ends it: `reconnected` and what follows belong to the next connection, and events from before
+    /// the `-ERR` that are recorded after it (a driver's pipe is slower than the proxy) are not blamed on it.
+    @Test func aNewConnectionOrAnEarlierEventDoesNotCarryIt() {
+        let out = annotated([
+            serverErr(10, "app", "Stale Connection"),
+            event(9, "app", "error"),
+            event(11, "app", "disconnected"),
+            event(20, "app", "reconnected"),
+            event(30, "app", "disconnected"),
+        ])
+        #expect(out.map(\.wireError) == [nil, nil, "Stale Connection", nil, nil])
+    }
+
+    @Test func expectationsMatchASubstringIgnoringCase() {
+        let events = annotated([serverErr(10, "app", "Maximum Payload Violation"), event(11, "app", "closed")])
+        func count(_ text: String) -> Bool {
+            Assertion.events(EventMatch(client: "app", event: .closed, wireError: text), .exactly(1)).check(events).passed
+        }
+        #expect(count("maximum payload"))
+        #expect(count("Maximum Payload Violation"))
+        #expect(!count("maximum connections"))
+    }
+}

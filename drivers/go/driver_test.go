@@ -53,6 +53,8 @@ func TestClassify(t *testing.T) {
 		{nats.ErrNoServers, "no_servers", "nats.ErrNoServers"},
 		{nats.ErrNoResponders, "no_responders", "nats.ErrNoResponders"},
 		{nats.ErrReconnectBufExceeded, "reconnect_buffer_exceeded", "nats.ErrReconnectBufExceeded"},
+		{nats.ErrMaxPayload, "max_payload_exceeded", "nats.ErrMaxPayload"},
+		{errors.New("nats: Maximum Payload Violation"), "max_payload_exceeded", "*errors.errorString"},
 		{fmt.Errorf("wrapped: %w", nats.ErrTimeout), "timeout", "nats.ErrTimeout"},
 		{errors.New("nats: maximum connections exceeded"), "max_connections_exceeded", "*errors.errorString"},
 		{errors.New(`nats: Permissions Violation for Publish to "x"`), "permissions_violation", "*errors.errorString"},

@@ -75,7 +75,7 @@ var sentinels = []sentinel{
 	{nats.ErrConnectionReconnecting, "nats.ErrConnectionReconnecting", "io_error"},
 	{nats.ErrDisconnected, "nats.ErrDisconnected", "io_error"},
 	{nats.ErrNoInfoReceived, "nats.ErrNoInfoReceived", "protocol_error"},
-	{nats.ErrMaxPayload, "nats.ErrMaxPayload", "other"},
+	{nats.ErrMaxPayload, "nats.ErrMaxPayload", "max_payload_exceeded"},
 	{nats.ErrBadSubject, "nats.ErrBadSubject", "other"},
 	{nats.ErrBadQueueName, "nats.ErrBadQueueName", "other"},
 	{nats.ErrBadTimeout, "nats.ErrBadTimeout", "other"},
@@ -103,6 +103,8 @@ var serverErrorKinds = []struct{ text, kind string }{
 	{"authorization violation", "authorization_violation"},
 	{"permissions violation", "permissions_violation"},
 	{"stale connection", "stale_connection"},
+	// The server's -ERR 'Maximum Payload Violation': the limit ErrMaxPayload checks, enforced by the server.
+	{"maximum payload", "max_payload_exceeded"},
 	{"parse error", "protocol_error"},
 	{"unknown protocol", "protocol_error"},
 	{"protocol exception", "protocol_error"},

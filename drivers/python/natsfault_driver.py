@@ -176,6 +176,8 @@ _TEXT_KINDS = [
     ("authorization violation", "authorization_violation"),
     ("permissions violation", "permissions_violation"),
     ("stale connection", "stale_connection"),
+    # The server's -ERR 'Maximum Payload Violation': the limit MaxPayloadError checks, enforced by the server.
+    ("maximum payload", "max_payload_exceeded"),
     # nats.py's own texts for a malformed handshake / a server -ERR for bad protocol.
     ("expecting info", "protocol_error"),
     ("info message, json parse", "protocol_error"),
@@ -196,6 +198,7 @@ _CLASS_KINDS = [
     (nats_errors.SlowConsumerError, "slow_consumer"),
     (nats_errors.AuthorizationError, "authorization_violation"),
     (nats_errors.OutboundBufferLimitError, "reconnect_buffer_exceeded"),
+    (nats_errors.MaxPayloadError, "max_payload_exceeded"),
     # A drain that ran out of time is a timeout, as nats.c's NATS_TIMEOUT for it.
     (nats_errors.DrainTimeoutError, "timeout"),
     (nats_errors.ConnectionDrainingError, "draining"),

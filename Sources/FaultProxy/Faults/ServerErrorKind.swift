@@ -10,7 +10,8 @@ enum ServerErrorKind {
         if t.contains("maximum connections exceeded") { return .maxConnectionsExceeded }
         if t.contains("permissions violation") { return .permissionsViolation }
         if t.contains("slow consumer") { return .slowConsumer }
-        if t.contains("unknown protocol") || t.contains("parser error") || t.contains("maximum payload") || t.contains("maximum control line") {
+        if t.contains("maximum payload") { return .maxPayloadExceeded }
+        if t.contains("unknown protocol") || t.contains("parser error") || t.contains("maximum control line") {
             return .protocolError
         }
         return .other

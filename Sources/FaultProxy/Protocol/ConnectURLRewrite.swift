@@ -1,6 +1,3 @@
-import Foundation
-import NIOCore
-
 /// Rewrites the server addresses a server's INFO advertises (`connect_urls`) to the proxy's listeners.
 ///
 /// A clustered server tells its clients the client addresses of the other nodes; a client that fails
@@ -13,20 +10,6 @@ public struct ConnectURLRewrite: Sendable, Hashable {
 
     public init(addresses: [String: String]) { self.addresses = addresses }
 
-    /// The INFO line with its `connect_urls` rewritten; nil when there is nothing to change.
-    func rewrite(infoLine line: ByteBuffer) -> ByteBuffer? {
-        let text = String(buffer: line)
-        guard text.count > 5, let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"),
-              var info = (try? JSONSerialization.jsonObject(with: Data(text[open...close].utf8))) as? [String: Any],
-              let urls = info["connect_urls"] as? [String] else { return nil }
-        let rewritten = urls.map { addresses[$0] ?? $0 }
-        guard rewritten != urls else { return nil }
-        info["connect_urls"] = rewritten
-        guard let json = try? JSONSerialization.data(withJSONObject: info, options: [.withoutEscapingSlashes]) else { return nil }
-        var out = ByteBuffer()
-        out.writeString("INFO ")
-        out.writeBytes(json)
-        out.writeString("\r\n")
-        return out
-    }
+    /// The addresses with every known one replaced by its link's.
+    func rewrite(_ urls: [String]) -> [String] { urls.map { addresses[$0] ?? $0 } }
 }

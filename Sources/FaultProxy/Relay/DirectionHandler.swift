@@ -143,7 +143,7 @@ final class DirectionHandler: ChannelDuplexHandler {
         var out = allocator.buffer(capacity: items.reduce(0) { $0 + $1.bytes.readableBytes })
         for item in items {
             if case .operation(let op) = item {
-                if op.kind == .info, let rewritten = connectURLs?.rewrite(infoLine: op.line) {
+                if op.kind == .info, let rewritten = InfoRewrite.rewrite(infoLine: op.line, connectURLs: connectURLs, fields: shape.infoFields) {
                     var bytes = rewritten
                     out.writeBuffer(&bytes)
                     continue

@@ -136,9 +136,9 @@ public struct TimelineChart: Sendable, Hashable {
                 // Reconnecting if it connects again before it closes or exits; disconnected for good otherwise.
                 let next = events.first { $0.client == e.client && $0.monoNs >= e.monoNs && [.reconnected, .connected, .closed, .exited].contains($0.event) }
                 let recovers = next.map { [.reconnected, .connected].contains($0.event) } ?? false
-                clients.enter(e.client, recovers ? .reconnecting : .disconnected, at: t, "disconnected" + (e.error.map { ": \($0)" } ?? ""))
+                clients.enter(e.client, recovers ? .reconnecting : .disconnected, at: t, "disconnected" + (e.errorDescription.map { ": \($0)" } ?? ""))
             case .closed:
-                clients.enter(e.client, .closed, at: t, "closed" + (e.error.map { ": \($0)" } ?? ""))
+                clients.enter(e.client, .closed, at: t, "closed" + (e.errorDescription.map { ": \($0)" } ?? ""))
             case .exited:
                 clients.end(e.client, at: t)
                 clients.mark(e.client, Mark(atNs: t, kind: .exit, label: "exited", detail: FailureReport.line(e)))

@@ -9,12 +9,16 @@ final class EventLog: Sendable {
     private struct Store {
         var all: [RecordedEvent] = []
         var lifecycle: [RecordedEvent] = []
+        var wireErrors = WireErrors()
     }
 
     private let store = Mutex(Store())
 
+    /// Records an event; a client event that follows a server's `-ERR` on its link gets its text as `wire_error`.
     func append(_ event: RecordedEvent) {
+        var event = event
         store.withLock {
+            $0.wireErrors.annotate(&event)
             $0.all.append(event)
             if !event.isTraffic { $0.lifecycle.append(event) }
         }

@@ -104,6 +104,8 @@ public struct FlowShape: Equatable, Sendable {
     public var dropPings = false
     public var dropPongs = false
     public var pongDelay: Duration?
+    /// Fields of the server's INFO set to these values (towards the client), e.g. `max_payload`.
+    public var infoFields: [String: Int] = [:]
 
     public init() {}
 
@@ -113,7 +115,7 @@ public struct FlowShape: Equatable, Sendable {
     }
 
     /// Whether operations must be looked at one by one (otherwise chunks pass whole).
-    public var filtersOperations: Bool { dropPings || dropPongs || pongDelay != nil }
+    public var filtersOperations: Bool { dropPings || dropPongs || pongDelay != nil || !infoFields.isEmpty }
 
     /// Whether chunks wait in a queue instead of passing at once.
     public var queues: Bool { stalled || latency != nil || bytesPerSecond != nil || slice != nil }
