@@ -220,7 +220,7 @@ extension SeqOutcome {
             held = held && wrong.isEmpty
             let label = entry.seqs.count == 1 ? "#\(entry.seqs.lowerBound)" : "#\(entry.seqs.lowerBound)-\(entry.seqs.upperBound)"
             if wrong.isEmpty {
-                seen.append("\(label) \(entry.outcome)" + (times.max().map { ", slowest after \(String(format: "%.2f", Double($0) / 1e6))ms" } ?? ""))
+                seen.append("\(label) \(entry.outcome)" + (times.max().map { ", \(times.count > 1 ? "the slowest " : "")after \(String(format: "%.3f", Double($0) / 1e6))ms" } ?? ""))
             } else {
                 seen.append(wrong.prefix(5).joined(separator: ", ") + (wrong.count > 5 ? ", … (\(wrong.count) in all)" : ""))
             }
