@@ -137,6 +137,36 @@ struct EndToEndTests {
         #expect(outcome.output.contains("Matrix"))
     }
 
+    /// connect-timeout declares F1 for python: its python runs differ as declared (green, a skipped testcase), the others
+    /// pass. The same difference declared for nats.c, which does not have it, is gone: listed always, red with --strict.
+    @Test func aKnownDifferenceIsGreenWhereItHappensAndRedUnderStrictWhereItIsGone() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let junit = dir.appendingPathComponent("junit.xml").path
+        let (declared, runs) = try Self.runWithResults(["run", "scenarios/connect-timeout.yaml", "--client", "c,python", "--strict", "--keep", "none", "--junit", junit],
+                                                       limit: 120)
+        #expect(declared.status == 0, "\(declared.output)")
+        let python = try Self.only(runs, client: "python"), c = try Self.only(runs, client: "c")
+        #expect(python.outcome == .differs && python.differences.map(\.finding) == ["F1"], "\(python.outcome) \(python.checks)")
+        #expect(python.checks.contains { !$0.passed && $0.difference?.finding == "F1" && $0.difference?.gone == false })
+        #expect(c.outcome == .passed && c.differences.isEmpty)
+        #expect(declared.output.contains("DIFFERS connect-timeout [python × ") && declared.output.contains("differs (F1)"), "\(declared.output)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("<skipped message=\"differs (F1): nats.py retries its first connect"), "\(xml)")
+        #expect(!xml.contains("<failure") && !xml.contains("<error"))
+
+        // Declared for c too: c does not differ, so for c the difference is gone.
+        let text = try String(contentsOfFile: Self.root.appendingPathComponent("scenarios/connect-timeout.yaml").path, encoding: .utf8)
+        let wrong = dir.appendingPathComponent("connect-timeout.yaml")
+        try text.replacingOccurrences(of: "  - drivers: [python]", with: "  - drivers: [c, python]").write(to: wrong, atomically: true, encoding: .utf8)
+        let lenient = try Self.run(["run", wrong.path, "--client", "c", "--keep", "none"], limit: 60)
+        #expect(lenient.status == 0, "\(lenient.output)")
+        #expect(lenient.output.contains("difference gone (F1): connect-timeout [c × "), "the summary always lists it: \(lenient.output)")
+        let (strict, strictRuns) = try Self.runWithResults(["run", wrong.path, "--client", "c", "--strict", "--keep", "none"], limit: 60)
+        #expect(strict.status == 1, "\(strict.output)")
+        #expect(strictRuns.first?.outcome == .failed && strictRuns.first?.reason?.hasPrefix("difference gone (F1) (--strict)") == true, "\(strict.output)")
+    }
+
     /// Drivers of the user's own (`--driver NAME=COMMAND`), three of them broken: one crashes at start,
     /// one says hello and never answers, one writes malformed lines. Each is a client failure with its
     /// stderr tail; the nats.c run beside them passes, and the whole run ends in time.
