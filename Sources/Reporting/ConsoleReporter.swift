@@ -32,6 +32,9 @@ public struct ConsoleReporter: Reporter {
         }
         var text = "\(verdict.padding(5)) \(result.title)  \(formatSeconds(result.wallSeconds))"
         if result.outcome == .skipped, let reason = result.reason { text += "  (\(reason))" }
+        if let pinned = result.pinned, !pinned.isEmpty {
+            text += "  (" + pinned.sorted { $0.key < $1.key }.map { "client \($0.key) ran \($0.value)" }.joined(separator: ", ") + ")"
+        }
         let differences = result.differences.map { "\($0): \($0.reason)" }
         if !differences.isEmpty { text += "  (" + differences.joined(separator: "; ") + ")" }
         return text

@@ -41,6 +41,8 @@ public struct ScenarioResult: Codable, Sendable {
     public var attempt: Int?
     /// Each driver's client library and version from its hello (`nats.c 3.4.1`), by client.
     public var libraries: [String: String]?
+    /// Clients that ran another driver than the run's column says (their own `driver:`), by client: what actually ran.
+    public var pinned: [String: String]?
 
     public init(scenario: String, file: String, description: String, client: String, serverVersion: String,
                 outcome: Outcome, reason: String? = nil, wallSeconds: Double = 0, timelineSeconds: Double = 0,

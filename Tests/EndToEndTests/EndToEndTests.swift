@@ -373,6 +373,10 @@ struct EndToEndTests {
         let (outcome, runs) = try Self.runWithResults(["run", Self.fixtures.appendingPathComponent("\(name).yaml").path])
         #expect(outcome.status == 0, "\(outcome.output)")
         #expect(runs.map(\.scenario) == [name] && runs.allSatisfy { $0.outcome == .passed }, "\(runs.map { "\($0.title) \($0.outcome)" })")
+        if name == "declared-driver" {
+            // The service pins its own driver: the run says what actually ran beside the column's nats.c.
+            #expect(runs.first?.pinned == ["service": "mine"] && outcome.output.contains("(client service ran mine)"), "\(outcome.output)")
+        }
     }
 
     @Test func aMissingDriverCapabilitySkipsTheRunWithTheReason() throws {

@@ -29,6 +29,8 @@ final class ScenarioRun: Sendable {
         var result = ScenarioResult(scenario: scenario.name, file: scenario.file, description: scenario.description,
                                     client: target.label, serverVersion: target.server.version, outcome: .passed)
         result.sandboxed = target.sandboxed
+        let pinned = scenario.clients.filter { $0.driver != nil && $0.driver != target.label }.map { ($0.name, $0.driver!) }
+        if !pinned.isEmpty { result.pinned = Dictionary(uniqueKeysWithValues: pinned) }
         let record: @Sendable (RecordedEvent) -> Void = { [log] in log.append($0) }
         let logger = Logger(label: "natsfault")
         var servers: [ServerProcess] = []
