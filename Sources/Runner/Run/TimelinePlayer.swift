@@ -33,6 +33,8 @@ struct TimelinePlayer: Sendable {
     let startNs: Int64
     /// The run's seed, which faults draw their randomness from.
     let seed: UInt64
+    /// In operator mode, the run's operator and its users' creds files.
+    let credentials: RunCredentials?
 
     /// Connects the clients that connect at the start, then runs every step; returns the expectations' checks.
     ///
@@ -290,11 +292,12 @@ struct TimelinePlayer: Sendable {
         return Check(passed: false, expected: p.expected + " within \(DurationText.format(p.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs(), window: window)
     }
 
-    /// Where natsfault's own probes connect: the server itself (never a proxy link), as its first user if it has users.
+    /// Where natsfault's own probes connect: the server itself (never a proxy link), as its first user if it has users,
+    /// and in operator mode as natsfault's probe user (of the first account).
     private func probeTarget(_ server: String) -> RequestProbe.Target {
         let spec = scenario.server(named: server)!
         let user = spec.config.users.first
-        return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password)
+        return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password, jwt: try? credentials?.probeToken())
     }
 
     private func apply(_ action: ClientAction, to name: String) async throws {
@@ -316,7 +319,7 @@ struct TimelinePlayer: Sendable {
     func connect(_ client: ClientSpec) async throws {
         guard let driver = drivers[client.name] else { return }
         let timeout = (client.options.connectTimeout ?? .seconds(2)) * 3 + .seconds(10)
-        let ack = try await driver.send(.connect(client, scenario: scenario), timeout: timeout)
+        let ack = try await driver.send(.connect(client, scenario: scenario, directory: credentials?.directory ?? ""), timeout: timeout)
         guard ack.ok else {
             log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client.name, event: .connectFailed,
                                      error: ack.error ?? ClientError(kind: "other", message: "connect failed")))
