@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The scenario model, YAML decoding and validation: pure values, no effects.
@@ -44,11 +45,17 @@ let package = Package(
             ],
             path: "Sources/Process"
         ),
+        // NKeys, NATS JWTs and creds files (swift-crypto's Ed25519): the operator, accounts and users of a run.
+        .target(
+            name: "NATSFaultCredentials",
+            dependencies: ["NATSFaultScenario", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Credentials"
+        ),
         // nats-server child processes: configuration, readiness, signals, logs.
         .target(
             name: "NATSFaultSupervisor",
             dependencies: [
-                "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultProcess",
+                "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultProcess", "NATSFaultCredentials",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Supervisor"
@@ -111,6 +118,7 @@ let package = Package(
             dependencies: [
                 "NATSFaultScenario", "NATSFaultTimeline", "NATSFaultSupervisor",
                 "NATSFaultSandbox", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultProxy", "NATSFaultFirewall", "NATSFaultProcess",
+                "NATSFaultCredentials",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Runner"
@@ -159,6 +167,11 @@ let package = Package(
             dependencies: ["NATSFaultSupervisor", "NATSFaultScenario", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ProcessTests", dependencies: ["NATSFaultProcess"]),
+        .testTarget(
+            name: "CredentialsTests",
+            dependencies: ["NATSFaultCredentials", "NATSFaultSupervisor", "NATSFaultScenario", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "DriversTests", dependencies: ["NATSFaultDrivers", "NATSFaultScenario"]),
         .testTarget(name: "EndToEndTests", dependencies: ["NATSFaultTimeline"], exclude: ["Fixtures"]),
     ]

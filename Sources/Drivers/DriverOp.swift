@@ -116,6 +116,7 @@ public enum DriverOp: Sendable, Hashable {
         if let v = o.password { options["password"] = .string(v) }
         if let v = o.token { options["token"] = .string(v) }
         if let v = o.drainTimeout { options["drain_timeout_ms"] = .int(Int(v.milliseconds)) }
+        if let v = o.credentialsFile { options["credentials_file"] = .string(v) }
         return options
     }
 }
@@ -123,9 +124,13 @@ public enum DriverOp: Sendable, Hashable {
 /// The ops for a scenario's clients and actions.
 extension DriverOp {
     /// Connects `client` to its servers (through its links, where the scenario gives it any).
-    public static func connect(_ client: ClientSpec, scenario: Scenario) -> DriverOp {
+    ///
+    /// - Parameter directory: the run's folder, where the creds file of the client's `credentials` user is.
+    public static func connect(_ client: ClientSpec, scenario: Scenario, directory: String) -> DriverOp {
         let urls = client.servers.compactMap { scenario.server(named: $0).map { scenario.url(of: $0, for: client) } }
-        return .connect(servers: urls, name: client.name, options: client.options)
+        var options = client.options
+        if let user = client.credentials { options.credentialsFile = JWTUser.credsFile(of: user, in: directory) }
+        return .connect(servers: urls, name: client.name, options: options)
     }
 
     public static func subscribe(_ s: Subscription) -> DriverOp { .subscribe(subject: s.subject, sub: s.name, queue: s.queue) }

@@ -2,6 +2,8 @@
 struct References {
     var servers: [ServerSpec] = []
     var clients: [ClientSpec] = []
+    /// The accounts of operator mode (`accounts:`), read before the servers.
+    var accounts: [AccountSpec] = []
 
     var serverNames: [String] { servers.map(\.name) }
     var clientNames: [String] { clients.map(\.name) }
@@ -71,6 +73,10 @@ struct References {
         guard let value else { return [] }
         var result: [User] = []
         for entry in try value.list() {
+            if case .mapping(let pairs) = entry.node, let key = pairs.keys.first(where: { ["expires", "expires_at"].contains($0.string ?? "") }) {
+                throw YAMLValue(node: key, file: entry.file, path: entry.path).error(
+                    "\"\(key.string ?? "")\" needs operator mode: a user with a password never expires; declare the user under a top-level \"accounts:\" entry (JWT credentials), e.g. accounts: [{name: app, users: [{name: alice, expires: 3s}]}], and give its clients \"credentials: alice\"")
+            }
             let m = try entry.mapping("a user", allowed: ["user", "password"])
             result.append(User(user: try m.required("user").string(), password: try m.required("password").string()))
         }

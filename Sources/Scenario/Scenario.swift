@@ -26,6 +26,15 @@ public struct Scenario: Sendable, Codable {
     public var assertionDrivers: [Int: [String]] = [:]
     /// Documented client differences that make a check fail as declared (`known_differences:`).
     public var knownDifferences: [KnownDifference] = []
+    /// The accounts of the scenario's operator (`accounts:`); when there are any, every server runs in operator mode
+    /// and clients authenticate with the creds files of their users (`credentials:`).
+    public var accounts: [AccountSpec] = []
+
+    /// Whether the servers run in operator mode (JWT authentication, with the scenario's `accounts`).
+    public var operatorMode: Bool { !accounts.isEmpty }
+
+    /// The user named `name` of any account.
+    public func jwtUser(named name: String) -> JWTUser? { accounts.lazy.flatMap(\.users).first { $0.name == name } }
 
     /// Every fault the scenario injects, in timeline order, without repeats (for `list`).
     public var faultNames: [String] {
@@ -265,6 +274,54 @@ public struct User: Sendable, Hashable, Codable {
     }
 }
 
+/// An account of the scenario's operator, with its users.
+public struct AccountSpec: Sendable, Hashable, Codable {
+    public var name: String
+    public var users: [JWTUser]
+
+    public init(name: String, users: [JWTUser]) {
+        self.name = name
+        self.users = users
+    }
+}
+
+/// A user of an account: a JWT signed by the account, handed to clients in a creds file.
+public struct JWTUser: Sendable, Hashable, Codable {
+    public var name: String
+    /// When the user's JWT expires; nil: never.
+    public var expiry: CredentialExpiry?
+
+    public init(name: String, expiry: CredentialExpiry?) {
+        self.name = name
+        self.expiry = expiry
+    }
+
+    /// Where the creds file of the user named `name` lives in the run's folder `directory`.
+    public static func credsFile(of name: String, in directory: String) -> String { "\(directory)/\(name).creds" }
+}
+
+/// When a user JWT expires (its `exp` claim, in whole seconds of the wall clock).
+public enum CredentialExpiry: Sendable, Hashable, Codable {
+    /// This long after the timeline starts (a whole number of seconds: the run starts its timeline on a whole second).
+    case afterStart(Duration)
+    /// At this moment, in seconds since 1970 (`expires_at`).
+    case at(Int64)
+
+    /// The `exp` claim, for a timeline that started at `startSeconds` (seconds since 1970, whole).
+    public func claim(timelineStart startSeconds: Int64) -> Int64 {
+        switch self {
+        case .afterStart(let d): startSeconds + d.components.seconds
+        case .at(let seconds): seconds
+        }
+    }
+
+    /// Whether the expiry depends on when the timeline starts.
+    public var isRelative: Bool {
+        if case .afterStart = self { return true }
+        return false
+    }
+}
+
 /// A client: one driver process wrapping one client library, with one connection.
 public struct ClientSpec: Sendable, Hashable, Codable {
     public var name: String
@@ -294,6 +351,8 @@ public struct ClientSpec: Sendable, Hashable, Codable {
     public var environment: [String: String] = [:]
     /// Micro services an application runs, by name (so that `probe_service` may name them).
     public var services: [String] = []
+    /// The user (of the scenario's `accounts`) whose creds file the client authenticates with; nil: none.
+    public var credentials: String? = nil
 
     /// Whether this client is an application under test rather than a driver.
     public var isApplication: Bool { command != nil }
@@ -351,6 +410,9 @@ public struct ConnectOptions: Sendable, Hashable, Codable {
     public var password: String?
     public var token: String?
     public var drainTimeout: Duration?
+    /// The path of the creds file to authenticate with: not written under `options:`, but set when the client is
+    /// connected, from its `credentials:` (the user's file in the run's folder).
+    public var credentialsFile: String?
 
     public init() {}
 }

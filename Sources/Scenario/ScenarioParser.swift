@@ -83,7 +83,7 @@ private struct Builder {
     }
 
     mutating func scenario(_ root: YAMLValue) throws(ScenarioError) -> Scenario {
-        let top = try root.mapping("a scenario", allowed: ["name", "description", "drivers", "only", "servers", "clients", "timeline", "assert", "known_differences", "server_versions", "server_versions_reason", "timeout"])
+        let top = try root.mapping("a scenario", allowed: ["name", "description", "drivers", "only", "accounts", "servers", "clients", "timeline", "assert", "known_differences", "server_versions", "server_versions_reason", "timeout"])
         let defaultName = String(file.split(separator: "/").last ?? Substring(file)).replacingSuffix(".yaml", with: "").replacingSuffix(".yml", with: "")
         let name = try top["name"]?.string() ?? defaultName
         let description = try top["description"]?.string() ?? ""
@@ -102,6 +102,7 @@ private struct Builder {
 
         let only = try top["only"].map { v throws(ScenarioError) in try libraryScope(v) }
 
+        references.accounts = try References.accounts(top["accounts"])
         let serverValues = try top.required("servers").list()
         guard !serverValues.isEmpty else { throw try top.required("servers").error("needs at least one server") }
         for (index, value) in serverValues.enumerated() {
@@ -157,7 +158,7 @@ private struct Builder {
         var scenario = Scenario(
             name: name, description: description, file: file,
             serverVersions: versions, serverVersionsReason: try top["server_versions_reason"]?.string(),
-            servers: servers, clients: clients, steps: steps, assertions: assertions, timeout: timeout, drivers: drivers)
+            servers: servers, clients: clients, steps: steps, assertions: assertions, timeout: timeout, drivers: drivers, accounts: references.accounts)
         scenario.only = only
         scenario.assertionDrivers = assertionDrivers
         try checkStreams(scenario, top)
@@ -188,6 +189,9 @@ private struct Builder {
             config.maxPayload = size
         }
         config.users = try users(m["users"])
+        if let v = m["users"], !references.accounts.isEmpty {
+            throw v.error("the scenario's \"accounts\" put every server in operator mode, where users are JWT users; declare them under \"accounts\" (and give clients \"credentials\") instead of users with passwords")
+        }
         if let v = m["cluster"] { config.cluster = try v.string(); try checkName(config.cluster!, v) }
         if let v = m["cluster_port"] {
             guard config.cluster != nil else { throw v.error("cluster_port needs \"cluster\": the name of the cluster this server joins") }
@@ -229,8 +233,8 @@ private struct Builder {
     // MARK: clients
 
     func client(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
-        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "link", "servers", "connect", "options", "subscribe", "reply", "publish", "request", "service",
-                                                        "command", "env", "services"])
+        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "link", "servers", "connect", "options", "credentials", "subscribe", "reply", "publish",
+                                                        "request", "service", "command", "env", "services"])
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         if m["command"] != nil { return try application(m, name: name) }
@@ -257,12 +261,23 @@ private struct Builder {
         var requires = try (m["requires"]?.list() ?? []).map { v throws(ScenarioError) in try v.string() }
         let service = try m["service"].map { v throws(ScenarioError) in try self.service(v) }
         if service != nil, !requires.contains("service") { requires.append("service") }
-        return ClientSpec(
-            name: name, driver: driver, servers: servers, options: try options(m["options"]),
+        let options = try options(m["options"])
+        var credentials: String?
+        if let v = m["credentials"] {
+            credentials = try references.jwtUser(v).name
+            if let (key, _) = [("user", options.user), ("password", options.password), ("token", options.token)].first(where: { $0.1 != nil }) {
+                throw v.error("a client authenticates with \"credentials\" or with options.\(key), not both")
+            }
+            if !requires.contains("credentials") { requires.append("credentials") }
+        }
+        var spec = ClientSpec(
+            name: name, driver: driver, servers: servers, options: options,
             connectAtBegin: try m["connect"]?.bool() ?? true,
             link: try m["link"]?.oneOf(LinkMode.self, what: "link") ?? .proxy,
             requires: requires,
             subscriptions: subscriptions, replies: replies, publishers: publishers, requesters: requesters, service: service)
+        spec.credentials = credentials
+        return spec
     }
 
     /// A client's `servers`: names of declared servers, at least one (default: every server, in file order).
@@ -409,7 +424,7 @@ private struct Builder {
     /// Every timeline key: server faults, client actions and faults, the other steps, firewall faults.
     static var actionKeys: [String] {
         FaultCatalog.faults(of: .server).map { $0.name } + clientActionKeys + FaultCatalog.faults(of: .client).map { $0.name } + otherStepKeys
-            + FaultCatalog.faults(of: .firewall).map { $0.name }
+            + FaultCatalog.faults(of: .firewall).map { $0.name } + FaultCatalog.faults(of: .credentials).map { $0.name }
     }
 
     mutating func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {

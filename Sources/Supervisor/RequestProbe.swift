@@ -1,4 +1,5 @@
 import Foundation
+import NATSFaultCredentials
 public import NATSFaultProcess
 import NATSFaultScenario
 #if canImport(Glibc)
@@ -40,12 +41,26 @@ public enum RequestProbe {
         public var port: Int
         public var user: String?
         public var password: String?
+        /// In operator mode: a user JWT and the user's NKey seed, which signs the server's nonce.
+        public var jwt: (token: String, seed: String)?
 
-        public init(host: String, port: Int, user: String? = nil, password: String? = nil) {
+        public init(host: String, port: Int, user: String? = nil, password: String? = nil, jwt: (token: String, seed: String)? = nil) {
             self.host = host
             self.port = port
             self.user = user
             self.password = password
+            self.jwt = jwt
+        }
+
+        public static func == (a: Target, b: Target) -> Bool {
+            (a.host, a.port, a.user, a.password, a.jwt?.token, a.jwt?.seed) == (b.host, b.port, b.user, b.password, b.jwt?.token, b.jwt?.seed)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(host)
+            hasher.combine(port)
+            hasher.combine(user)
+            hasher.combine(jwt?.token)
         }
     }
 
@@ -98,6 +113,12 @@ public enum RequestProbe {
                                               "name": "natsfault-probe", "lang": "swift", "version": "1", "protocol": 1]
                 if let user = target.user { connect["user"] = user }
                 if let password = target.password { connect["pass"] = password }
+                if let (token, seed) = target.jwt {
+                    let greeting = (try? JSONSerialization.jsonObject(with: Data(info.dropFirst(5).utf8))) as? [String: Any]
+                    guard let nonce = greeting?["nonce"] as? String else { throw Failure(description: "\(target.host):\(target.port) sent no nonce to sign; is it in operator mode?") }
+                    connect["jwt"] = token
+                    connect["sig"] = JWT.base64URL(try NKey(seed: seed).sign(Data(nonce.utf8)))
+                }
                 let json = String(decoding: try JSONSerialization.data(withJSONObject: connect, options: [.sortedKeys]), as: UTF8.self)
                 try write("CONNECT \(json)\r\nSUB \(inbox).* 1\r\nPING\r\n")
                 try awaitPong(until: .now + .seconds(2))

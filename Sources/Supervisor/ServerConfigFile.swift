@@ -1,3 +1,4 @@
+public import NATSFaultCredentials
 public import NATSFaultScenario
 import Foundation
 
@@ -5,8 +6,10 @@ import Foundation
 public enum ServerConfigFile {
     /// Renders the configuration text: listen address, monitoring port and the scenario's settings.
     ///
-    /// - Parameter routes: the URLs of the routes to the other members of the server's cluster.
-    public static func render(_ spec: ServerSpec, config: ServerConfig, routes: [String] = []) -> String {
+    /// - Parameters:
+    ///   - routes: the URLs of the routes to the other members of the server's cluster.
+    ///   - trust: in operator mode, the operator the server trusts and the account JWTs its memory resolver preloads.
+    public static func render(_ spec: ServerSpec, config: ServerConfig, routes: [String] = [], trust: OperatorTrust? = nil) -> String {
         var lines = [
             "server_name: \(quoted(spec.name))",
             "host: \(quoted(spec.host))",
@@ -31,6 +34,14 @@ public enum ServerConfigFile {
             // no route to yet connects to it at once ("implicit routes"). Routes must only run over
             // the links that partitions cut, so the advertised address is one that refuses.
             lines.append("  advertise: \(quoted(unroutableAdvertise))")
+            lines.append("}")
+        }
+        if let trust {
+            lines.append("operator: \(quoted(trust.operatorJWT))")
+            lines.append("system_account: \(quoted(trust.systemAccount))")
+            lines.append("resolver: MEMORY")
+            lines.append("resolver_preload: {")
+            for (account, jwt) in trust.accountJWTs.sorted(by: { $0.key < $1.key }) { lines.append("  \(account): \(quoted(jwt))") }
             lines.append("}")
         }
         if !config.users.isEmpty {

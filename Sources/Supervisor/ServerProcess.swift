@@ -1,3 +1,4 @@
+public import NATSFaultCredentials
 public import NATSFaultScenario
 public import NATSFaultTimeline
 import Foundation
@@ -27,10 +28,16 @@ public actor ServerProcess {
     ///   - workDirectory: where the config file and log go.
     ///   - record: receives `server_ready` and `server_exited` events.
     private let routes: [String]
+    /// The operator the server trusts, in operator mode.
+    private let trust: OperatorTrust?
 
-    /// - Parameter routes: the route URLs to the other members of the server's cluster.
-    public init(spec: ServerSpec, binary: ServerBinary, workDirectory: String, routes: [String] = [], logger: Logger, record: @escaping @Sendable (RecordedEvent) -> Void) {
+    /// - Parameters:
+    ///   - routes: the route URLs to the other members of the server's cluster.
+    ///   - trust: in operator mode, the operator and accounts the server trusts (a memory resolver preloaded with them).
+    public init(spec: ServerSpec, binary: ServerBinary, workDirectory: String, routes: [String] = [], trust: OperatorTrust? = nil, logger: Logger,
+                record: @escaping @Sendable (RecordedEvent) -> Void) {
         self.routes = routes
+        self.trust = trust
         self.logger = logger
         self.spec = spec
         self.binary = binary
@@ -128,7 +135,7 @@ public actor ServerProcess {
 
     private func writeConfig() throws {
         do {
-            try ServerConfigFile.render(spec, config: config, routes: routes).write(toFile: configPath, atomically: true, encoding: .utf8)
+            try ServerConfigFile.render(spec, config: config, routes: routes, trust: trust).write(toFile: configPath, atomically: true, encoding: .utf8)
         } catch {
             throw SupervisorError.cannotWrite(path: configPath, reason: "\(error)")
         }

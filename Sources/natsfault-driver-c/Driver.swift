@@ -9,7 +9,7 @@ import Foundation
 let capabilities = [
     "publish", "subscribe", "queue_subscribe", "request", "reply", "flush", "drain", "stats",
     "lame_duck", "discovered_servers", "retry_on_failed_connect", "reconnect_jitter",
-    "reconnect_buffer", "no_randomize", "ignore_discovered_servers",
+    "reconnect_buffer", "no_randomize", "ignore_discovered_servers", "credentials",
 ]
 
 /// Connect options this driver maps onto natsOptions_*.
@@ -17,7 +17,7 @@ let knownConnectOptions: Set<String> = [
     "allow_reconnect", "max_reconnects", "reconnect_wait_ms", "reconnect_jitter_ms",
     "reconnect_buffer_bytes", "ping_interval_ms", "max_pings_out", "connect_timeout_ms",
     "retry_on_failed_connect", "no_randomize", "ignore_discovered_servers", "user", "password",
-    "token", "drain_timeout_ms",
+    "token", "drain_timeout_ms", "credentials_file",
     // Extensions (natsOptions_SetMaxPendingMsgs, _SetFailRequestsOnDisconnect, _SetNoEcho).
     "max_pending_msgs", "fail_requests_on_disconnect", "no_echo",
 ]
@@ -227,6 +227,10 @@ final class Driver: @unchecked Sendable {
         }
         if let v = try o.string("token") {
             try check(natsOptions_SetToken(opts, v), "token")
+        }
+        if let v = try o.string("credentials_file") {
+            // nats.c reads the file again at every connect and reconnect, for the JWT and to sign the nonce.
+            try check(natsOptions_SetUserCredentialsFromFiles(opts, v, nil), "credentials_file")
         }
         if let v = try o.int("max_pending_msgs") {
             try check(natsOptions_SetMaxPendingMsgs(opts, Int32(clamping: v)), "max_pending_msgs")

@@ -8,7 +8,7 @@ struct CatalogTests {
         let faults = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/Scenario/Faults")
         let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        let folders: [FaultTarget: String] = [.server: "Server", .client: "Client", .link: "Proxy", .firewall: "Firewall"]
+        let folders: [FaultTarget: String] = [.server: "Server", .client: "Client", .link: "Proxy", .firewall: "Firewall", .credentials: "Credentials"]
         var files: [String] = []
         for (target, folder) in folders {
             let names = try FileManager.default.contentsOfDirectory(atPath: faults.appendingPathComponent(folder).path).filter { $0.hasSuffix(".swift") }

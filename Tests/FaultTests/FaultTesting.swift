@@ -4,8 +4,9 @@ import Synchronization
 import Testing
 
 /// A scenario around one timeline step, for the tests of single faults: servers `a` and `b` in cluster `east`,
-/// proxied clients `app` (to a and b) and `svc` (to a), and `direct` (link: direct).
-func scenario(step: String, judge: Bool = true) throws(ScenarioError) -> Scenario {
+/// proxied clients `app` (to a and b) and `svc` (to a), and `direct` (link: direct); with `accounts`, the servers are
+/// in operator mode with the account `shop` and its users `x` (expiring 3 s into the timeline) and `y`.
+func scenario(step: String, judge: Bool = true, accounts: Bool = false) throws(ScenarioError) -> Scenario {
     let text = """
     servers:
       - {name: a, cluster: east}
@@ -17,19 +18,20 @@ func scenario(step: String, judge: Bool = true) throws(ScenarioError) -> Scenari
     timeline:
       - \(step)
     \(judge ? "  - expect: {client: app, event: connected, within: 1s}" : "")
+    \(accounts ? "accounts: [{name: shop, users: [{name: x, expires: 3s}, y]}]" : "")
     """
     return try ScenarioParser.parse(text, file: "fault.yaml", shippedDrivers: DriverCatalog.shipped.map(\.name))
 }
 
 /// The fault the first step of `step`'s scenario holds.
-func fault(_ step: String) throws -> any Fault {
-    guard case .fault(let fault) = try scenario(step: step).steps[0].action else { throw NotAFault(step: step) }
+func fault(_ step: String, accounts: Bool = false) throws -> any Fault {
+    guard case .fault(let fault) = try scenario(step: step, accounts: accounts).steps[0].action else { throw NotAFault(step: step) }
     return fault.base
 }
 
 /// The error a step gives, as `line:column: message`.
-func error(_ step: String) -> String? {
-    do { _ = try scenario(step: step); return nil } catch { return "\(error.location.line):\(error.location.column): \(error.message)" }
+func error(_ step: String, accounts: Bool = false) -> String? {
+    do { _ = try scenario(step: step, accounts: accounts); return nil } catch { return "\(error.location.line):\(error.location.column): \(error.message)" }
 }
 
 struct NotAFault: Error { var step: String }
@@ -49,6 +51,7 @@ final class RecordingContext: FaultContext {
     func reloadServer(_ name: String, _ change: ServerConfigChange) async throws {
         note("reload \(name) users \(change.users?.map(\.user) ?? []) max_connections \(change.maxConnections.map(String.init) ?? "-")")
     }
+    func rotateCredentials(_ user: String, expiry: CredentialExpiry?) async throws { note("rotate \(user) \(expiry.map { "\($0)" } ?? "never")") }
     func signalClient(_ name: String, _ signal: ProcessSignal) async throws { note("signal client \(name) \(signal.rawValue)") }
     func restartClient(_ name: String) async throws { note("restart client \(name)") }
     func addLinkFault(_ fault: any LinkFault, step: Int, client: String?, server: String?) async throws {

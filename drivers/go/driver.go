@@ -19,7 +19,7 @@ const libraryName = "nats.go"
 var capabilities = []string{
 	"publish", "subscribe", "queue_subscribe", "request", "reply", "flush", "drain", "stats",
 	"lame_duck", "discovered_servers", "retry_on_failed_connect", "reconnect_jitter",
-	"reconnect_buffer", "no_randomize", "service",
+	"reconnect_buffer", "no_randomize", "service", "credentials",
 }
 
 // knownConnectOptions are the connect options this driver understands; any
@@ -29,7 +29,7 @@ var knownConnectOptions = map[string]bool{
 	"reconnect_jitter_ms": true, "reconnect_buffer_bytes": true, "ping_interval_ms": true,
 	"max_pings_out": true, "connect_timeout_ms": true, "retry_on_failed_connect": true,
 	"no_randomize": true, "ignore_discovered_servers": true, "user": true, "password": true,
-	"token": true, "drain_timeout_ms": true,
+	"token": true, "drain_timeout_ms": true, "credentials_file": true,
 	// Extensions of the nats.c driver.
 	"max_pending_msgs": true, "fail_requests_on_disconnect": true, "no_echo": true,
 }
@@ -280,6 +280,8 @@ func (d *driver) connect(a args) (fields, error) {
 	r.string("user", &opts.User)
 	r.string("password", &opts.Password)
 	r.string("token", &opts.Token)
+	var credentials string
+	r.string("credentials_file", &credentials)
 	r.ms("drain_timeout_ms", &opts.DrainTimeout, &c.drainTimeout)
 	r.bool("no_echo", &opts.NoEcho)
 	r.int("max_pending_msgs", &c.maxPendingMsgs)
@@ -287,6 +289,13 @@ func (d *driver) connect(a args) (fields, error) {
 	r.unsupportedWhenTrue("fail_requests_on_disconnect", "its requests wait for their timeout across a disconnection")
 	if r.err != nil {
 		return nil, r.err
+	}
+	if credentials != "" {
+		// nats.go reads the file again at every connect and reconnect (its
+		// UserJWT and SignatureCB handlers open it each time).
+		if err := nats.UserCredentials(credentials)(&opts); err != nil {
+			return nil, err
+		}
 	}
 	if o.has("reconnect_buffer_bytes") && opts.ReconnectBufSize == 0 {
 		// 0 means "default (8MB)" to nats.go; a negative size is its "no

@@ -44,13 +44,20 @@ CAPABILITIES = [
     "no_randomize", "service",
     # Not claimed: "reconnect_jitter" and "ignore_discovered_servers" (nats.py has neither).
 ]
+try:
+    # nats.py signs the server's nonce with the nkeys package (PyPI's nkeys, installed by
+    # scripts/setup); without it, creds files cannot be used, and the driver does not claim them.
+    import nkeys  # noqa: F401
+    CAPABILITIES.append("credentials")
+except ImportError:
+    pass
 
 # Connect options of the protocol plus the nats.c driver's extensions.
 KNOWN_CONNECT_OPTIONS = {
     "allow_reconnect", "max_reconnects", "reconnect_wait_ms", "reconnect_jitter_ms",
     "reconnect_buffer_bytes", "ping_interval_ms", "max_pings_out", "connect_timeout_ms",
     "retry_on_failed_connect", "no_randomize", "ignore_discovered_servers", "user", "password",
-    "token", "drain_timeout_ms",
+    "token", "drain_timeout_ms", "credentials_file",
     "max_pending_msgs", "fail_requests_on_disconnect", "no_echo",
 }
 
@@ -829,6 +836,14 @@ class Driver:
             v = o.string(key)
             if v is not None:
                 kw[key] = v
+        v = o.string("credentials_file")
+        if v is not None:
+            if "credentials" not in CAPABILITIES:
+                raise DriverError("other", "connect option 'credentials_file' needs PyPI's nkeys package, "
+                                  "which nats.py signs with (pip install nkeys)")
+            # nats.py reads the file again at every connect and reconnect (its
+            # user_jwt and signature callbacks open it each time).
+            kw["user_credentials"] = v
         v = o.bool("no_echo")
         if v is not None:
             kw["no_echo"] = v

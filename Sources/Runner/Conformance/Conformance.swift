@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import NATSFaultCredentials
 public import NATSFaultDrivers
 public import NATSFaultReporting
 import NATSFaultSandbox
@@ -48,6 +49,7 @@ public struct Conformance: Sendable {
             }
             report.checks += await refusedAndExit(transcripts: &transcripts)
             report.checks += await closedAfterMaxReconnects(server: b, transcripts: &transcripts)
+            report.checks += await credentialsExpire(transcripts: &transcripts, servers: &servers)
         } catch {
             report.checks.append(ConformanceCheck(name: "setup", verdict: .fail, detail: "\(error)"))
         }
@@ -74,12 +76,12 @@ public struct Conformance: Sendable {
         }
     }
 
-    private func startServer(_ name: String, host: String) async throws -> ServerProcess {
+    private func startServer(_ name: String, host: String, trust: OperatorTrust? = nil) async throws -> ServerProcess {
         guard let port = LoopbackPorts.free(host: host), let monitor = LoopbackPorts.free(host: host) else {
             throw RunError.environment("no free port on \(host)")
         }
         let server = ServerProcess(spec: ServerSpec(name: name, host: host, port: port, monitorPort: monitor), binary: binary,
-                                   workDirectory: workDirectory, logger: logger, record: { _ in })
+                                   workDirectory: workDirectory, trust: trust, logger: logger, record: { _ in })
         try await server.start()
         return server
     }
@@ -303,6 +305,60 @@ public struct Conformance: Sendable {
     }
 
     /// A connection allowed 2 reconnects to a server that is killed: disconnected, then closed.
+    /// With the capability `credentials`: a connect with `credentials_file` to a server in operator mode, whose JWT
+    /// expires 2–3 s later (JWTs expire on whole seconds); the server then sends `-ERR 'User Authentication Expired'`
+    /// and closes the connection, and the driver must report `authentication_expired` on an `error`, `disconnected`
+    /// or `closed` event. Without the capability, such a connect must be refused.
+    private func credentialsExpire(transcripts: inout [Transcript], servers: inout [ServerProcess]) async -> [ConformanceCheck] {
+        let name = "credentials expire"
+        guard let opened = try? await session("credentials", transcripts: &transcripts), let s = opened.session else {
+            return [ConformanceCheck(name: name, verdict: .notRun, detail: "the driver did not start a fourth time")]
+        }
+        defer { Task { await s.driver.shutdown() } }
+        let file = JWTUser.credsFile(of: "conformance", in: workDirectory)
+        // One reconnect, 2 s later: nats.c reports the expiry with the same status as any refused authorization,
+        // and its text only through the connection's last error, which an immediate close (no reconnect) overwrites
+        // before the error callback runs.
+        var options = Self.options(maxReconnects: 1, reconnectWait: .seconds(2), connectTimeout: .seconds(2))
+        options.credentialsFile = file
+        let server: ServerProcess
+        let expiresAt: Int64
+        do {
+            let authority = try CredentialsAuthority(accounts: [AccountSpec(name: "conformance", users: [JWTUser(name: "conformance", expiry: nil)])])
+            server = try await startServer("c", host: "127.0.0.3", trust: authority.trust)
+            servers.append(server)
+            // Written once the server is up, so that a slow start cannot let the JWT expire before the connect.
+            expiresAt = Int64(Date().timeIntervalSince1970) + 3
+            try authority.writeCredentials(for: "conformance", expiresAt: expiresAt, to: file)
+        } catch {
+            return [ConformanceCheck(name: name, verdict: .fail, detail: "setup: \(error)")]
+        }
+        let connect = await s.call(.connect(servers: [server.spec.url], name: "natsfault-conformance-credentials", options: options))
+        guard s.capabilities.contains("credentials") else {
+            switch connect {
+            case .success(let ack) where !ack.ok:
+                return [ConformanceCheck(name: name, verdict: .pass, detail: "capability not listed, and a connect with credentials_file is refused: \(ack.error?.kind ?? "?")")]
+            case .success:
+                return [ConformanceCheck(name: name, verdict: .fail, detail: "the hello does not list \"credentials\", yet a connect with credentials_file was acked ok: list the capability, or refuse the option")]
+            case .failure(let error): return [ConformanceCheck(name: name, verdict: .fail, detail: "\(error)")]
+            }
+        }
+        guard case .success(let ack) = connect, ack.ok else {
+            return [ConformanceCheck(name: name, verdict: .fail, detail: "a connect with a valid creds file to a server in operator mode failed: \(connect)")]
+        }
+        let mark = s.transcript.count
+        let reported = await s.transcript.wait(since: mark, timeout: .seconds(6)) {
+            ["error", "disconnected", "closed"].contains($0.event) && $0.errorKind == ErrorKind.authenticationExpired.rawValue
+        }
+        let late = (Date().timeIntervalSince1970 - Double(expiresAt)) * 1000
+        guard let reported else {
+            let seen = s.transcript.lines(since: mark).filter { ["error", "disconnected", "closed"].contains($0.event) }
+                .map { "\($0.event ?? "?") \($0.errorKind ?? "without an error")" }
+            return [ConformanceCheck(name: name, verdict: .fail, detail: "no error, disconnected or closed event with kind authentication_expired within 6 s of connecting (the JWT expired \(String(format: "%.0f", late)) ms ago); seen: \(seen.isEmpty ? "nothing" : seen.joined(separator: ", "))")]
+        }
+        return [ConformanceCheck(name: name, verdict: .pass, detail: "\(reported.event ?? "?") authentication_expired, seen \(String(format: "%.0f", late)) ms after the JWT's expiry")]
+    }
+
     private func closedAfterMaxReconnects(server: ServerProcess, transcripts: inout [Transcript]) async -> [ConformanceCheck] {
         let name = "closed after max reconnects"
         guard let opened = try? await session("reconnects", transcripts: &transcripts), let s = opened.session else {

@@ -31,6 +31,11 @@ extension TimelinePlayer: FaultContext {
         try await servers[name]?.reload(change)
     }
 
+    func rotateCredentials(_ user: String, expiry: CredentialExpiry?) async throws {
+        guard let credentials else { throw ScenarioRunError.setupFailed("rotate_credentials needs operator mode (the scenario's accounts)") }
+        try credentials.write(user, expiry: expiry)
+    }
+
     func signalClient(_ name: String, _ signal: ProcessSignal) async throws {
         if let app = apps[name] {
             if signal == .kill { await app.kill() } else { await app.signal(signal.number) }

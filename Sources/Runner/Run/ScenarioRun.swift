@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NATSFaultCredentials
 import NATSFaultDrivers
 import NATSFaultProxy
 import NATSFaultScenario
@@ -44,10 +45,11 @@ final class ScenarioRun: Sendable {
         await Teardown.run { teardown in
             do {
                 if let proxy { teardown.onTeardown { await proxy.shutdown() } }
+                let authority = scenario.operatorMode ? try CredentialsAuthority(accounts: scenario.accounts) : nil
                 for spec in scenario.servers {
                     let routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
                     let server = ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory,
-                                               routes: routes, logger: logger, record: record)
+                                               routes: routes, trust: authority?.trust, logger: logger, record: record)
                     servers.append(server)
                     teardown.onTeardown { await server.shutdown() }
                 }
@@ -90,12 +92,16 @@ final class ScenarioRun: Sendable {
                     result.reason = missing
                     throw Skipped()
                 }
+                var credentials: RunCredentials?
+                if let authority {
+                    credentials = try await RunCredentials.startingTimeline(authority, accounts: scenario.accounts, directory: target.workDirectory)
+                }
                 scope = CheckScope(scenario: scenario, runDriver: target.client, libraryVersions: result.libraries ?? [:])
                 timelineStart = MonotonicClock.nowNs()
                 logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
                 let context = TimelinePlayer(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
                                           drivers: drivers, apps: apps, log: log, active: ActiveFaults(), operations: TaskNursery(), heals: TaskNursery(),
-                                          startNs: timelineStart, seed: target.seed, scope: scope)
+                                          startNs: timelineStart, seed: target.seed, scope: scope, credentials: credentials)
                 result.checks = try await withTimeout(scenario.timeout) {
                     try await context.runTimeline()
                 }

@@ -35,6 +35,8 @@ struct TimelinePlayer: Sendable {
     let seed: UInt64
     /// Which checks this run's libraries judge.
     let scope: CheckScope
+    /// In operator mode, the run's operator and its users' creds files.
+    let credentials: RunCredentials?
 
     /// Connects the clients that connect at the start, then runs every step; returns the expectations' checks.
     ///
@@ -312,11 +314,12 @@ struct TimelinePlayer: Sendable {
         return Check(passed: false, expected: p.expected + " within \(DurationText.format(p.within))", observed: observed, decidedAtNs: MonotonicClock.nowNs(), window: window)
     }
 
-    /// Where natsfault's own probes connect: the server itself (never a proxy link), as its first user if it has users.
+    /// Where natsfault's own probes connect: the server itself (never a proxy link), as its first user if it has users,
+    /// and in operator mode as natsfault's probe user (of the first account).
     private func probeTarget(_ server: String) -> RequestProbe.Target {
         let spec = scenario.server(named: server)!
         let user = spec.config.users.first
-        return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password)
+        return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password, jwt: try? credentials?.probeToken())
     }
 
     private func apply(_ action: ClientAction, to name: String) async throws {
@@ -346,7 +349,7 @@ struct TimelinePlayer: Sendable {
             log.append(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: name, event: .connectFailed,
                                      error: ack.error ?? ClientError(kind: "other", message: "connect failed")))
         }
-        guard let ack = try await driver.send(.connect(client, scenario: scenario), window: window, silence: window, late: { late in
+        guard let ack = try await driver.send(.connect(client, scenario: scenario, directory: credentials?.directory ?? ""), window: window, silence: window, late: { late in
             if case .success(let ack) = late, !ack.ok { recordFailure(ack) }
         }) else {
             var pending = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client.name, event: .connectPending,

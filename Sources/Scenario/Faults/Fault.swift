@@ -63,6 +63,8 @@ public enum FaultTarget: String, Sendable, Codable, CaseIterable {
     case link
     /// The scenario's own firewall.
     case firewall
+    /// The creds files of the users of the scenario's accounts (operator mode).
+    case credentials
 }
 
 /// How long a fault stays in effect.
@@ -111,6 +113,8 @@ public protocol FaultContext: Sendable {
     func reloadServer(_ name: String, _ change: ServerConfigChange) async throws
     /// Sends a signal to a client's process (its driver, or the application under test).
     func signalClient(_ name: String, _ signal: ProcessSignal) async throws
+    /// Writes a fresh creds file for a user of the scenario's accounts in place of the old one, its JWT expiring as given.
+    func rotateCredentials(_ user: String, expiry: CredentialExpiry?) async throws
     /// SIGKILLs a client's process, then starts it again and connects it as at the start.
     func restartClient(_ name: String) async throws
     /// Puts a link fault on the links of `client` (nil: every proxied client) to `server` (nil: every server).

@@ -12,7 +12,12 @@ struct Reload: Fault {
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         let m = try input.mapping(of: Self.self)
         var change = ServerConfigChange()
-        if m["users"] != nil { change.users = try input.references.users(m["users"]) }
+        if let v = m["users"] {
+            guard input.references.accounts.isEmpty else {
+                throw v.error("the servers are in operator mode (the scenario has \"accounts\"): their users are JWT users; change a user's credentials with rotate_credentials")
+            }
+            change.users = try input.references.users(v)
+        }
         change.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
         guard change.users != nil || change.maxConnections != nil else {
             throw input.body.error("a reload changes something; allowed: users, max_connections")
