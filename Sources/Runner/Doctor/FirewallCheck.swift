@@ -17,7 +17,7 @@ public enum FirewallCheck {
     static func listing(of rule: FirewallRule) -> String {
         let target = switch rule.action {
         case .drop: "DROP"
-        case .reject: "REJECT tcp-reset"
+        case .reject: "REJECT tcp-reset (not RST)"  // a reset rule lets resets through (cfirewall.c)
         case .rejectICMP: "REJECT icmp-port-unreachable"
         }
         let port = rule.port ?? 0
