@@ -17,6 +17,10 @@ public actor ApplicationProcess {
     private let logger: Logger
     private var process: ChildProcess?
     private var killedOnPurpose = false
+    /// Lines taken from the program in this run: past `OutputLimits.events`, it is stopped.
+    private var linesTaken = 0
+    /// Why natsfault stopped a program that broke the output limits; nil if it did not.
+    public private(set) var broken: String?
     private var starts = 0
 
     /// - Parameter environment: the whole set of variables natsfault adds (`NATS_URL`, …) and the scenario's own.
@@ -41,7 +45,10 @@ public actor ApplicationProcess {
         killedOnPurpose = false
         let client = self.client, record = self.record
         // Each line goes to the log file and becomes an event; stdout and stderr are read side by side.
-        let output = ChildProcess.Output.lines(copyTo: logPath, truncate: starts == 1) { lines in
+        let output = ChildProcess.Output.lines(copyTo: logPath, truncate: starts == 1, overlong: { [weak self] limit in
+            await self?.stop(because: "its output has a line longer than \(OutputLimits.describe(bytes: limit)) (or no line end)")
+        }) { [weak self] lines in
+            guard let self, await self.take(lines) else { return }
             for line in DriverLine.split(lines) {
                 record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .output, text: line))
             }
@@ -94,6 +101,26 @@ public actor ApplicationProcess {
     public nonisolated func outputTail(lines: Int = 20) -> String {
         guard let text = try? String(contentsOfFile: logPath, encoding: .utf8), !text.isEmpty else { return "(no output)" }
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    /// Whether these lines are within the run's output limit; past it, the program is stopped.
+    private func take(_ lines: ArraySlice<UInt8>) -> Bool {
+        guard broken == nil else { return false }
+        linesTaken += lines.lazy.filter { $0 == UInt8(ascii: "\n") }.count
+        guard linesTaken <= OutputLimits.events else {
+            stop(because: "it wrote more than \(OutputLimits.events) lines in one run")
+            return false
+        }
+        return true
+    }
+
+    /// Stops a program that broke the output limits, saying why in the timeline.
+    private func stop(because reason: String) {
+        guard broken == nil else { return }
+        broken = "natsfault stopped application \(client): \(reason)"
+        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .outputLimit, text: broken))
+        killedOnPurpose = true
+        process?.signal(SIGKILL)
     }
 
     private func ended(_ status: String) {

@@ -30,6 +30,10 @@ public actor ClientDriver {
     private var starts = 0
     /// When the driver last wrote a line: a driver that keeps talking is alive, however long an ack takes.
     private var lastHeardNs: Int64 = 0
+    /// Lines taken from the driver in this run: past `OutputLimits.events`, it is stopped.
+    private var linesTaken = 0
+    /// Why natsfault stopped a driver that broke the output limits (a line too long, too many events); nil if it did not.
+    public private(set) var broken: String?
     private let observe: (@Sendable (String, Int64) -> Void)?
 
     /// - Parameters:
@@ -74,7 +78,9 @@ public actor ClientDriver {
                 command.executable, arguments: command.arguments, input: .pipe,
                 // Lines are split where they are read and handed over a read at a time: one hop onto the actor per
                 // read, not per line, is what lets a flooding driver's events in at full speed.
-                output: .lines(copyTo: transcriptPath, truncate: starts == 1) { [weak self] lines in await self?.received(DriverLine.split(lines)) },
+                output: .lines(copyTo: transcriptPath, truncate: starts == 1, overlong: { [weak self] limit in
+                    await self?.stop(because: "its output has a line longer than \(OutputLimits.describe(bytes: limit)) (or no line end)")
+                }) { [weak self] lines in await self?.received(DriverLine.split(lines)) },
                 // A restarted driver's stderr goes after its previous life's.
                 error: .file(stderrPath, truncate: starts == 1),
                 onExit: { [weak self] exit in await self?.ended(exit) })
@@ -199,7 +205,21 @@ public actor ClientDriver {
     // MARK: driver output
 
     private func received(_ lines: [String]) {
+        guard broken == nil else { return }
+        linesTaken += lines.count
+        if linesTaken > OutputLimits.events {
+            stop(because: "it wrote more than \(OutputLimits.events) events in one run")
+            return
+        }
         for line in lines { received(line) }
+    }
+
+    /// Stops a driver that broke the output limits, saying why (in the timeline, and to every command waiting on it).
+    private func stop(because reason: String) {
+        guard broken == nil else { return }
+        broken = "natsfault stopped the driver of client \(client): \(reason)"
+        record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .outputLimit, text: broken))
+        process?.signal(SIGKILL)
     }
 
     private func received(_ line: String) {
@@ -239,7 +259,7 @@ public actor ClientDriver {
         logger.debug("client \(client): driver ended\(reason.map { ": \($0)" } ?? "")")
         record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .exited,
                              text: killed ? "killed by natsfault" : "driver process ended\(status.map { " (\($0))" } ?? "")\(reason.map { ": \($0)" } ?? "")"))
-        let tail = stderrTail()
+        let tail = (broken.map { $0 + "\n" } ?? "") + stderrTail()
         hello?.fulfil(.failure(DriverError.noHello(client: client, stderrTail: tail)))
         for (_, entry) in waiting { entry.ack.fulfil(.failure(DriverError.stoppedAnswering(client: client, op: entry.op, stderrTail: tail))) }
         waiting = [:]

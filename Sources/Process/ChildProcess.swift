@@ -27,6 +27,8 @@ public final class ChildProcess: Sendable {
         let path: String?
         let truncate: Bool
         let lines: (@Sendable (ArraySlice<UInt8>) async -> Void)?
+        var overlong: (@Sendable (Int) async -> Void)? = nil
+        var lineLimit = LineAssembler.defaultLimit
 
         /// Read and dropped.
         public static let discard = Output(path: nil, truncate: false, lines: nil)
@@ -40,10 +42,12 @@ public final class ChildProcess: Sendable {
         /// without one gets one), and also appended to the file at `copyTo` when given.
         ///
         /// The stream is not read while `deliver` runs, so a slow receiver slows the process down instead of
-        /// piling its output up in memory.
-        public static func lines(copyTo path: String? = nil, truncate: Bool = false,
+        /// piling its output up in memory. A line longer than `lineLimit` (or output that never ends one) is not
+        /// delivered: `overlong` is told once, with the limit, and the rest of the stream is read and dropped.
+        public static func lines(copyTo path: String? = nil, truncate: Bool = false, lineLimit: Int = LineAssembler.defaultLimit,
+                                 overlong: (@Sendable (Int) async -> Void)? = nil,
                                  _ deliver: @escaping @Sendable (ArraySlice<UInt8>) async -> Void) -> Output {
-            Output(path: path, truncate: truncate, lines: deliver)
+            Output(path: path, truncate: truncate, lines: deliver, overlong: overlong, lineLimit: lineLimit)
         }
     }
 
@@ -315,10 +319,14 @@ extension ChildProcess {
     fileprivate struct Sink: Sendable {
         let fd: Int32?
         let deliver: (@Sendable (ArraySlice<UInt8>) async -> Void)?
+        let overlong: (@Sendable (Int) async -> Void)?
+        let lineLimit: Int
 
         init(_ output: Output, _ files: OpenFiles) {
             fd = output.path.flatMap { files.descriptors[$0] }
             deliver = output.lines
+            overlong = output.overlong
+            lineLimit = output.lineLimit
         }
 
         /// Reads `stream` to its end.
@@ -330,10 +338,14 @@ extension ChildProcess {
                 } catch {}
                 return
             }
-            var lines = LineAssembler()
+            var lines = LineAssembler(limit: lineLimit)
             do {
                 for try await chunk in stream {
-                    guard let complete = chunk.withUnsafeBytes({ lines.add($0) }) else { continue }
+                    if lines.overlong { continue }  // read and dropped, so that the writer never blocks
+                    guard let complete = chunk.withUnsafeBytes({ lines.add($0) }) else {
+                        if lines.overlong { await overlong?(lines.limit) }
+                        continue
+                    }
                     complete.withUnsafeBytes { append($0) }
                     await deliver(complete)
                 }

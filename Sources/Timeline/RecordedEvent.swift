@@ -62,6 +62,8 @@ public struct EventName: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let clusterReady = EventName(rawValue: "cluster_ready")
     /// What a micro service's discovery subjects showed, when it changed.
     public static let serviceProbe = EventName(rawValue: "service_probe")
+    /// natsfault stopped a driver or an application that broke its output limits (`text`: why): the run ends.
+    public static let outputLimit = EventName(rawValue: "output_limit")
     /// A connect the driver kept working on past its window (it was still reporting): the timeline went on without it.
     public static let connectPending = EventName(rawValue: "connect_pending")
     public static let pingDropped = EventName(rawValue: "ping_dropped")

@@ -8,8 +8,10 @@ struct EndToEndTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// The natsfault executable built beside this test binary.
+    /// The natsfault executable under test: `NATSFAULT_EXECUTABLE` (scripts/test sets it to the optimized build that
+    /// users run), else the one built beside this test binary.
     static var natsfault: String {
+        if let given = ProcessInfo.processInfo.environment["NATSFAULT_EXECUTABLE"], !given.isEmpty { return given }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("natsfault").path
     }
@@ -165,6 +167,28 @@ struct EndToEndTests {
         let (strict, strictRuns) = try Self.runWithResults(["run", wrong.path, "--client", "c", "--strict", "--keep", "none"], limit: 60)
         #expect(strict.status == 1, "\(strict.output)")
         #expect(strictRuns.first?.outcome == .failed && strictRuns.first?.reason?.hasPrefix("difference gone (F1) (--strict)") == true, "\(strict.output)")
+    }
+
+    /// Drivers that flood events, write a 100 MB line or never end a line, and an application that prints forever: each
+    /// is stopped at its limit (100,000 lines, 1 MiB a line) and its run ends in an error that says why, at once.
+    @Test func driversAndApplicationsPastTheOutputLimitsAreStoppedWithTheReason() throws {
+        let drivers = Self.fixtures.appendingPathComponent("drivers")
+        let started = Date()
+        let (outcome, runs) = try Self.runWithResults(["run", "scenarios/graceful-server-restart.yaml", Self.fixtures.appendingPathComponent("endless-application.yaml").path,
+                                                       "--jobs", "2", "--keep", "none", "--client", "flood,longline,endless"]
+                                                      + ["flood", "longline", "endless"].flatMap { ["--driver", "\($0)=\(drivers.appendingPathComponent($0).path)"] },
+                                                      limit: 300)
+        #expect(outcome.status == 1, "\(outcome.output)")
+        let reasons = Dictionary(uniqueKeysWithValues: runs.filter { $0.scenario == "graceful-server-restart" }.map { ($0.client, $0.reason ?? "") })
+        #expect(reasons["flood"]?.contains("natsfault stopped the driver of client app: it wrote more than 100000 events in one run") == true, "\(reasons)")
+        for client in ["longline", "endless"] {
+            #expect(reasons[client]?.contains("natsfault stopped the driver of client app: its output has a line longer than 1 MiB") == true, "\(client): \(reasons)")
+        }
+        #expect(runs.filter { $0.scenario == "graceful-server-restart" }.allSatisfy { $0.outcome == .error })
+        let app = try #require(runs.first { $0.scenario == "endless-application" })
+        #expect(app.outcome == .error && app.reason?.contains("natsfault stopped application chatty: it wrote more than 100000 lines in one run") == true, "\(app.reason ?? "")")
+        #expect(app.timelineSeconds < 30, "stopped, not left to print for the whole run")
+        #expect(Date().timeIntervalSince(started) < 240)
     }
 
     /// Drivers of the user's own (`--driver NAME=COMMAND`), three of them broken: one crashes at start,

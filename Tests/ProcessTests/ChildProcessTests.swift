@@ -219,4 +219,21 @@ import Glibc
         #expect(lines.finish().map { String(decoding: $0, as: UTF8.self) } == "h")
         #expect(lines.finish() == nil)
     }
+
+    /// A line longer than the limit, whether it ends or not, stops the assembler: nothing more is taken or kept.
+    @Test func aLineLongerThanTheLimitStopsIt() {
+        func feed(_ chunks: [String], limit: Int) -> (handed: [String], overlong: Bool) {
+            var lines = LineAssembler(limit: limit)
+            var handed: [String] = []
+            for chunk in chunks {
+                if let done = Array(chunk.utf8).withUnsafeBytes({ lines.add($0) }) { handed.append(String(decoding: done, as: UTF8.self)) }
+            }
+            if let last = lines.finish() { handed.append(String(decoding: last, as: UTF8.self)) }
+            return (handed, lines.overlong)
+        }
+        #expect(feed(["abcd\n", "efgh\n"], limit: 4) == (["abcd\n", "efgh\n"], false), "a line of exactly the limit is fine")
+        #expect(feed(["abc", "de", "\nok\n"], limit: 4) == ([], true), "a line growing past the limit before its newline")
+        #expect(feed(["ok\nabcdefgh\nok\n"], limit: 4) == ([], true), "a long line inside one chunk")
+        #expect(feed(["ok\n", "abcdefgh"], limit: 4) == (["ok\n"], true), "output that never ends its line")
+    }
 }

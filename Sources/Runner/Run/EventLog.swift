@@ -1,4 +1,5 @@
 import NATSFaultTimeline
+import NATSFaultProcess
 import Synchronization
 
 /// The events of one scenario run, appended from every driver and server as they happen.
@@ -13,6 +14,8 @@ final class EventLog: Sendable {
     }
 
     private let store = Mutex(Store())
+    /// Set by the first `output_limit` event: a driver or program natsfault had to stop, which ends the run.
+    let stopped = OneShot<String>()
 
     /// Records an event; a client event that follows a server's `-ERR` on its link gets its text as `wire_error`.
     func append(_ event: RecordedEvent) {
@@ -22,6 +25,7 @@ final class EventLog: Sendable {
             $0.all.append(event)
             if !event.isTraffic { $0.lifecycle.append(event) }
         }
+        if event.event == .outputLimit { stopped.fulfil(event.text ?? "a driver broke its output limits") }
     }
 
     /// Everything recorded so far, in time order.

@@ -102,8 +102,14 @@ final class ScenarioRun: Sendable {
                 let context = TimelinePlayer(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
                                           drivers: drivers, apps: apps, log: log, active: ActiveFaults(), operations: TaskNursery(), heals: TaskNursery(),
                                           startNs: timelineStart, seed: target.seed, scope: scope, credentials: credentials)
-                result.checks = try await withTimeout(scenario.timeout) {
-                    try await context.runTimeline()
+                result.checks = try await withTimeout(scenario.timeout) { [log] in
+                    // A driver or program stopped for its output ends the timeline at once (the run is an error, below).
+                    try await withThrowingTaskGroup(of: [Check]?.self) { group in
+                        group.addTask { try await context.runTimeline() }
+                        group.addTask { _ = await log.stopped.wait(); return nil }
+                        defer { group.cancelAll() }
+                        return try await group.next().flatMap { $0 } ?? []
+                    }
                 }
             } catch is Skipped {
                 // result already says why
@@ -120,6 +126,14 @@ final class ScenarioRun: Sendable {
         }
 
         result.events = log.snapshot()
+        // A driver or program natsfault had to stop for its output (a line too long, a flood) makes the run an error.
+        var broken: [String] = []
+        for name in drivers.keys.sorted() { if let reason = await drivers[name]?.broken { broken.append(reason) } }
+        for name in apps.keys.sorted() { if let reason = await apps[name]?.broken { broken.append(reason) } }
+        if !broken.isEmpty, result.outcome != .skipped {
+            result.outcome = .error
+            result.reason = broken.joined(separator: "; ")
+        }
         if result.outcome == .passed {
             // What teardown causes (every client closing) is not the scenario's behaviour.
             let judged = result.events.filter { $0.monoNs < timelineEnd }

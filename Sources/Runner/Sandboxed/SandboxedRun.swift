@@ -116,7 +116,8 @@ public enum SandboxedRun {
         do {
             child = try await ChildProcess.start(
                 executable, arguments: arguments, input: .pipe,
-                output: .lines { lines in output.withLock { $0.append(contentsOf: lines) } },
+                // The outcome is one JSON line, as long as the run's events make it: natsfault's own child, not limited.
+                output: .lines(lineLimit: .max) { lines in output.withLock { $0.append(contentsOf: lines) } },
                 error: stderrPath.map { .file($0, truncate: true) } ?? .lines { lines in FileHandle.standardError.write(Data(lines)) },
                 // Unsandboxed, the child leads a process group of its own that it can take down whole.
                 ownProcessGroup: !sandboxed)
