@@ -73,6 +73,8 @@ final class Link: Sendable {
     let listen: SocketAddress
     let upstream: SocketAddress
     let parsesProtocol: Bool
+    /// Whether the client's bytes are parsed too (only faults that filter its operations need them parsed).
+    let filtersClientOperations: Bool
     let connectURLs: ConnectURLRewrite?
     private let group: EventLoopGroup
     private let record: @Sendable (RecordedEvent) -> Void
@@ -90,8 +92,9 @@ final class Link: Sendable {
         var ordered: [any LinkFault] { faults.sorted { $0.key < $1.key }.map(\.value) }
     }
 
-    init(id: LinkID, listen: SocketAddress, upstream: SocketAddress, parsesProtocol: Bool = true, connectURLs: ConnectURLRewrite? = nil,
-         group: EventLoopGroup, record: @escaping @Sendable (RecordedEvent) -> Void) {
+    init(id: LinkID, listen: SocketAddress, upstream: SocketAddress, parsesProtocol: Bool = true, filtersClientOperations: Bool = true,
+         connectURLs: ConnectURLRewrite? = nil, group: EventLoopGroup, record: @escaping @Sendable (RecordedEvent) -> Void) {
+        self.filtersClientOperations = filtersClientOperations
         self.connectURLs = connectURLs
         self.id = id
         self.listen = listen
@@ -120,6 +123,7 @@ final class Link: Sendable {
             .serverChannelOption(.backlog, value: 4096)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: Self.reads)
             .childChannelInitializer { [self] child in relay(child) }
             .bind(to: listen).get()
         state.withLockedValue { $0.listener = channel }
@@ -171,11 +175,16 @@ final class Link: Sendable {
         for c in state.withLockedValue({ Array($0.connections.values) }) { c.close(reset: false) }
     }
 
+    /// How much one read takes: NIO's adaptive sizes, up to 256 KiB instead of 64 KiB, so that a busy link
+    /// pays the per-read cost of the relay (the pipeline, a write, a flush) once per more messages.
+    private static let reads = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
+
     /// Connects to the server, trying again every 10 ms up to `triesLeft` more times while it refuses.
     private func connectUpstream(on loop: EventLoop, triesLeft: Int) -> EventLoopFuture<Channel> {
         ClientBootstrap(group: loop)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: Self.reads)
             .connect(to: upstream)
             .flatMapError { [self] error in
                 guard triesLeft > 0 else { return loop.makeFailedFuture(error) }
@@ -189,7 +198,7 @@ final class Link: Sendable {
             client.close(promise: nil)
             return client.eventLoop.makeSucceededVoidFuture()
         }
-        let id = self.id, record = self.record, parses = parsesProtocol, connectURLs = self.connectURLs
+        let id = self.id, record = self.record, parses = parsesProtocol, filtersClient = filtersClientOperations, connectURLs = self.connectURLs
         // Route links accept while their server is still starting: the server's cluster peers dial it at
         // once, and a refusal would make them wait a second or more before trying again.
         let patience = parsesProtocol ? 0 : 200
@@ -197,7 +206,7 @@ final class Link: Sendable {
             .flatMap { [self] server in
                 let (clientGlue, serverGlue) = GlueHandler.matchedPair()
                 let close: () -> Void = { client.close(promise: nil); server.close(promise: nil) }
-                let toServer = DirectionHandler(flow: .toServer, link: id, parses: parses, record: record, limitReached: close)
+                let toServer = DirectionHandler(flow: .toServer, link: id, parses: parses && filtersClient, record: record, limitReached: close)
                 let toClient = DirectionHandler(flow: .toClient, link: id, parses: parses, connectURLs: connectURLs, record: record, limitReached: close)
                 do {
                     try client.pipeline.syncOperations.addHandlers([toServer, clientGlue])

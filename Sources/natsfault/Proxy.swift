@@ -28,7 +28,8 @@ struct Proxy: AsyncParsableCommand {
     func run() async throws {
         let (host, port) = Self.split(listen)!, (upHost, upPort) = Self.split(to)!
         let proxy = FaultProxy(threads: threads, record: { _ in })
-        try await proxy.addLink(LinkID(client: "proxy", server: "upstream"), listenHost: host, listenPort: port, upstreamHost: upHost, upstreamPort: upPort)
+        try await proxy.addLink(LinkID(client: "proxy", server: "upstream"), listenHost: host, listenPort: port, upstreamHost: upHost, upstreamPort: upPort,
+                                filtersClientOperations: false)
         printLine("relaying \(listen) → \(to); stop with Ctrl-C")
         while true { try await Task.sleep(for: .seconds(3600)) }
     }

@@ -323,9 +323,14 @@ struct NATSProtocolParserTests {
 struct NATSProtocolSkimTests {
     static let stream = "INFO {}\r\nMSG a 1 12\r\n-ERR 'x'\r\nPI\r\n-ERR 'Stale Connection'\r\nPING\r\n"
 
-    @Test(arguments: 0...stream.utf8.count)
-    func skimReturnsOnlyErrorsAndKeepsTheSameState(split: Int) {
-        let bytes = Array(Self.stream.utf8)
+    /// Back-to-back messages, as a busy link carries them: the fast path of `skim`, and its hand-overs to the general one.
+    static let messages = "PUB a 5\r\nhello\r\nmsg b 1 _INBOX.x 3\r\n-ER\r\nMSG\tc 2 0\r\n\r\nMSG d  1 2\r\nok\r\n"
+        + "HMSG e 1 12 14\r\nNATS/1.0\r\n\r\nhi\r\n-ERR 'late'\r\nPUB f 2 \r\nxy\r\n"
+
+    /// Skims `text` in two reads split at `split`, checking after each that a feeding parser agrees on the boundary;
+    /// returns the error texts.
+    private func skimErrors(_ text: String, split: Int) -> [String] {
+        let bytes = Array(text.utf8)
         var skimmer = NATSProtocolParser(), feeder = NATSProtocolParser()
         var errors: [String] = []
         for part in [bytes[..<split], bytes[split...]] {
@@ -334,8 +339,24 @@ struct NATSProtocolSkimTests {
             _ = feeder.feed(chunk)
             #expect(skimmer.isAtBoundary == feeder.isAtBoundary)
         }
+        #expect(skimmer.isAtBoundary && skimmer.gaveUp == nil)
+        return errors
+    }
+
+    @Test(arguments: 0...stream.utf8.count)
+    func skimReturnsOnlyErrorsAndKeepsTheSameState(split: Int) {
         // The payload of the MSG holds "-ERR 'x'\r\nPI": data, not an error.
-        #expect(errors == ["Stale Connection"])
-        #expect(skimmer.isAtBoundary)
+        #expect(skimErrors(Self.stream, split: split) == ["Stale Connection"])
+    }
+
+    @Test(arguments: 0...messages.utf8.count)
+    func skimKeepsItsPlaceThroughBackToBackMessages(split: Int) {
+        #expect(skimErrors(Self.messages, split: split) == ["late"])
+    }
+
+    @Test func skimGivesUpOnAPayloadWithoutItsLineEnd() {
+        var parser = NATSProtocolParser()
+        _ = parser.skim(ByteBuffer(string: "MSG a 1 2\r\nabcd\r\n"))
+        #expect(parser.gaveUp?.contains("0x63") == true)
     }
 }

@@ -60,11 +60,72 @@ public struct NATSProtocolParser: Sendable {
     /// Parses the next bytes of the stream, like `feed`, but returns only the `-ERR` operations.
     ///
     /// For a relay that forwards chunks whole and only watches the stream: it keeps the parser's
-    /// state (boundaries, giving up) without building an item per operation and payload.
+    /// state (boundaries, giving up) without building an item per operation and payload. Whole
+    /// `MSG` and `PUB` operations, nearly every byte of a busy stream, take a fast path that reads
+    /// only what the boundaries depend on: the line end, the size and the payload's CR LF. It
+    /// does not count their arguments, as `feed` does: a wrong count makes nats-server close the
+    /// connection, and a watching relay only has to keep its place until then.
     public mutating func skim(_ chunk: ByteBuffer) -> [NATSOperation] {
-        parse(chunk, everything: false).compactMap { item in
-            if case .operation(let op) = item { op } else { nil }
+        var input = chunk
+        var errors: [NATSOperation] = []
+        while input.readableBytes > 0 && gaveUp == nil {
+            if remainingPayload == 0 && partialLine == nil {
+                let skimmed = input.withUnsafeReadableBytes { skimWholeMessages($0) }
+                input.moveReaderIndex(forwardBy: skimmed)
+                guard input.readableBytes > 0 else { break }
+            }
+            // Anything else, one line or one payload at a time, the way `feed` reads it.
+            var items: [NATSStreamItem] = []
+            if remainingPayload > 0 {
+                readPayload(from: &input, into: &items, everything: false)
+            } else {
+                readLine(from: &input, into: &items, everything: false)
+            }
+            for case .operation(let op) in items { errors.append(op) }
         }
+        return errors
+    }
+
+    /// Skips the whole `MSG` and `PUB` operations at the start of `bytes`; returns how many bytes they cover.
+    ///
+    /// Stops before anything else (another verb, a line or payload not complete in `bytes`, a size it
+    /// cannot read), which the general path then reads.
+    private mutating func skimWholeMessages(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        let count = bytes.count
+        var at = 0
+        while at < count {
+            let line = base + at
+            guard let found = memchr(line, Int32(UInt8.lf), min(count - at, maxControlLine)) else { return at }
+            var end = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - line
+            let lineLength = end + 1
+            if end > 0 && line[end - 1] == .cr { end -= 1 }
+            // "MSG " or "PUB ", any case, a tab for the blank too.
+            guard end > 4, line[3].isBlank else { return at }
+            let verb = (UInt32(line[0]) << 16 | UInt32(line[1]) << 8 | UInt32(line[2])) | 0x20_2020
+            guard verb == 0x6D_7367 || verb == 0x70_7562 else { return at }  // msg, pub
+            // The size: the last argument, 1 to 9 digits after a blank.
+            while end > 4 && line[end - 1].isBlank { end -= 1 }
+            var digits = end
+            var size = 0, scale = 1
+            while digits > 4 && end - digits < 9 {
+                let digit = line[digits - 1] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                size &+= Int(digit) &* scale
+                scale &*= 10
+                digits -= 1
+            }
+            // At least one argument before the size, one blank apart (anything else: the general path).
+            guard digits < end, digits > 5, line[digits - 1].isBlank, !line[digits - 2].isBlank else { return at }
+            // The payload and its CR LF, when they are here too.
+            let payloadAt = at + lineLength
+            guard payloadAt + size + 2 <= count, base[payloadAt + size] == .cr, base[payloadAt + size + 1] == .lf else {
+                remainingPayload = size + 2
+                return payloadAt
+            }
+            at = payloadAt + size + 2
+        }
+        return at
     }
 
     private mutating func parse(_ chunk: ByteBuffer, everything: Bool) -> [NATSStreamItem] {

@@ -206,7 +206,8 @@ final class ScenarioRun: Sendable {
             for server in reachable {
                 let (host, port) = scenario.address(of: server, for: client)
                 try await proxy.addLink(LinkID(client: client.name, server: server.name), listenHost: host, listenPort: port,
-                                        upstreamHost: server.host, upstreamPort: server.port, upstreamUp: false, connectURLs: rewrite)
+                                        upstreamHost: server.host, upstreamPort: server.port, upstreamUp: false,
+                                        filtersClientOperations: scenario.filtersClientOperations, connectURLs: rewrite)
             }
         }
     }

@@ -133,6 +133,17 @@ public struct FlowShape: Equatable, Sendable {
     }
 }
 
+extension Scenario {
+    /// Whether a proxy fault of the timeline looks at the operations clients send (drops or delays their PINGs or
+    /// PONGs); when none does, the proxy relays the clients' bytes without parsing them.
+    public var filtersClientOperations: Bool {
+        steps.contains { step in
+            guard case .fault(let fault) = step.action, let linkFault = fault.base as? any LinkFault else { return false }
+            return FlowShape(faults: [linkFault], flow: .toServer).filtersOperations
+        }
+    }
+}
+
 /// A small seeded generator (SplitMix64), so that jitter repeats run after run.
 public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
