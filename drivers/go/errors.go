@@ -134,6 +134,7 @@ func classify(err error) *driverError {
 	return de
 }
 
+// classifyLibraryError is classify without the errors-as-other mutant.
 func classifyLibraryError(err error) *driverError {
 	if err == nil {
 		return nil
