@@ -25,6 +25,7 @@ type connection struct {
 	connected     chan struct{} // closed when `connected` was emitted
 	closed        chan struct{} // closed by the closed callback
 	closeOnce     sync.Once
+	closedEarly   int32 // atomic: 1 once the closed-early mutant reported `closed`
 
 	subNames sync.Map // *nats.Subscription → name for reports
 
@@ -147,6 +148,7 @@ func (c *connection) onReconnected(nc *nats.Conn) {
 		emitConnected("connected", nc, mono)
 	} else {
 		emitConnected("reconnected", nc, mono)
+		mutateReconnected(c)
 	}
 }
 
@@ -163,6 +165,9 @@ func (c *connection) onDisconnected(nc *nats.Conn, err error) {
 		f = append(f, field{"error", classify(err)})
 	}
 	events.emitAt("disconnected", f, mono)
+	if is("closed-early") && atomic.CompareAndSwapInt32(&c.closedEarly, 0, 1) {
+		events.emitAt("closed", f, mono)
+	}
 }
 
 func (c *connection) onClosed(nc *nats.Conn) {
@@ -171,7 +176,9 @@ func (c *connection) onClosed(nc *nats.Conn) {
 	if err := nc.LastError(); err != nil {
 		f = append(f, field{"error", classify(err)})
 	}
-	events.emitAt("closed", f, mono)
+	if atomic.LoadInt32(&c.closedEarly) == 0 {
+		events.emitAt("closed", f, mono)
+	}
 	c.markClosed()
 }
 

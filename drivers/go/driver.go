@@ -313,6 +313,7 @@ func (d *driver) connect(a args) (fields, error) {
 	if opts.RetryOnFailedConnect {
 		opts.ConnectedCB = c.onConnected
 	}
+	mutateOptions(&opts)
 
 	nc, err := opts.Connect()
 	mono := monoNow()
@@ -395,6 +396,7 @@ func (d *driver) makeSub(subject, queue, name string, handler nats.MsgHandler) (
 		return nil, err
 	}
 	c.subNames.Store(sub, name)
+	rememberSub(madeSub{sub: sub, subject: subject, queue: queue, name: name, handler: handler})
 	if c.maxPendingMsgs != 0 {
 		// nats.c's max pending messages is a per-subscription limit; the
 		// byte limit stays nats.go's default (64MB).
@@ -724,6 +726,14 @@ func (d *driver) drain(id int64) error {
 	c, err := d.requireConn()
 	if err != nil {
 		return err
+	}
+	if is("drain-closes-at-once") {
+		c.nc.Close()
+		d.run(func() {
+			c.waitClosed(5 * time.Second)
+			ack(id, nil, nil)
+		})
+		return nil
 	}
 	started := monoNow()
 	// nats.go 1.22.1 closes the connection and returns

@@ -89,3 +89,20 @@ func TestParseLine(t *testing.T) {
 		t.Errorf("count %d %v", n, err)
 	}
 }
+
+func TestMutantFlag(t *testing.T) {
+	if m, err := parseMutantFlag(nil); m != "" || err != nil {
+		t.Fatalf("no arguments: the real driver, got %q %v", m, err)
+	}
+	if m, err := parseMutantFlag([]string{"--mutant", "closed-early"}); m != "closed-early" || err != nil {
+		t.Fatalf("--mutant closed-early: got %q %v", m, err)
+	}
+	for _, args := range [][]string{{"--mutant", "nope"}, {"--mutant"}, {"closed-early"}, {"--verbose"}} {
+		if _, err := parseMutantFlag(args); err == nil {
+			t.Fatalf("%q must be refused", args)
+		}
+	}
+	if is("") || is("closed-early") {
+		t.Fatal("without the flag no mutant is on")
+	}
+}

@@ -127,6 +127,15 @@ var errnoNames = map[syscall.Errno]string{
 // the error's type, with the errno for socket errors
 // ("*net.OpError ECONNREFUSED").
 func classify(err error) *driverError {
+	de := classifyLibraryError(err)
+	if de != nil && is("errors-as-other") {
+		return &driverError{kind: "other", message: de.message, native: de.native}
+	}
+	return de
+}
+
+// classifyLibraryError is classify without the errors-as-other mutant.
+func classifyLibraryError(err error) *driverError {
 	if err == nil {
 		return nil
 	}

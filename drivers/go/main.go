@@ -22,6 +22,16 @@ func main() {
 	// With SIGPIPE delivered to a channel, a write to a closed stdout fails
 	// with EPIPE instead of killing the driver (Go's default for fd 1 and 2).
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	if len(os.Args) == 2 && os.Args[1] == "--list-mutants" {
+		listMutants()
+		return
+	}
+	m, err := parseMutantFlag(os.Args[1:])
+	if err != nil {
+		stderrLine(err.Error())
+		os.Exit(2)
+	}
+	mutant = m
 	stderrLine(fmt.Sprintf("%s %s, pid %d, DRIVER-PROTOCOL v1", libraryName, nats.Version, os.Getpid()))
 
 	events.emit("hello", fields{
@@ -30,6 +40,10 @@ func main() {
 		{"library_version", nats.Version},
 		{"capabilities", capabilities},
 	})
+	if mutant != "" {
+		stderrLine("MUTANT " + mutant + ": " + goMutants[mutant])
+		events.log("mutant " + mutant + ": " + goMutants[mutant])
+	}
 
 	d := &driver{}
 	in := bufio.NewReaderSize(os.Stdin, 64*1024)

@@ -68,7 +68,9 @@ func (d *driver) service(a args) (fields, error) {
 			Endpoint:    micro.Endpoint{Subject: ep.subject, Handler: echoHandler(name + "/" + ep.name)},
 		})
 		c.nc.SetClosedHandler(c.onClosed)
-		c.nc.SetErrorHandler(c.onAsyncError)
+		if !is("no-async-errors") {
+			c.nc.SetErrorHandler(c.onAsyncError)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -61,6 +61,27 @@ KNOWN_CONNECT_OPTIONS = {
     "max_pending_msgs", "fail_requests_on_disconnect", "no_echo",
 }
 
+# Mutants: deliberately broken variants of this driver, for scripts/mutants (docs/mutants.md). Each
+# forces one defect a real client or its configuration can have, through nats.py's own options. One
+# is enabled only by the command-line flag `--mutant NAME`, which natsfault never passes to a shipped
+# driver: a normal run is never a mutant. (The other mutants are the go driver's: drivers/go/mutant.go.)
+MUTANTS = {
+    "pings-out-doubled": "notices a stale connection twice as late as configured (max_pings_out doubled)",
+}
+mutant = None  # the defect this process has; None for the real driver
+
+
+def parse_mutant_flag(args):
+    """The mutant named by `--mutant NAME` in `args`, or None; SystemExit(2) for anything else."""
+    if not args:
+        return None
+    if len(args) == 2 and args[0] == "--mutant" and args[1] in MUTANTS:
+        return args[1]
+    stderr_line("arguments %r: expected none, --list-mutants, or --mutant NAME with NAME one of %s"
+                % (args, sorted(MUTANTS)))
+    sys.exit(2)
+
+
 # The nats.c driver's waits, kept the same here.
 CLOSE_WAIT_S = 5.0        # close / exit: wait this long for the closed callback
 WORKERS_WAIT_S = 3.0      # exit: give ops under way this long to ack
@@ -856,6 +877,8 @@ class Driver:
         if pending_msgs is not None and pending_msgs <= 0:
             raise BadCommand("field 'options.max_pending_msgs' must be > 0")
         retry = bool(o.bool("retry_on_failed_connect"))
+        if mutant == "pings-out-doubled":
+            kw["max_outstanding_pings"] = 2 * kw.get("max_outstanding_pings", 2)  # nats.py's default: 2
 
         if note:
             events.log(note)
@@ -1275,6 +1298,9 @@ async def main():
         "library_version": NATS_PY_VERSION,
         "capabilities": CAPABILITIES,
     })
+    if mutant is not None:
+        stderr_line("MUTANT %s: %s" % (mutant, MUTANTS[mutant]))
+        events.log("mutant %s: %s" % (mutant, MUTANTS[mutant]))
 
     loop = asyncio.get_running_loop()
     lines = asyncio.Queue()
@@ -1357,6 +1383,12 @@ async def main():
 
 
 def run():
+    global mutant
+    if sys.argv[1:] == ["--list-mutants"]:  # "NAME<TAB>DEFECT" lines, read by scripts/mutants
+        for name in sorted(MUTANTS):
+            print("%s\t%s" % (name, MUTANTS[name]))
+        return
+    mutant = parse_mutant_flag(sys.argv[1:])
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="natsfault-driver-py: %(name)s: %(message)s")
     try:
