@@ -29,8 +29,9 @@ public enum ScenarioParser {
 
     private static func yamlSyntaxError(_ error: YamlError, text: String, file: String) -> ScenarioError {
         func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ScenarioError {
-            let ctx = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
-            return ScenarioError(SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(problem)\(ctx); check indentation, colons and quotes")
+            let ctx = context.map { " (\($0.text) at \(place($0.mark, in: text).line):\(place($0.mark, in: text).column))" } ?? ""
+            let (line, column) = place(mark, in: text)
+            return ScenarioError(SourceLocation(file: file, line: line, column: column), "invalid YAML: \(problem)\(ctx); check indentation, colons and quotes")
         }
         switch error {
         case .scanner(let context, let problem, let mark, _): return at(mark, problem, context)
@@ -43,6 +44,27 @@ public enum ScenarioParser {
         default: return ScenarioError(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
         }
     }
+}
+
+/// Where `mark` is in `text`: the mark itself, or the end of the last line for the end of a file without a final line
+/// break, which the YAML library places on a line of its own that the file does not have.
+private func place(_ mark: Mark, in text: String) -> (line: Int, column: Int) {
+    // Line breaks as YAML counts them: CR LF, CR, LF, NEL, LS, PS; columns count Unicode scalars.
+    var lines = 1, column = 1, afterCR = false
+    for scalar in text.unicodeScalars {
+        if afterCR && scalar == "\n" {
+            afterCR = false
+            continue
+        }
+        afterCR = scalar == "\r"
+        if ["\r", "\n", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar) {
+            lines += 1
+            column = 1
+        } else {
+            column += 1
+        }
+    }
+    return mark.line > lines ? (lines, column) : (mark.line, mark.column)
 }
 
 /// The line and column of the second `key:` at or after `line` (1-based, block or flow style), where a
