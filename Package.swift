@@ -176,3 +176,22 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["NATSFaultTimeline"], exclude: ["Fixtures"]),
     ]
 )
+
+// libFuzzer targets (Tests/Fuzz), built and run by scripts/fuzz with -sanitize=fuzzer. They need libFuzzer's
+// runtime, so they exist only when NATSFAULT_FUZZ is set: a plain `swift build` or `swift test` never sees them.
+if Context.environment["NATSFAULT_FUZZ"] != nil {
+    let fuzzTargets: [(product: String, target: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-scenario", "FuzzScenario", ["NATSFaultScenario"]),
+        ("fuzz-protocol", "FuzzProtocol", ["NATSFaultProxy", .product(name: "NIOCore", package: "swift-nio")]),
+        ("fuzz-driver-lines", "FuzzDriverLines", ["NATSFaultDrivers", "NATSFaultProcess"]),
+    ]
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Tests/Fuzz/Support"),
+    ]
+    for fuzz in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: fuzz.target, dependencies: ["FuzzSupport"] + fuzz.dependencies, path: "Tests/Fuzz/\(fuzz.target.dropFirst(4))"))
+        package.products.append(.executable(name: fuzz.product, targets: [fuzz.target]))
+    }
+}

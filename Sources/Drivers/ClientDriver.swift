@@ -226,7 +226,7 @@ public actor ClientDriver {
         lastHeardNs = MonotonicClock.nowNs()
         observe?(line, lastHeardNs)
         logger.trace("client \(client) → \(line)")
-        guard let parsed = try? DriverLine.decoder.decode(DriverLine.self, from: Data(line.utf8)) else {
+        guard let parsed = DriverLine.decode(line) else {
             record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, event: .log, text: "unparsable driver output: \(line.prefix(200))"))
             return
         }

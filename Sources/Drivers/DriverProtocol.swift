@@ -70,7 +70,12 @@ struct DriverLine: Decodable {
         }
     }
 
-    static let decoder: JSONDecoder = {
+    /// One line decoded, or nil when it is no JSON object with an `event`.
+    static func decode(_ line: String) -> DriverLine? {
+        try? decoder.decode(DriverLine.self, from: Data(line.utf8))
+    }
+
+    private static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
         return d

@@ -4,10 +4,10 @@ public enum DurationText {
         ("ns", 1), ("us", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
     ]
 
-    /// What the file format allows, for error messages.
-    public static let allowed = "a duration is a number with a unit (ns, us, ms, s, m, h), e.g. 250ms, 2s, 1m30s"
+    /// What the file format allows, for error messages. The longest duration is whole nanoseconds in 64 bits, about 292 years.
+    public static let allowed = "a duration is a number with a unit (ns, us, ms, s, m, h), e.g. 250ms, 2s, 1m30s, up to 2562047h"
 
-    /// Parses a duration; returns nil when the text is not one (negative durations included).
+    /// Parses a duration; returns nil when the text is not one (negative durations included) or is longer than 2^63 ns.
     public static func parse(_ text: String) -> Duration? {
         var rest = Substring(text.trimmingWhitespace())
         guard !rest.isEmpty else { return nil }
@@ -21,6 +21,7 @@ public enum DurationText {
             rest = rest.dropFirst(unitText.count)
             total += value * unit.nanoseconds
         }
+        guard total < 0x1p63 else { return nil }
         return .nanoseconds(Int64(total.rounded()))
     }
 

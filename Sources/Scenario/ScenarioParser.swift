@@ -24,13 +24,22 @@ public enum ScenarioParser {
             throw ScenarioError(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)")
         }
         var builder = Builder(file: file, shippedDrivers: shippedDrivers)
-        return try builder.scenario(YAMLValue(node: root, file: file, path: ""))
+        do {
+            return try builder.scenario(YAMLValue(node: root, file: file, path: ""))
+        } catch {
+            let (line, column) = place(line: error.location.line, column: error.location.column, in: text)
+            throw ScenarioError(SourceLocation(file: file, line: line, column: column), error.message)
+        }
     }
 
     private static func yamlSyntaxError(_ error: YamlError, text: String, file: String) -> ScenarioError {
         func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ScenarioError {
-            let ctx = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
-            return ScenarioError(SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(problem)\(ctx); check indentation, colons and quotes")
+            let ctx = context.map { context in
+                let (line, column) = place(context.mark, in: text)
+                return " (\(context.text) at \(line):\(column))"
+            } ?? ""
+            let (line, column) = place(mark, in: text)
+            return ScenarioError(SourceLocation(file: file, line: line, column: column), "invalid YAML: \(problem)\(ctx); check indentation, colons and quotes")
         }
         switch error {
         case .scanner(let context, let problem, let mark, _): return at(mark, problem, context)
@@ -43,6 +52,31 @@ public enum ScenarioParser {
         default: return ScenarioError(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
         }
     }
+}
+
+/// Where a place the YAML library names is in `text`: itself, or the end of the last line for the end of a file without
+/// a final line break, which the library puts on a line of its own that the file does not have (as are nodes made there).
+private func place(_ mark: Mark, in text: String) -> (line: Int, column: Int) {
+    place(line: mark.line, column: mark.column, in: text)
+}
+
+private func place(line: Int, column: Int, in text: String) -> (line: Int, column: Int) {
+    // Line breaks as YAML counts them: CR LF, CR, LF, NEL, LS, PS; columns count Unicode scalars.
+    var lines = 1, end = 1, afterCR = false
+    for scalar in text.unicodeScalars {
+        if afterCR && scalar == "\n" {
+            afterCR = false
+            continue
+        }
+        afterCR = scalar == "\r"
+        if ["\r", "\n", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar) {
+            lines += 1
+            end = 1
+        } else {
+            end += 1
+        }
+    }
+    return line > lines ? (lines, end) : (line, column)
 }
 
 /// The line and column of the second `key:` at or after `line` (1-based, block or flow style), where a
