@@ -355,9 +355,12 @@ struct EndToEndTests {
         let run = try Self.only(runs, client: "c")
         #expect(run.checks.map(\.passed) == [true, false], "\(run.checks)")
         let refused = try #require(run.events.first { $0.client == "late" && $0.event == .connectFailed })
-        #expect(refused.wireError == "maximum connections exceeded" && refused.error?.kind == "protocol_error", "\(refused)")
-        let said = "connect_failed error protocol_error \"Expected 'PONG', got ''\" [NATS_PROTOCOL_ERROR]; the server said 'maximum connections exceeded'"
-        #expect(outcome.output.contains("client late: " + said), "\(outcome.output)")
+        // nats.c reports this refusal either way, depending on timing: as protocol_error "Expected 'PONG', got ''" (the
+        // case wire_error was made for) or with the server's text; what the server said is attached either way.
+        #expect(refused.wireError == "maximum connections exceeded", "\(refused)")
+        #expect(["protocol_error", "max_connections_exceeded"].contains(refused.error?.kind ?? ""), "\(refused)")
+        #expect(outcome.output.contains("client late: connect_failed error \(refused.error?.kind ?? "?")"), "\(outcome.output)")
+        #expect(outcome.output.contains("; the server said 'maximum connections exceeded'"), "\(outcome.output)")
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(html.contains("the server said &#39;maximum connections exceeded&#39;") || html.contains("the server said 'maximum connections exceeded'"))
     }
