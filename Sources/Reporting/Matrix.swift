@@ -101,7 +101,7 @@ public struct Matrix: Sendable {
         guard let attempts = cells[Key(scenario: scenario, client: column.client, server: column.server)], let first = attempts.first else { return ("—", nil) }
         let shown = attempts.first { $0.isFailure } ?? attempts.first { $0.outcome == .differs || !$0.differencesGone.isEmpty } ?? first
         let word = switch shown.outcome {
-        case .passed: shown.differencesGone.isEmpty ? "pass" : "difference gone (\(ScenarioResult.findings(shown.differencesGone)))"
+        case .passed: shown.differencesGone.isEmpty ? "pass" : shown.differenceVerdict ?? "pass"
         case .failed: "FAIL"
         case .skipped: "skip"
         case .error: "ERROR"

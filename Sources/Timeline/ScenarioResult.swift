@@ -81,6 +81,14 @@ public struct ScenarioResult: Codable, Sendable {
     /// The declared differences that did not happen: the library may have changed.
     public var differencesGone: [DifferenceMark] { differences.filter(\.gone) }
 
+    /// How reports name a run's declared differences: `difference gone (F1)` when one did not happen, else
+    /// `differs (F1)`; nil when it has none.
+    public var differenceVerdict: String? {
+        if !differencesGone.isEmpty { return "difference gone (\(Self.findings(differencesGone)))" }
+        let differing = differences.filter { !$0.gone }
+        return differing.isEmpty ? nil : "differs (\(Self.findings(differing)))"
+    }
+
     /// `F1, F3`: the findings of `marks`.
     public static func findings(_ marks: [DifferenceMark]) -> String { marks.map(\.finding).joined(separator: ", ") }
 
