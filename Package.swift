@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The scenario model, YAML decoding and validation: pure values, no effects.
@@ -45,10 +44,12 @@ let package = Package(
             ],
             path: "Sources/Process"
         ),
-        // NKeys, NATS JWTs and creds files (swift-crypto's Ed25519): the operator, accounts and users of a run.
+        // libcrypto (OpenSSL 3, Debian's libssl-dev): Ed25519 and SHA-256 for NKeys and JWTs, without compiling a copy.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // NKeys, NATS JWTs and creds files (libcrypto's Ed25519): the operator, accounts and users of a run.
         .target(
             name: "NATSFaultCredentials",
-            dependencies: ["NATSFaultScenario", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["NATSFaultScenario", "COpenSSL"],
             path: "Sources/Credentials"
         ),
         // nats-server child processes: configuration, readiness, signals, logs.

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// NATS JWTs (nats-io/jwt v2): a header naming the `ed25519-nkey` algorithm, the claims, and the issuer's Ed25519
@@ -19,7 +18,7 @@ public enum JWT {
         claims["iat"] = .int(issuedAt)
         claims["jti"] = nil
         // nats-io/jwt hashes its claims with SHA-512/256; the id is opaque to servers and clients, so SHA-256 serves.
-        claims["jti"] = .string(Base32.encode(Array(SHA256.hash(data: Array(JSONValue.object(claims).text.utf8)))))
+        claims["jti"] = .string(Base32.encode(Ed25519.sha256(Array(JSONValue.object(claims).text.utf8))))
         let signed = base64URL(Data(header.utf8)) + "." + base64URL(Data(JSONValue.object(claims).text.utf8))
         return signed + "." + base64URL(try issuer.sign(Data(signed.utf8)))
     }
@@ -31,11 +30,10 @@ public enum JWT {
               let claims = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
             throw .badToken("not three base64url parts with JSON claims")
         }
-        guard let issuer = claims["iss"] as? String, let raw = Base32.decode(issuer), raw.count == 35,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw[1..<33]) else {
+        guard let issuer = claims["iss"] as? String, let raw = Base32.decode(issuer), raw.count == 35 else {
             throw .badToken("the claims name no issuer public key")
         }
-        return (claims, key.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8)))
+        return (claims, Ed25519.isValid(signature, of: Array((parts[0] + "." + parts[1]).utf8), publicKey: Array(raw[1..<33])))
     }
 
     public static func base64URL(_ data: Data) -> String {

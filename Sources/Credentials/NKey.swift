@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// An NKey: an Ed25519 key pair whose public key and seed are written in the NATS encoding (nats-io/nkeys):
@@ -12,14 +11,13 @@ public struct NKey: Sendable {
     }
 
     public let role: Role
-    /// The 32 bytes of the Ed25519 seed (the private key, as `Curve25519.Signing.PrivateKey` reads it).
+    /// The 32 bytes of the Ed25519 seed (the private key).
     private let rawSeed: Data
-    private var key: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: rawSeed) }
 
     /// A fresh key pair of `role`.
     public init(role: Role) {
         self.role = role
-        rawSeed = Curve25519.Signing.PrivateKey().rawRepresentation
+        rawSeed = Ed25519.newSeed()
     }
 
     /// The key pair an encoded seed (`SO…`, `SA…`, `SU…`) holds.
@@ -37,7 +35,7 @@ public struct NKey: Sendable {
     }
 
     /// The public key as NATS writes it: `O…`, `A…` or `U…`, 56 characters.
-    public var publicKey: String { NKey.encode([role.rawValue] + key.publicKey.rawRepresentation) }
+    public var publicKey: String { NKey.encode([role.rawValue] + (try! Ed25519.publicKey(seed: rawSeed))) }
 
     /// The seed as NATS writes it: `SO…`, `SA…` or `SU…`, 58 characters; the secret of a creds file.
     public var seed: String {
@@ -47,7 +45,7 @@ public struct NKey: Sendable {
 
     /// An Ed25519 signature of `data`.
     public func sign(_ data: some DataProtocol) throws(CredentialsError) -> Data {
-        do { return try key.signature(for: data) } catch { throw .signing("\(error)") }
+        try Ed25519.sign(Array(data), seed: rawSeed)
     }
 
     static let seedPrefix: UInt8 = 18 << 3  // "S"
