@@ -15,7 +15,8 @@ struct FirewallBench: AsyncParsableCommand {
             throw ExitCode(3)
         }
         let (add, remove, addSet, removeSet) = try FirewallCheck.time(rounds: rounds)
-        let json: [String: [Int64]] = ["add_ns": add, "remove_ns": remove, "add_set_ns": addSet, "remove_set_ns": removeSet]
+        let lag = try await FaultLagBench.firewallLags(rounds: rounds)
+        let json: [String: [Int64]] = ["add_ns": add, "remove_ns": remove, "add_set_ns": addSet, "remove_set_ns": removeSet, "lag_ns": lag]
         printLine(String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
     }
 }

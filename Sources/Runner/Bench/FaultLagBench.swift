@@ -1,5 +1,6 @@
 import Foundation
 import NATSFaultDrivers
+import NATSFaultFirewall
 import NATSFaultProcess
 import NATSFaultProxy
 import NATSFaultScenario
@@ -51,6 +52,20 @@ public enum FaultLagBench {
             lags["signal", default: []].append(MonotonicClock.nowNs() - due)
             server.signal(SIGCONT)
             while processState(server.pid) == "T" {}
+        }
+        return lags
+    }
+
+    /// Lags of a firewall step in nanoseconds: from the moment it is due until libiptc has committed its DROP rule,
+    /// which acts on the next packet; in the current network namespace, which must be a fresh one.
+    public static func firewallLags(rounds: Int) async throws -> [Int64] {
+        let rule = FirewallCheck.samples[0]
+        var lags: [Int64] = []
+        for _ in 0..<rounds {
+            let due = try await sleepUntilDue()
+            try Firewall.add([rule])
+            lags.append(MonotonicClock.nowNs() - due)
+            try Firewall.remove([rule])
         }
         return lags
     }
