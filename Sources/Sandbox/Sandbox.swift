@@ -12,7 +12,11 @@ import Glibc
 /// never touched, and when the runner dies, even by SIGKILL, the kernel kills every process inside.
 public enum Sandbox {
     /// The `unshare` arguments that put a command in fresh namespaces.
-    static let unshareArguments = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child"]
+    ///
+    /// `--mount-proc` gives the PID namespace a /proc of its own: libdispatch's thread pool reads
+    /// `/proc/<tid>/stat` of its worker threads by their ids inside the namespace, and on the host's /proc an id
+    /// that names no process there made it abort the runner ("registered worker exited prematurely", SIGILL).
+    static let unshareArguments = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
 
     /// Whether namespaces work here; when they do not, the reason.
     public static func probe() async -> (available: Bool, detail: String) {
