@@ -488,7 +488,7 @@ struct EndToEndTests {
         let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "scenarios/firewall-drop.yaml", "scenarios/cluster-partition.yaml",
                                     "--no-sandbox"], limit: 60)
         #expect(outcome.status == 2, "\(outcome.output)")
-        #expect(outcome.output.contains("scenarios/firewall-drop.yaml:20:5: firewall") && outcome.output.contains("scenarios/cluster-partition.yaml:32:5: partition"),
+        #expect(outcome.output.contains("scenarios/firewall-drop.yaml:21:5: firewall") && outcome.output.contains("scenarios/cluster-partition.yaml:33:5: partition"),
                 "\(outcome.output)")
         #expect(outcome.output.contains("--no-sandbox runs on the host, and natsfault never changes the host's firewall"))
         // Nothing ran: not even the scenario without firewall steps.

@@ -101,7 +101,9 @@ struct ScenarioParserTests {
         #expect(files.count >= 9)
         for file in files {
             let text = try String(contentsOf: Self.bundled.appendingPathComponent(file), encoding: .utf8)
-            #expect(text.hasPrefix("# Real-world failure:"), "\(file) must open with the failure it reproduces")
+            // The first line lets editors validate the file against the schema; the opening comment follows it.
+            #expect(text.hasPrefix("# yaml-language-server: $schema=../docs/scenario.schema.json\n# Real-world failure:"),
+                    "\(file) must open with the schema modeline, then the failure it reproduces")
             #expect(text.contains("# What a good client must do:"), "\(file) must say what a good client does")
             let scenario = try ScenarioParser.parse(text, file: file, shippedDrivers: shipped)
             #expect(!scenario.description.isEmpty)

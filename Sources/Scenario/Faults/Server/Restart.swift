@@ -3,7 +3,12 @@
 struct Restart: Fault {
     static let name = "restart"
     static let target = FaultTarget.server
-    static let parameters = ["server", "down", "kill"]
+    static let parameters = [
+        ScenarioKey.required("server", .name, "The server to restart."),
+        ScenarioKey("down", .duration(.zero), "How long it stays down. Default: 0s."),
+        ScenarioKey("kill", .boolean, "true: stop it with SIGKILL instead of SIGTERM."),
+    ]
+    static let stepValue = nameOrKeys
     static let summary = "stops a server (SIGTERM, or SIGKILL with kill: true), keeps it down for `down`, starts it again"
 
     var server: String
