@@ -34,6 +34,13 @@ public enum ScenarioParser {
 
     private static func yamlSyntaxError(_ error: YamlError, text: String, file: String) -> ScenarioError {
         func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ScenarioError {
+            // The YAML library's words for a tab in the indentation rarely say "tab"; the file's line does.
+            for line in [mark.line] + (context.map { [$0.mark.line] } ?? []) {
+                if let column = tabInIndentation(of: line, in: text) {
+                    return ScenarioError(SourceLocation(file: file, line: line, column: column),
+                                         "invalid YAML: a tab in the indentation; YAML indents with spaces only, so replace the tab with spaces")
+                }
+            }
             let ctx = context.map { context in
                 let (line, column) = place(context.mark, in: text)
                 return " (\(context.text) at \(line):\(column))"
@@ -77,6 +84,14 @@ private func place(line: Int, column: Int, in text: String) -> (line: Int, colum
         }
     }
     return line > lines ? (lines, end) : (line, column)
+}
+
+/// The column of the first tab in the indentation of line `line` (1-based), counting a list's `- ` as indentation.
+private func tabInIndentation(of line: Int, in text: String) -> Int? {
+    let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+    guard line >= 1, line <= lines.count else { return nil }
+    let indentation = lines[line - 1].prefix { $0 == " " || $0 == "\t" || $0 == "-" }
+    return indentation.firstIndex(of: "\t").map { indentation.distance(from: indentation.startIndex, to: $0) + 1 }
 }
 
 /// The line and column of the second `key:` at or after `line` (1-based, block or flow style), where a
