@@ -174,7 +174,8 @@ private struct Builder {
 
         var steps: [Step] = []
         var stepIDs: [String] = []
-        for value in try top["timeline"]?.list() ?? [] {
+        let stepValues = try top["timeline"]?.list() ?? []
+        for value in stepValues {
             let s = try step(value, earlierIDs: stepIDs)
             if case .fault(let fault) = s.action {
                 healable.removeAll { fault.base.ends($0.fault) }
@@ -212,7 +213,17 @@ private struct Builder {
         scenario.assertionDrivers = assertionDrivers
         try checkStreams(scenario, top)
         scenario.knownDifferences = try knownDifferences(top["known_differences"], scenario: scenario)
+        try checkTimeout(scenario, stepValues, given: top["timeout"] != nil)
         return scenario
+    }
+
+    /// A timeline that cannot end within the scenario's `timeout` is refused now, not after running for all of it.
+    func checkTimeout(_ scenario: Scenario, _ stepValues: [YAMLValue], given: Bool) throws(ScenarioError) {
+        let ends = scenario.earliestStepEnds
+        guard let index = ends.firstIndex(where: { $0 > scenario.timeout }) else { return }
+        let timeout = DurationText.format(scenario.timeout), end = DurationText.format(ends[index])
+        throw stepValues[index].error(
+            "this step (\(scenario.steps[index].action)) cannot end before \(end) into the timeline, beyond the scenario's timeout of \(timeout)\(given ? "" : " (the default)"); raise \"timeout\" above \(end), or shorten the timeline")
     }
 
     // MARK: servers

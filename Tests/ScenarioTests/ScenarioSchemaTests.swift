@@ -65,4 +65,46 @@ struct ScenarioSchemaTests {
         }
         #expect(error?.message == "servers[0].ping_max: 1001 is out of range; allowed: 1 to 1000")
     }
+
+    // MARK: the timeline against the timeout
+
+    func scenario(_ timeline: String, timeout: String? = nil) throws(ScenarioError) -> Scenario {
+        let text = """
+        \(timeout.map { "timeout: \($0)" } ?? "")
+        servers: [{name: a}]
+        clients: [{name: app}]
+        timeline:
+        \(timeline)
+        """
+        return try ScenarioParser.parse(text, file: "budget.yaml", shippedDrivers: shipped)
+    }
+
+    @Test func theEarliestEndsCountWhatMustPass() throws {
+        let s = try scenario("""
+          - {id: crash, restart: {server: a, down: 2s}}
+          - expect: {client: app, event: reconnected, since: crash, within: 5s}
+          - expect: {client: app, event: closed, count: 0, within: 3s}
+          - {at: 4s, wait: 1s}
+          - expect: {client: app, event: disconnected, count: 0, since: crash, not_before: 20s, within: 1s}
+          - expect_absent: {client: app, event: closed, for: 2s}
+          - any_of:
+              - expect: {client: app, event: closed, count: 0, within: 30s}
+              - expect_absent: {client: app, event: closed, for: 1s}
+          - {after: 500ms, proxy: {fault: blackhole, for: 1h}}
+        """)
+        // restart 2s; an open count ends at once; a bounded one waits its 3s; at: 4s has passed; wait 1s; the window since
+        // crash closes at 21s; 2s of absence; the shorter alternative; 500ms later, a proxy fault that lasts in the background.
+        #expect(s.earliestStepEnds == [.seconds(2), .seconds(2), .seconds(5), .seconds(6), .seconds(21), .seconds(23), .seconds(24), .milliseconds(24500)])
+    }
+
+    @Test func aTimelineLongerThanItsTimeoutIsRefusedNamingBoth() throws {
+        let steps = """
+          - wait: 10s
+          - expect_absent: {client: app, event: closed, for: 25s}
+        """
+        let error = #expect(throws: ScenarioError.self) { try scenario(steps, timeout: "30s") }
+        #expect(error?.location.line == 6)
+        #expect(error?.message == "timeline[1]: this step (expect no app: closed for 25s) cannot end before 35s into the timeline, beyond the scenario's timeout of 30s; raise \"timeout\" above 35s, or shorten the timeline")
+        #expect(try scenario(steps, timeout: "35s").timeout == .seconds(35))
+    }
 }

@@ -36,6 +36,8 @@ public protocol Fault: Sendable, Codable, CustomStringConvertible {
     var lasting: Lasting { get }
     /// The client and server it concerns, for the recorded `fault` event.
     var subject: FaultSubject { get }
+    /// The least time its step takes (a restart's down time); what depends on processes counts as nothing.
+    var leastDuration: Duration { get }
     /// The name reports and `list` show; usually `Self.name`.
     var reportedName: String { get }
 
@@ -66,6 +68,7 @@ extension Fault {
     static var nameOrKeys: ValueKind { .either([.name, .mapping(keys)]) }
     public var reportedName: String { Self.name }
     public var lasting: Lasting { .once }
+    public var leastDuration: Duration { .zero }
     public func heal(in context: any FaultContext, step: Int) async throws {}
     public func ends(_ active: any Fault) -> Bool { false }
 }

@@ -22,6 +22,7 @@ struct Restart: Fault {
     }
 
     var subject: FaultSubject { FaultSubject(server: server) }
+    var leastDuration: Duration { down }
     var description: String { "restart server \(server) (\(kill ? "SIGKILL" : "SIGTERM"), down \(DurationText.format(down)))" }
 
     func apply(in context: any FaultContext, step: Int) async throws {
