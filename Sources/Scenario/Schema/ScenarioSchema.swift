@@ -1,3 +1,5 @@
+import Foundation
+
 /// The JSON Schema (draft 2020-12) of scenario files, written from the key table (`ScenarioKeys`) that the parser
 /// checks keys and reads values by: editors validate and complete scenario files with it (docs/scenario.schema.json).
 ///
@@ -221,21 +223,10 @@ enum JSONValue {
         }
     }
 
+    /// A JSON string, escaped as JSONEncoder escapes it (which cannot fail for a string).
     private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return String(decoding: try! encoder.encode(text), as: UTF8.self)
     }
 }
