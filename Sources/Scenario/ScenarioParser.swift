@@ -139,10 +139,8 @@ private struct Builder {
 
         if let value = top["drivers"] {
             for (name, command) in try value.names("drivers (driver names, each with its command)").entries {
+                // A shipped driver's name replaces that driver for this file's clients, as `run --driver c=…` does for a run.
                 try checkName(name, command)
-                guard !shippedDrivers.contains(name) else {
-                    throw command.error("\"\(name)\" is a shipped driver; give your own driver another name")
-                }
                 let words = try command.string().split(separator: " ").map(String.init)
                 guard !words.isEmpty else { throw command.error("expected the driver's command (a path, then its arguments separated by spaces)") }
                 drivers[name] = words
@@ -304,7 +302,7 @@ private struct Builder {
         if let d = m["driver"] {
             let text = try d.string()
             guard shippedDrivers.contains(text) || drivers[text] != nil else {
-                throw d.error("unknown driver \"\(text)\"; allowed: \((shippedDrivers + drivers.keys.sorted()).joined(separator: ", ")), or one declared under \"drivers\"")
+                throw d.error("unknown driver \"\(text)\"; allowed: \(knownDrivers.joined(separator: ", ")), or one declared under \"drivers\"")
             }
             driver = text
         }
@@ -521,7 +519,7 @@ private struct Builder {
         return names
     }
 
-    var knownDrivers: [String] { shippedDrivers + drivers.keys.sorted() }
+    var knownDrivers: [String] { shippedDrivers + drivers.keys.sorted().filter { !shippedDrivers.contains($0) } }
 
     /// `only: {drivers: [...], reason: "..."}`.
     func libraryScope(_ value: YAMLValue) throws(ScenarioError) -> LibraryScope {

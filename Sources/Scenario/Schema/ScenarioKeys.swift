@@ -8,7 +8,7 @@ public enum ScenarioKeys {
         ScenarioKey("name", .text, "The scenario's name in reports; unique among the scenarios of one run. Default: the file name without .yaml."),
         ScenarioKey("description", .text, "One line saying what the scenario reproduces."),
         ScenarioKey("drivers", .names(to: .command, keys: namePattern),
-                    "Drivers of this file's own, by name: the command, then its arguments separated by spaces (a relative path is relative to the file's folder). Not a shipped driver's name (c, go, python)."),
+                    "Drivers of this file's own, by name: the command, then its arguments separated by spaces (a relative path is relative to the file's folder). A shipped driver's name (c, go, python) replaces that driver for this file."),
         ScenarioKey("only", .mapping(only), "The client libraries the scenario is for; a run with any other client is skipped."),
         ScenarioKey("accounts", .list(.mapping(account), atLeast: 1), "Operator mode: every server authenticates JWT users of these accounts."),
         .required("servers", .list(.mapping(server), atLeast: 1), "The nats-server processes, at most 250."),
