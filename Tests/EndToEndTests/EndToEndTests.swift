@@ -374,6 +374,14 @@ struct EndToEndTests {
         #expect(validate.output.contains("17-port-out-of-range.yaml:4:11:"))
     }
 
+    /// `natsfault schema` prints docs/scenario.schema.json as committed, byte for byte.
+    @Test func theSchemaCommandPrintsTheCommittedSchema() throws {
+        let outcome = try Self.run(["schema"], limit: 30)
+        #expect(outcome.status == 0)
+        let committed = try String(contentsOf: Self.root.appendingPathComponent("docs/scenario.schema.json"), encoding: .utf8)
+        #expect(outcome.output == committed, "regenerate it: natsfault schema > docs/scenario.schema.json")
+    }
+
     @Test func invalidArgumentsExitTwo() throws {
         let outcome = try Self.run(["run", "scenarios", "--jobs", "0"])
         #expect(outcome.status == 2)
