@@ -98,21 +98,21 @@ private struct Definitions {
             return reference("text") { _ in .object([("type", Self.scalars), ("minLength", .int(1))]) }
         case .command:
             return reference("command") { _ in
-                .object([("description", .string("A program, then its arguments, separated by spaces.")), ("type", .string("string")), ("pattern", .string(#"\S"#))])
+                .object([("description", .string("A program, then its arguments, separated by spaces.")), ("type", Self.scalars), ("pattern", .string(#"\S"#))])
             }
         case .name:
             return reference("name") { _ in
-                .object([("description", .string("Letters, digits, - and _.")), ("type", .array([.string("string"), .string("number")])),
+                .object([("description", .string("Letters, digits, - and _.")), ("type", Self.scalars),
                          ("pattern", .string(ScenarioKeys.namePattern))])
             }
         case .subject:
             return reference("subject") { _ in
                 .object([("description", .string("A NATS subject: tokens separated by single dots, no whitespace, e.g. orders.created.")),
-                         ("type", .array([.string("string"), .string("number")])), ("pattern", .string(#"^[^\s.]+(\.[^\s.]+)*$"#))])
+                         ("type", Self.scalars), ("pattern", .string(#"^[^\s.]+(\.[^\s.]+)*$"#))])
             }
         case .stream:
             return reference("stream") { _ in
-                .object([("description", .string("Letters, digits, -, _ and inner dots.")), ("type", .array([.string("string"), .string("number")])),
+                .object([("description", .string("Letters, digits, -, _ and inner dots.")), ("type", Self.scalars),
                          ("pattern", .string(##"^[^\s!"#$%&'()*+,/:;<=>?@\[\\\]^`{|}~]*[^\s!"#$%&'()*+,./:;<=>?@\[\\\]^`{|}~]$"##))])
             }
         case .versionPrefix:
@@ -121,7 +121,7 @@ private struct Definitions {
                          ("type", .array([.string("string"), .string("number")])), ("pattern", .string(#"^[0-9]+(\.[0-9]+)*$"#))])
             }
         case .pattern:
-            return reference("regex") { _ in .object([("description", .string("A regular expression.")), ("type", .string("string")), ("format", .string("regex"))]) }
+            return reference("regex") { _ in .object([("description", .string("A regular expression.")), ("type", Self.scalars), ("format", .string("regex"))]) }
         case .time:
             return reference("time") { _ in
                 .object([("description", .string("An RFC 3339 time in whole seconds, e.g. \"2020-01-01T00:00:00Z\".")), ("type", .string("string")),
@@ -190,7 +190,8 @@ private struct Definitions {
         [("minimum", .int(range.lowerBound))] + (range.upperBound == Int.max ? [] : [("maximum", .int(range.upperBound))])
     }
 
-    /// Text is any scalar: YAML reads `5` and `true` as a number and a boolean, which the parser takes as their text.
+    /// Text, names, subjects and patterns are any scalar: YAML reads `5` and `true` as a number and a boolean, which the
+    /// parser takes as their text (a pattern then checks only what YAML reads as a string).
     private static let scalars: JSONValue = .array([.string("string"), .string("number"), .string("boolean")])
 
     private func described(_ schema: JSONValue, _ summary: String) -> JSONValue {
