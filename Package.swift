@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "natsfault",
             dependencies: [
-                "NATSFaultRunner", "NATSFaultProxy", "NATSFaultDrivers", "NATSFaultReporting",
+                "NATSFaultRunner", "NATSFaultProxy", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultScenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

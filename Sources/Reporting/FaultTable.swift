@@ -37,7 +37,7 @@ public enum FaultTable {
         FaultTarget.allCases.flatMap { target in
             FaultCatalog.faults(of: target).map { fault in
                 let written = target == .link ? "proxy: {fault: \(fault.name)}" : "\(fault.name):"
-                let keys = target == .link ? ["client", "server", "for"] + fault.parameters : fault.parameters
+                let keys = (target == .link ? ["client", "server", "for"] : []) + fault.parameters.map(\.name)
                 return Row(target: target.rawValue, written: written, keys: keys.isEmpty ? "the \(target.rawValue)'s name" : keys.joined(separator: ", "),
                            lasts: fault.healable ? "until healed" : "once", summary: fault.summary)
             }

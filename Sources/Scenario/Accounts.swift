@@ -8,7 +8,7 @@ extension References {
         var accounts: [AccountSpec] = []
         var userNames: [String] = []
         for entry in try value.list() {
-            let m = try entry.mapping("an account", allowed: ["name", "users"])
+            let m = try entry.mapping(ScenarioKeys.account)
             let name = try m.required("name").string()
             try checkCredentialName(name, m.required("name"))
             if accounts.contains(where: { $0.name == name }) { throw try m.required("name").error("account name \"\(name)\" is used twice; names must be unique") }
@@ -18,7 +18,7 @@ extension References {
                 if case .scalar = userValue.node {
                     user = JWTUser(name: try userValue.string(), expiry: nil)
                 } else {
-                    let u = try userValue.mapping("a user of an account", allowed: ["name", "expires", "expires_at"])
+                    let u = try userValue.mapping(ScenarioKeys.accountUser)
                     user = JWTUser(name: try u.required("name").string(), expiry: try expiry(u))
                 }
                 try checkCredentialName(user.name, userValue)
@@ -38,7 +38,7 @@ extension References {
     static func expiry(_ m: YAMLMapping) throws(ScenarioError) -> CredentialExpiry? {
         if let relative = m["expires"] {
             if let absolute = m["expires_at"] { throw absolute.error("give \"expires\" or \"expires_at\", not both") }
-            let d = try relative.positiveDuration()
+            let d = try relative.duration()
             guard d.components.attoseconds == 0 else {
                 throw relative.error("a JWT expires on a whole second; write a whole number of seconds, e.g. 3s or 1m")
             }

@@ -77,7 +77,7 @@ struct References {
                 throw YAMLValue(node: key, file: entry.file, path: entry.path).error(
                     "\"\(key.string ?? "")\" needs operator mode: a user with a password never expires; declare the user under a top-level \"accounts:\" entry (JWT credentials), e.g. accounts: [{name: app, users: [{name: alice, expires: 3s}]}], and give its clients \"credentials: alice\"")
             }
-            let m = try entry.mapping("a user", allowed: ["user", "password"])
+            let m = try entry.mapping(ScenarioKeys.user)
             result.append(User(user: try m.required("user").string(), password: try m.required("password").string()))
         }
         return result

@@ -34,6 +34,13 @@ public enum ScenarioParser {
 
     private static func yamlSyntaxError(_ error: YamlError, text: String, file: String) -> ScenarioError {
         func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ScenarioError {
+            // The YAML library's words for a tab in the indentation rarely say "tab"; the file's line does.
+            for line in [mark.line] + (context.map { [$0.mark.line] } ?? []) {
+                if let column = tabInIndentation(of: line, in: text) {
+                    return ScenarioError(SourceLocation(file: file, line: line, column: column),
+                                         "invalid YAML: a tab in the indentation; YAML indents with spaces only, so replace the tab with spaces")
+                }
+            }
             let ctx = context.map { context in
                 let (line, column) = place(context.mark, in: text)
                 return " (\(context.text) at \(line):\(column))"
@@ -79,6 +86,14 @@ private func place(line: Int, column: Int, in text: String) -> (line: Int, colum
     return line > lines ? (lines, end) : (line, column)
 }
 
+/// The column of the first tab in the indentation of line `line` (1-based), counting a list's `- ` as indentation.
+private func tabInIndentation(of line: Int, in text: String) -> Int? {
+    let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+    guard line >= 1, line <= lines.count else { return nil }
+    let indentation = lines[line - 1].prefix { $0 == " " || $0 == "\t" || $0 == "-" }
+    return indentation.firstIndex(of: "\t").map { indentation.distance(from: indentation.startIndex, to: $0) + 1 }
+}
+
 /// The line and column of the second `key:` at or after `line` (1-based, block or flow style), where a
 /// duplicated key is reported (the YAML library names only the mapping).
 private func secondOccurrence(of key: String, in text: String, from line: Int) -> (line: Int, column: Int)? {
@@ -117,17 +132,15 @@ private struct Builder {
     }
 
     mutating func scenario(_ root: YAMLValue) throws(ScenarioError) -> Scenario {
-        let top = try root.mapping("a scenario", allowed: ["name", "description", "drivers", "only", "accounts", "servers", "clients", "timeline", "assert", "known_differences", "server_versions", "server_versions_reason", "timeout"])
+        let top = try root.mapping(ScenarioKeys.scenario)
         let defaultName = String(file.split(separator: "/").last ?? Substring(file)).replacingSuffix(".yaml", with: "").replacingSuffix(".yml", with: "")
         let name = try top["name"]?.string() ?? defaultName
         let description = try top["description"]?.string() ?? ""
 
         if let value = top["drivers"] {
-            for (name, command) in try value.mapping("drivers (driver names, each with its command)", allowed: nil).entries {
+            for (name, command) in try value.names("drivers (driver names, each with its command)").entries {
+                // A shipped driver's name replaces that driver for this file's clients, as `run --driver c=…` does for a run.
                 try checkName(name, command)
-                guard !shippedDrivers.contains(name) else {
-                    throw command.error("\"\(name)\" is a shipped driver; give your own driver another name")
-                }
                 let words = try command.string().split(separator: " ").map(String.init)
                 guard !words.isEmpty else { throw command.error("expected the driver's command (a path, then its arguments separated by spaces)") }
                 drivers[name] = words
@@ -159,7 +172,8 @@ private struct Builder {
 
         var steps: [Step] = []
         var stepIDs: [String] = []
-        for value in try top["timeline"]?.list() ?? [] {
+        let stepValues = try top["timeline"]?.list() ?? []
+        for value in stepValues {
             let s = try step(value, earlierIDs: stepIDs)
             if case .fault(let fault) = s.action {
                 healable.removeAll { fault.base.ends($0.fault) }
@@ -184,7 +198,7 @@ private struct Builder {
         for v in try top["server_versions"]?.list() ?? [] {
             versions.append(try versionPrefix(v))
         }
-        let timeout = try top["timeout"]?.positiveDuration() ?? .seconds(180)
+        let timeout = try top["timeout"]?.duration() ?? .seconds(180)
         guard steps.contains(where: \.action.judges) || !assertions.isEmpty else {
             throw root.error("a scenario judges something; add an \"expect\", \"expect_absent\", \"expect_server\" or \"probe_service\" step to \"timeline\" or an entry to \"assert\"")
         }
@@ -197,26 +211,36 @@ private struct Builder {
         scenario.assertionDrivers = assertionDrivers
         try checkStreams(scenario, top)
         scenario.knownDifferences = try knownDifferences(top["known_differences"], scenario: scenario)
+        try checkTimeout(scenario, stepValues, given: top["timeout"] != nil)
         return scenario
+    }
+
+    /// A timeline that cannot end within the scenario's `timeout` is refused now, not after running for all of it.
+    func checkTimeout(_ scenario: Scenario, _ stepValues: [YAMLValue], given: Bool) throws(ScenarioError) {
+        let ends = scenario.earliestStepEnds
+        guard let index = ends.firstIndex(where: { $0 > scenario.timeout }) else { return }
+        let timeout = DurationText.format(scenario.timeout), end = DurationText.format(ends[index])
+        throw stepValues[index].error(
+            "this step (\(scenario.steps[index].action)) cannot end before \(end) into the timeline, beyond the scenario's timeout of \(timeout)\(given ? "" : " (the default)"); raise \"timeout\" above \(end), or shorten the timeline")
     }
 
     // MARK: servers
 
     func server(_ value: YAMLValue, index: Int) throws(ScenarioError) -> ServerSpec {
-        let m = try value.mapping("a server", allowed: ["name", "version", "cluster", "cluster_port", "start", "port", "monitor_port", "ping_interval", "ping_max", "max_connections", "write_deadline", "max_pending", "max_payload", "users", "lame_duck_grace_period", "lame_duck_duration"])
+        let m = try value.mapping(ScenarioKeys.server)
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         guard index < 250 else { throw value.error("at most 250 servers") }
         var config = ServerConfig()
-        config.pingInterval = try m["ping_interval"]?.positiveDuration()
-        config.pingMax = try m["ping_max"]?.int(1...1000)
-        config.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
-        config.writeDeadline = try m["write_deadline"]?.positiveDuration()
-        config.maxPending = try m["max_pending"]?.int(1...Int(Int32.max), what: "a byte count")
+        config.pingInterval = try m["ping_interval"]?.duration()
+        config.pingMax = try m["ping_max"]?.int()
+        config.maxConnections = try m["max_connections"]?.int()
+        config.writeDeadline = try m["write_deadline"]?.duration()
+        config.maxPending = try m["max_pending"]?.int()
         if let v = m["max_payload"] {
             // nats-server refuses to start with a max_payload above max_pending (64 MiB by default).
             let pending = config.maxPending ?? 64 * 1024 * 1024
-            let size = try v.byteSize(1...Int(Int32.max))
+            let size = try v.byteSize()
             guard size <= pending else {
                 throw v.error("max_payload \(size) is above \(config.maxPending == nil ? "nats-server's default max_pending" : "max_pending") (\(pending) bytes), which nats-server refuses; allowed: 1 to \(pending) bytes, e.g. 1024, 512KB, 1MB")
             }
@@ -229,9 +253,9 @@ private struct Builder {
         if let v = m["cluster"] { config.cluster = try v.string(); try checkName(config.cluster!, v) }
         if let v = m["cluster_port"] {
             guard config.cluster != nil else { throw v.error("cluster_port needs \"cluster\": the name of the cluster this server joins") }
-            config.clusterPort = try v.int(1...65535)
+            config.clusterPort = try v.int()
         }
-        config.lameDuckGracePeriod = try m["lame_duck_grace_period"]?.positiveDuration()
+        config.lameDuckGracePeriod = try m["lame_duck_grace_period"]?.duration()
         if let v = m["lame_duck_duration"] {
             let d = try v.duration()
             guard d >= .seconds(30) else {
@@ -241,8 +265,8 @@ private struct Builder {
         }
         return ServerSpec(
             name: name, host: "127.0.0.\(index + 1)",
-            port: try m["port"]?.int(1...65535) ?? 4222,
-            monitorPort: try m["monitor_port"]?.int(1...65535) ?? 8222,
+            port: try m["port"]?.int() ?? 4222,
+            monitorPort: try m["monitor_port"]?.int() ?? 8222,
             startAtBegin: try m["start"]?.bool() ?? true,
             version: try m["version"].map { v throws(ScenarioError) in try versionPrefix(v) },
             config: config)
@@ -267,8 +291,7 @@ private struct Builder {
     // MARK: clients
 
     func client(_ value: YAMLValue) throws(ScenarioError) -> ClientSpec {
-        let m = try value.mapping("a client", allowed: ["name", "driver", "requires", "link", "servers", "connect", "options", "credentials", "subscribe", "reply", "publish",
-                                                        "request", "service", "command", "env", "services"])
+        let m = try value.mapping(ScenarioKeys.client)
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         if m["command"] != nil { return try application(m, name: name) }
@@ -279,7 +302,7 @@ private struct Builder {
         if let d = m["driver"] {
             let text = try d.string()
             guard shippedDrivers.contains(text) || drivers[text] != nil else {
-                throw d.error("unknown driver \"\(text)\"; allowed: \((shippedDrivers + drivers.keys.sorted()).joined(separator: ", ")), or one declared under \"drivers\"")
+                throw d.error("unknown driver \"\(text)\"; allowed: \(knownDrivers.joined(separator: ", ")), or one declared under \"drivers\"")
             }
             driver = text
         }
@@ -307,7 +330,7 @@ private struct Builder {
         var spec = ClientSpec(
             name: name, driver: driver, servers: servers, options: options,
             connectAtBegin: try m["connect"]?.bool() ?? true,
-            link: try m["link"]?.oneOf(LinkMode.self, what: "link") ?? .proxy,
+            link: try m["link"]?.oneOf(LinkMode.self) ?? .proxy,
             requires: requires,
             subscriptions: subscriptions, replies: replies, publishers: publishers, requesters: requesters, service: service)
         spec.credentials = credentials
@@ -325,7 +348,7 @@ private struct Builder {
 
     /// An application under test: any program, started with `NATS_URL` pointing at its link.
     func application(_ m: YAMLMapping, name: String) throws(ScenarioError) -> ClientSpec {
-        let allowed = ["name", "command", "env", "services", "servers", "link"]
+        let allowed = ScenarioKeys.applicationKeys
         if let key = m.keys.first(where: { !allowed.contains($0) }) {
             throw m[key]!.error("\"\(key)\" is for clients driven through a driver; an application (a client with \"command\") takes \(allowed.joined(separator: ", "))")
         }
@@ -333,7 +356,7 @@ private struct Builder {
         guard !words.isEmpty else { throw try m.required("command").error("expected the program to run, then its arguments separated by spaces") }
         var environment: [String: String] = [:]
         if let env = m["env"] {
-            for (key, value) in try env.mapping("environment variables", allowed: nil).entries {
+            for (key, value) in try env.names("environment variables").entries {
                 guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !["NATS_URL", "NATS_URLS", "NATS_CLIENT_NAME"].contains(key) else {
                     throw value.error("\"\(key)\" cannot be set here: use letters, digits and _, and leave NATS_URL, NATS_URLS and NATS_CLIENT_NAME to natsfault")
                 }
@@ -348,14 +371,14 @@ private struct Builder {
         }
         let servers = try clientServers(m)
         return ClientSpec(name: name, driver: nil, servers: servers, options: ConnectOptions(), connectAtBegin: true,
-                          link: try m["link"]?.oneOf(LinkMode.self, what: "link") ?? .proxy, requires: [],
+                          link: try m["link"]?.oneOf(LinkMode.self) ?? .proxy, requires: [],
                           subscriptions: [], replies: [], publishers: [], requesters: [],
                           command: words, environment: environment, services: services)
     }
 
     /// A client's `service:` (ADR-32): a name, a version, and endpoints given as subjects or as `{name, subject, queue}`.
     func service(_ value: YAMLValue) throws(ScenarioError) -> ServiceSpec {
-        let m = try value.mapping("a micro service", allowed: ["name", "version", "endpoints"])
+        let m = try value.mapping(ScenarioKeys.service)
         let name = try m.required("name").string()
         try checkName(name, m.required("name"))
         let version = try m["version"]?.string() ?? "1.0.0"
@@ -372,7 +395,7 @@ private struct Builder {
                 endpoints.append(ServiceEndpoint(name: subject.replacingOccurrences(of: ".", with: "_"), subject: subject, queue: nil))
                 continue
             }
-            let e = try entry.mapping("an endpoint", allowed: ["name", "subject", "queue"])
+            let e = try entry.mapping(ScenarioKeys.endpoint)
             let subject = try subjectText(e.required("subject"))
             let endpointName = try e["name"]?.string() ?? subject.replacingOccurrences(of: ".", with: "_")
             if let v = e["name"] { try checkName(endpointName, v) }
@@ -384,26 +407,22 @@ private struct Builder {
     func options(_ value: YAMLValue?) throws(ScenarioError) -> ConnectOptions {
         var o = ConnectOptions()
         guard let value else { return o }
-        let m = try value.mapping("connect options", allowed: [
-            "allow_reconnect", "max_reconnects", "reconnect_wait", "reconnect_jitter", "reconnect_buffer_bytes",
-            "ping_interval", "max_pings_out", "connect_timeout", "retry_on_failed_connect", "no_randomize",
-            "ignore_discovered_servers", "user", "password", "token", "drain_timeout",
-        ])
+        let m = try value.mapping(ScenarioKeys.options)
         o.allowReconnect = try m["allow_reconnect"]?.bool()
-        o.maxReconnects = try m["max_reconnects"]?.int(-1...Int(Int32.max), what: "a whole number (-1: forever)")
+        o.maxReconnects = try m["max_reconnects"]?.int()
         o.reconnectWait = try m["reconnect_wait"]?.duration()
         o.reconnectJitter = try m["reconnect_jitter"]?.duration()
-        o.reconnectBufferBytes = try m["reconnect_buffer_bytes"]?.int(-1...Int(Int32.max), what: "a byte count")
-        o.pingInterval = try m["ping_interval"]?.driverDuration()
-        o.maxPingsOut = try m["max_pings_out"]?.int(1...1000)
-        o.connectTimeout = try m["connect_timeout"]?.driverDuration()
+        o.reconnectBufferBytes = try m["reconnect_buffer_bytes"]?.int()
+        o.pingInterval = try m["ping_interval"]?.duration()
+        o.maxPingsOut = try m["max_pings_out"]?.int()
+        o.connectTimeout = try m["connect_timeout"]?.duration()
         o.retryOnFailedConnect = try m["retry_on_failed_connect"]?.bool()
         o.noRandomize = try m["no_randomize"]?.bool()
         o.ignoreDiscoveredServers = try m["ignore_discovered_servers"]?.bool()
         o.user = try m["user"]?.string()
         o.password = try m["password"]?.string()
         o.token = try m["token"]?.string()
-        o.drainTimeout = try m["drain_timeout"]?.driverDuration()
+        o.drainTimeout = try m["drain_timeout"]?.duration()
         return o
     }
 
@@ -413,7 +432,7 @@ private struct Builder {
             let subject = try subjectText(value)
             return (Subscription(subject: subject, queue: nil, name: subject), nil)
         }
-        let m = try value.mapping("a subscription", allowed: (withClient ? ["client"] : []) + ["subject", "queue", "name"])
+        let m = try value.mapping(withClient ? ScenarioKeys.subscribeStep : ScenarioKeys.subscription)
         let subject = try subjectText(m.required("subject"))
         let client = withClient ? try clientReference(m.required("client")) : nil
         return (Subscription(subject: subject, queue: try m["queue"]?.string(), name: try m["name"]?.string() ?? subject), client)
@@ -421,49 +440,41 @@ private struct Builder {
 
     func reply(_ value: YAMLValue, withClient: Bool) throws(ScenarioError) -> (Reply, String?) {
         if !withClient, case .scalar = value.node { return (Reply(subject: try subjectText(value), queue: nil), nil) }
-        let m = try value.mapping("a responder", allowed: (withClient ? ["client"] : []) + ["subject", "queue"])
+        let m = try value.mapping(withClient ? ScenarioKeys.replyStep : ScenarioKeys.responder)
         let client = withClient ? try clientReference(m.required("client")) : nil
         return (Reply(subject: try subjectText(m.required("subject")), queue: try m["queue"]?.string()), client)
     }
 
     func publish(_ value: YAMLValue, withClient: Bool) throws(ScenarioError) -> (Publish, String?) {
-        let m = try value.mapping("a publisher", allowed: (withClient ? ["client"] : []) + ["subject", "stream", "count", "rate", "payload_bytes"])
+        let m = try value.mapping(withClient ? ScenarioKeys.publishStep : ScenarioKeys.publisher)
         let client = withClient ? try clientReference(m.required("client")) : nil
         let subject = try subjectText(m.required("subject"))
         let p = Publish(
             subject: subject, stream: try streamName(m["stream"]) ?? subject,
-            count: try m.required("count").int(1...100_000_000),
+            count: try m.required("count").int(),
             ratePerSecond: try m["rate"]?.positiveNumber(),
-            payloadBytes: try m["payload_bytes"]?.int(0...64 * 1024 * 1024, what: "a byte count"))
+            payloadBytes: try m["payload_bytes"]?.int())
         return (p, client)
     }
 
     func request(_ value: YAMLValue, withClient: Bool) throws(ScenarioError) -> (Request, String?) {
-        let m = try value.mapping("a requester", allowed: (withClient ? ["client"] : []) + ["subject", "stream", "count", "timeout", "interval"])
+        let m = try value.mapping(withClient ? ScenarioKeys.requestStep : ScenarioKeys.requester)
         let client = withClient ? try clientReference(m.required("client")) : nil
         let subject = try subjectText(m.required("subject"))
         let r = Request(
             subject: subject, stream: try streamName(m["stream"]) ?? subject,
-            count: try m["count"]?.int(1...10_000_000) ?? 1,
-            timeout: try m.required("timeout").driverDuration(),
+            count: try m["count"]?.int() ?? 1,
+            timeout: try m.required("timeout").duration(),
             interval: try m["interval"]?.duration())
         return (r, client)
     }
 
     // MARK: timeline
 
-    static let clientActionKeys = ["connect", "subscribe", "reply", "publish", "request", "flush", "drain", "close"]
-    static let otherStepKeys = ["wait", "expect", "expect_absent", "any_of", "expect_server", "probe", "probe_service", "proxy", "heal"]
-
-    /// Every timeline key: server faults, client actions and faults, the other steps, firewall faults.
-    static var actionKeys: [String] {
-        FaultCatalog.faults(of: .server).map { $0.name } + clientActionKeys + FaultCatalog.faults(of: .client).map { $0.name } + otherStepKeys
-            + FaultCatalog.faults(of: .firewall).map { $0.name } + FaultCatalog.faults(of: .credentials).map { $0.name }
-    }
-
     mutating func step(_ value: YAMLValue, earlierIDs: [String]) throws(ScenarioError) -> Step {
-        let actions = Self.actionKeys
-        let m = try value.mapping("a timeline step", allowed: ["id", "at", "after", "drivers"] + actions)
+        let kind = ScenarioKeys.step
+        let actions = kind.exactlyOne
+        let m = try value.mapping(kind)
         let actionKeys = m.keys.filter { actions.contains($0) }
         guard actionKeys.count == 1, let key = actionKeys.first, let body = m[key] else {
             throw value.error(actionKeys.isEmpty
@@ -508,11 +519,11 @@ private struct Builder {
         return names
     }
 
-    var knownDrivers: [String] { shippedDrivers + drivers.keys.sorted() }
+    var knownDrivers: [String] { shippedDrivers + drivers.keys.sorted().filter { !shippedDrivers.contains($0) } }
 
     /// `only: {drivers: [...], reason: "..."}`.
     func libraryScope(_ value: YAMLValue) throws(ScenarioError) -> LibraryScope {
-        let m = try value.mapping("\"only\" (the client libraries the scenario is for)", allowed: ["drivers", "reason"])
+        let m = try value.mapping(ScenarioKeys.only)
         let reason = try m.required("reason").string()
         guard !reason.isEmpty else { throw try m.required("reason").error("say in one line why the scenario is only for these libraries") }
         return LibraryScope(drivers: try driverNames(m.required("drivers")), reason: reason)
@@ -523,7 +534,7 @@ private struct Builder {
         guard let value else { return [] }
         var found: [KnownDifference] = []
         for entry in try value.list() {
-            let m = try entry.mapping("a known difference", allowed: ["drivers", "library_versions", "step", "assert", "finding", "reason", "observed"])
+            let m = try entry.mapping(ScenarioKeys.knownDifference)
             let target: KnownDifference.Target
             switch (m["step"], m["assert"]) {
             case (let v?, nil):
@@ -583,8 +594,8 @@ private struct Builder {
         case "close": return .client(.close, client: try clientReference(body))
         case "flush":
             if case .scalar = body.node { return .client(.flush(timeout: .seconds(5)), client: try clientReference(body)) }
-            let m = try body.mapping("a flush", allowed: ["client", "timeout"])
-            return .client(.flush(timeout: try m["timeout"]?.driverDuration() ?? .seconds(5)), client: try clientReference(m.required("client")))
+            let m = try body.mapping(ScenarioKeys.flush)
+            return .client(.flush(timeout: try m["timeout"]?.duration() ?? .seconds(5)), client: try clientReference(m.required("client")))
         case "subscribe":
             let (s, c) = try subscription(body, withClient: true)
             return .client(.subscribe(s), client: c!)
@@ -600,8 +611,8 @@ private struct Builder {
         case "wait": return .wait(try body.duration())
         case "proxy": return .fault(AnyFault(try linkFault(body)))
         case "expect_server":
-            let m = try body.mapping("a server expectation", allowed: ["server", "closed", "open", "varz", "routes", "within"])
-            let kinds = m.keys.filter { ["closed", "open", "varz", "routes"].contains($0) }
+            let m = try body.mapping(ScenarioKeys.expectServer)
+            let kinds = m.keys.filter { ScenarioKeys.expectServer.exactlyOne.contains($0) }
             guard kinds.count == 1, let kind = kinds.first, let v = m[kind] else {
                 throw body.error("a server expectation checks one of closed, open, varz, routes; found \(kinds.isEmpty ? "none" : kinds.joined(separator: " and "))")
             }
@@ -609,10 +620,10 @@ private struct Builder {
             let condition: ServerExpectation.Condition
             switch kind {
             case "closed":
-                let c = try v.mapping("a closed-connection check", allowed: ["client", "reason"])
+                let c = try v.mapping(ScenarioKeys.closedCheck)
                 condition = .closed(client: try c["client"].map { x throws(ScenarioError) in try clientReference(x) }, reason: try c.required("reason").string())
             case "routes":
-                let c = try v.mapping("a route check", allowed: ["to", "count", "min", "max"])
+                let c = try v.mapping(ScenarioKeys.routesCheck)
                 var peer: String?
                 if let to = c["to"] {
                     peer = try serverReference(to)
@@ -623,10 +634,10 @@ private struct Builder {
                 }
                 condition = .routes(peer: peer, count: try countRange(c, default: .atLeastOne))
             case "open":
-                let c = try v.mapping("an open-connections check", allowed: ["client", "count", "min", "max"])
+                let c = try v.mapping(ScenarioKeys.openCheck)
                 condition = .open(client: try c["client"].map { x throws(ScenarioError) in try clientReference(x) }, count: try countRange(c, default: .atLeastOne))
             default:
-                let c = try v.mapping("a varz check", allowed: ["field", "count", "min", "max"])
+                let c = try v.mapping(ScenarioKeys.varzCheck)
                 let field = try c.required("field").string()
                 guard field.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
                     throw try c.required("field").error("\"\(field)\" is not a /varz field name, e.g. slow_consumers, connections, total_connections")
@@ -635,7 +646,7 @@ private struct Builder {
             }
             return .expectServer(ServerExpectation(server: server, condition: condition, within: try m.required("within").duration()))
         case "probe":
-            let m = try body.mapping("a probe", allowed: ["subject", "server", "stream", "count", "timeout", "interval", "payload_bytes", "within"])
+            let m = try body.mapping(ScenarioKeys.probe)
             let subject = try subjectText(m.required("subject"))
             if let within = m["within"], let count = m["count"] {
                 _ = within
@@ -643,12 +654,12 @@ private struct Builder {
             }
             return .probe(ProbeRequests(
                 subject: subject, server: try m["server"].map { v throws(ScenarioError) in try serverReference(v) } ?? serverNames[0],
-                stream: try streamName(m["stream"]) ?? subject, count: try m["count"]?.int(1...100_000) ?? 1,
-                timeout: try m["timeout"]?.positiveDuration() ?? (m["within"] != nil ? .milliseconds(500) : .seconds(1)), interval: try m["interval"]?.duration(),
-                payloadBytes: try m["payload_bytes"]?.int(0...1_048_576, what: "a byte count"),
-                within: try m["within"]?.positiveDuration()))
+                stream: try streamName(m["stream"]) ?? subject, count: try m["count"]?.int() ?? 1,
+                timeout: try m["timeout"]?.duration() ?? (m["within"] != nil ? .milliseconds(500) : .seconds(1)), interval: try m["interval"]?.duration(),
+                payloadBytes: try m["payload_bytes"]?.int(),
+                within: try m["within"]?.duration()))
         case "probe_service":
-            let m = try body.mapping("a service probe", allowed: ["service", "server", "within", "instances", "subjects", "requests", "errors"])
+            let m = try body.mapping(ScenarioKeys.probeService)
             let serviceValue = try m.required("service")
             let service = try serviceValue.string()
             let declared = clients.compactMap { $0.service?.name } + clients.flatMap(\.services)
@@ -680,7 +691,7 @@ private struct Builder {
             healable.remove(at: index)
             return .heal(.step(target))
         case "expect":
-            let m = try body.mapping("an expectation", allowed: ["client", "event", "error", "server", "matches", "wire_error", "within", "not_before", "count", "min", "max", "since"])
+            let m = try body.mapping(ScenarioKeys.expect)
             var since: String?
             if let v = m["since"] {
                 since = try v.string()
@@ -700,7 +711,7 @@ private struct Builder {
             }
             var alternatives: [Action] = []
             for item in items {
-                let m = try item.mapping("an alternative of any_of", allowed: ["expect", "expect_absent"])
+                let m = try item.mapping(ScenarioKeys.alternative)
                 guard m.entries.count == 1, let (key, inner) = m.entries.first else {
                     throw item.error("each alternative is one expectation: {expect: {...}} or {expect_absent: {...}}")
                 }
@@ -708,8 +719,8 @@ private struct Builder {
             }
             return .anyOf(alternatives)
         case "expect_absent":
-            let m = try body.mapping("an absence expectation", allowed: ["client", "event", "error", "server", "matches", "wire_error", "for"])
-            return .expectAbsent(AbsenceExpectation(match: try eventMatch(m), duration: try m.required("for").positiveDuration()))
+            let m = try body.mapping(ScenarioKeys.expectAbsent)
+            return .expectAbsent(AbsenceExpectation(match: try eventMatch(m), duration: try m.required("for").duration()))
         default:
             throw body.error("unknown action \"\(key)\"")
         }
@@ -718,7 +729,7 @@ private struct Builder {
     /// A `proxy:` step: the link fault `fault:` names, which reads the rest.
     func linkFault(_ body: YAMLValue) throws(ScenarioError) -> any LinkFault {
         guard case .mapping = body.node else { throw body.error("expected a proxy fault as a mapping, e.g. {fault: reset, client: app}") }
-        let first = try body.mapping("a proxy fault", allowed: LinkSelection.keys + FaultCatalog.linkParameters)
+        let first = try body.mapping(ScenarioKeys.proxy)
         let name = try first.required("fault")
         guard let fault = FaultCatalog.linkFault(named: try name.string()) else {
             throw name.error("unknown proxy fault \"\(try name.string())\"; allowed: \(FaultCatalog.linkFaultNames.joined(separator: ", "))")
@@ -727,7 +738,7 @@ private struct Builder {
     }
 
     func eventMatch(_ m: YAMLMapping) throws(ScenarioError) -> EventMatch {
-        let event = try m.required("event").oneOf(ClientEventKind.self, what: "event")
+        let event = try m.required("event").oneOf(ClientEventKind.self)
         let server = try m["server"].map { v throws(ScenarioError) in try serverReference(v) }
         if let v = m["server"], ![.connected, .reconnected].contains(event) {
             throw v.error("only connected and reconnected events name a server; remove \"server\" or match one of those")
@@ -755,7 +766,7 @@ private struct Builder {
         return EventMatch(
             client: client,
             event: event,
-            error: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"),
+            error: try m["error"]?.oneOf(ErrorKind.self),
             server: server, serverURL: server.flatMap { references.url(of: $0, for: client) }, pattern: pattern, wireError: wireError)
     }
 
@@ -763,10 +774,10 @@ private struct Builder {
     func countRange(_ m: YAMLMapping, default fallback: CountRange) throws(ScenarioError) -> CountRange {
         if let c = m["count"] {
             if let other = m["min"] ?? m["max"] { throw other.error("give \"count\" or \"min\"/\"max\", not both") }
-            return .exactly(try c.int(0...Int.max))
+            return .exactly(try c.int())
         }
         guard m["min"] != nil || m["max"] != nil else { return fallback }
-        let range = CountRange(min: try m["min"]?.int(0...Int.max) ?? 0, max: try m["max"]?.int(0...Int.max))
+        let range = CountRange(min: try m["min"]?.int() ?? 0, max: try m["max"]?.int())
         if let max = range.max, max < range.min, let v = m["max"] { throw v.error("max \(max) is below min \(range.min)") }
         return range
     }
@@ -774,7 +785,7 @@ private struct Builder {
     /// A count written as `N` (exactly) or as a mapping `{min: A, max: B}`.
     func countValue(_ value: YAMLValue) throws(ScenarioError) -> CountRange {
         if case .scalar = value.node { return .exactly(try value.int(0...Int.max)) }
-        let m = try value.mapping("a count", allowed: ["min", "max"])
+        let m = try value.mapping(ScenarioKeys.count)
         return try countRange(m, default: CountRange(min: 0, max: nil))
     }
 
@@ -782,8 +793,8 @@ private struct Builder {
 
     /// An assertion and the drivers it is limited to (`drivers:` beside it).
     func assertion(_ value: YAMLValue) throws(ScenarioError) -> (Assertion, [String]?) {
-        let kinds = ["events", "order", "messages", "publishes", "requests"]
-        let outer = try value.mapping("an assertion", allowed: kinds + ["drivers"])
+        let kinds = ScenarioKeys.assertion.exactlyOne
+        let outer = try value.mapping(ScenarioKeys.assertion)
         let present = outer.entries.filter { kinds.contains($0.0) }
         guard present.count == 1, let (key, body) = present.first else {
             throw value.error("an assertion has exactly one kind; allowed: \(kinds.joined(separator: ", ")) (and \"drivers\" beside it)")
@@ -794,41 +805,41 @@ private struct Builder {
     func assertion(_ key: String, _ body: YAMLValue) throws(ScenarioError) -> Assertion {
         switch key {
         case "events":
-            let m = try body.mapping("an events assertion", allowed: ["client", "event", "error", "server", "matches", "wire_error", "count", "min", "max"])
+            let m = try body.mapping(ScenarioKeys.events)
             return .events(try eventMatch(m), try countRange(m, default: .atLeastOne))
         case "order":
-            let m = try body.mapping("an order assertion", allowed: ["client", "events"])
+            let m = try body.mapping(ScenarioKeys.order)
             var events: [ClientEventKind] = []
-            for e in try m.required("events").list() { events.append(try e.oneOf(ClientEventKind.self, what: "event")) }
+            for e in try m.required("events").list() { events.append(try e.oneOf(ClientEventKind.self)) }
             guard events.count >= 2 else { throw try m.required("events").error("an order needs at least two events") }
             return .order(client: try clientReference(m.required("client")), events: events)
         case "messages":
-            let m = try body.mapping("a messages assertion", allowed: ["stream", "client", "sub", "received", "max_lost", "max_duplicated", "max_reordered", "lost_only_during_outage"])
+            let m = try body.mapping(ScenarioKeys.messages)
             let stream = try m.required("stream").string()
             return .messages(MessageAccounting(
                 stream: stream, client: try clientReference(m.required("client")),
                 subscription: try m["sub"]?.string() ?? "",
                 received: try m["received"].map { v throws(ScenarioError) in try countValue(v) },
-                maxLost: try m["max_lost"]?.int(0...Int.max),
-                maxDuplicated: try m["max_duplicated"]?.int(0...Int.max),
-                maxReordered: try m["max_reordered"]?.int(0...Int.max),
+                maxLost: try m["max_lost"]?.int(),
+                maxDuplicated: try m["max_duplicated"]?.int(),
+                maxReordered: try m["max_reordered"]?.int(),
                 lostOnlyDuringOutage: try m["lost_only_during_outage"]?.bool() ?? false))
         case "publishes":
-            let m = try body.mapping("a publishes assertion", allowed: ["stream", "ok", "failed", "error", "by_seq"])
+            let m = try body.mapping(ScenarioKeys.publishes)
             var outcomes = PublishOutcomes(
                 stream: try m.required("stream").string(),
                 ok: try m["ok"].map { v throws(ScenarioError) in try countValue(v) },
                 failed: try m["failed"].map { v throws(ScenarioError) in try countValue(v) },
-                failedError: try m["error"]?.oneOf(ErrorKind.self, what: "error kind"))
+                failedError: try m["error"]?.oneOf(ErrorKind.self))
             outcomes.bySeq = try seqOutcomes(m["by_seq"], requests: false)
             return .publishes(outcomes)
         case "requests":
             let outcomeKeys = ["ok"] + ErrorKind.allCases.map(\.rawValue)
-            let m = try body.mapping("a requests assertion", allowed: ["stream", "p99_below", "each_below", "by_seq"] + outcomeKeys)
+            let m = try body.mapping(ScenarioKeys.requests)
             var outcomes: [String: CountRange] = [:]
             for (k, v) in m.entries where outcomeKeys.contains(k) { outcomes[k] = try countValue(v) }
-            var requests = RequestOutcomes(stream: try m.required("stream").string(), outcomes: outcomes, p99Below: try m["p99_below"]?.positiveDuration(),
-                                           eachBelow: try m["each_below"]?.positiveDuration())
+            var requests = RequestOutcomes(stream: try m.required("stream").string(), outcomes: outcomes, p99Below: try m["p99_below"]?.duration(),
+                                           eachBelow: try m["each_below"]?.duration())
             requests.bySeq = try seqOutcomes(m["by_seq"], requests: true)
             return .requests(requests)
         default:
@@ -841,14 +852,13 @@ private struct Builder {
         guard let value else { return [] }
         let list = try value.list()
         guard !list.isEmpty else { throw value.error("name at least one message, e.g. [{seq: 3, outcome: failed}]") }
-        let timing = requests ? ["fails_within", "answers_within"] : ["fails_within"]
         var found: [SeqOutcome] = []
         for entry in list {
-            let m = try entry.mapping("a by_seq entry", allowed: ["seq", "seqs", "outcome", "error"] + timing)
+            let m = try entry.mapping(requests ? ScenarioKeys.requestBySeq : ScenarioKeys.publishBySeq)
             let seqs: ClosedRange<Int>
             switch (m["seq"], m["seqs"]) {
             case (let v?, nil):
-                let n = try v.int(1...Int.max, what: "a sequence number (the first message is 1)")
+                let n = try v.int()
                 seqs = n...n
             case (nil, let v?):
                 let text = try v.string()
@@ -874,16 +884,16 @@ private struct Builder {
             }
             if let v = m["error"] {
                 guard case .failed(nil) = outcome else { throw v.error("\"error\" goes with outcome: failed (an outcome that names an error kind already has one)") }
-                outcome = .failed(try v.oneOf(ErrorKind.self, what: "error kind"))
+                outcome = .failed(try v.oneOf(ErrorKind.self))
             }
             var within: Duration?
             if let v = m["fails_within"] {
                 guard case .failed = outcome else { throw v.error("\"fails_within\" bounds a failure; with outcome ok use \(requests ? "\"answers_within\"" : "nothing (a publish that succeeds has no reply to wait for)")") }
-                within = try v.positiveDuration()
+                within = try v.duration()
             }
             if let v = m["answers_within"] {
                 guard case .ok = outcome else { throw v.error("\"answers_within\" bounds a reply; with a failure outcome use \"fails_within\"") }
-                within = try v.positiveDuration()
+                within = try v.duration()
             }
             if let overlap = found.first(where: { $0.seqs.overlaps(seqs) }) {
                 throw entry.error("message \(Swift.max(overlap.seqs.lowerBound, seqs.lowerBound)) is already named by an earlier by_seq entry; name each message once")
@@ -979,8 +989,8 @@ private func checkSeqs(_ entries: [SeqOutcome], stream: String, count: Int?, _ v
     guard let count, let index = entries.firstIndex(where: { $0.seqs.upperBound > count }) else { return }
     let beyond = entries[index]
     // The place of the entry: assert[N] → its kind → by_seq → the entry.
-    let kind = (try? value.mapping("", allowed: nil))?.entries.first { $0.0 != "drivers" }?.1
-    let entry = (try? kind?.mapping("", allowed: nil))?["by_seq"].flatMap { try? $0.list() }.flatMap { index < $0.count ? $0[index] : nil }
+    let kind = (try? value.names(""))?.entries.first { $0.0 != "drivers" }?.1
+    let entry = (try? kind?.names(""))?["by_seq"].flatMap { try? $0.list() }.flatMap { index < $0.count ? $0[index] : nil }
     throw (entry ?? value).error("by_seq names message \(beyond.seqs.upperBound) of stream \"\(stream)\", which sends \(count); allowed: 1-\(count)")
 }
 

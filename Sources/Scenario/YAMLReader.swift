@@ -6,6 +6,9 @@ struct YAMLValue {
     let file: String
     /// The key path, e.g. `servers[0].ping_interval`.
     let path: String
+    /// What the key table says the value is (`ScenarioKeys`), for the readers that take their range, floor or
+    /// wording from it; nil for a value no table describes.
+    var kind: ValueKind? = nil
 
     var location: SourceLocation {
         let mark = node.mark
@@ -71,7 +74,40 @@ struct YAMLValue {
         }
     }
 
+    /// A whole number in the range the key table gives the value.
+    func int() throws(ScenarioError) -> Int {
+        guard case .wholeNumber(let range, let what)? = kind else { preconditionFailure(mismatch("a whole number")) }
+        return try int(range, what: what)
+    }
+
+    /// A size in bytes in the range the key table gives the value.
+    func byteSize() throws(ScenarioError) -> Int {
+        guard case .byteSize(let range)? = kind else { preconditionFailure(mismatch("a size in bytes")) }
+        return try byteSize(range)
+    }
+
+    /// A duration at least as long as the key table's floor for the value.
     func duration() throws(ScenarioError) -> Duration {
+        switch kind {
+        case .duration(.zero)?: try anyDuration()
+        case .duration(.positive)?: try positiveDuration()
+        case .duration(.millisecond)?: try driverDuration()
+        default: preconditionFailure(mismatch("a duration"))
+        }
+    }
+
+    /// One of the words of `E`, named in errors as the key table says.
+    func oneOf<E: CaseIterable & RawRepresentable>(_ type: E.Type) throws(ScenarioError) -> E where E.RawValue == String {
+        guard case .choice(let words, let what)? = kind, words == E.allCases.map(\.rawValue) else { preconditionFailure(mismatch("one of \(E.allowedList)")) }
+        return try oneOf(type, what: what)
+    }
+
+    /// Why a reader cannot read the value: the parser and the key table disagree, a mistake in natsfault itself.
+    private func mismatch(_ expected: String) -> String {
+        "\(path): the parser reads \(expected), the key table says \(kind.map { "\($0)" } ?? "nothing")"
+    }
+
+    private func anyDuration() throws(ScenarioError) -> Duration {
         guard case .scalar(let s) = node else { throw error("expected a duration, found \(shown); \(DurationText.allowed)") }
         if s.string.trimmingWhitespace().hasPrefix("-") {
             throw error("\"\(s.string)\" is negative; durations are zero or more, e.g. 0s, 250ms, 2s")
@@ -86,15 +122,15 @@ struct YAMLValue {
     }
 
     /// A positive duration (a zero interval would spin).
-    func positiveDuration() throws(ScenarioError) -> Duration {
-        let d = try duration()
+    private func positiveDuration() throws(ScenarioError) -> Duration {
+        let d = try anyDuration()
         guard d > .zero else { throw error("must be more than zero; e.g. 250ms, 2s") }
         return d
     }
 
     /// A duration drivers receive in whole milliseconds: at least 1ms.
-    func driverDuration() throws(ScenarioError) -> Duration {
-        let d = try duration()
+    private func driverDuration() throws(ScenarioError) -> Duration {
+        let d = try anyDuration()
         guard d >= .milliseconds(1) else { throw error("must be at least 1ms (drivers take milliseconds); e.g. 250ms, 2s") }
         return d
     }
@@ -107,13 +143,36 @@ struct YAMLValue {
         return value
     }
 
+    /// The items of a list, each of the kind the key table gives the list's items.
     func list() throws(ScenarioError) -> [YAMLValue] {
         guard case .sequence(let seq) = node else { throw error("expected a list, found \(shown)") }
-        return seq.enumerated().map { YAMLValue(node: $0.element, file: file, path: "\(path)[\($0.offset)]") }
+        let itemKind: ValueKind? = switch kind {
+        case .list(let item, _)?, .oneOrList(let item)?: item
+        default: nil
+        }
+        return seq.enumerated().map { YAMLValue(node: $0.element, file: file, path: "\(path)[\($0.offset)]", kind: itemKind) }
+    }
+
+    /// A mapping of the keys `kind` allows, each value of the kind its key has.
+    func mapping(_ kind: MappingKind) throws(ScenarioError) -> YAMLMapping {
+        let checked = try mapping(kind.what, allowed: kind.names)
+        let entries = checked.entries.map { entry in
+            var value = entry.value
+            value.kind = kind[entry.key]?.value
+            return (key: entry.key, value: value)
+        }
+        return YAMLMapping(value: self, what: kind.what, entries: entries)
+    }
+
+    /// A mapping from names of the user's choosing (`drivers`, `env`) to values of the kind the key table gives them.
+    func names(_ what: String) throws(ScenarioError) -> YAMLMapping {
+        let checked = try mapping(what, allowed: nil)
+        guard case .names(let valueKind, _)? = kind else { return checked }
+        return YAMLMapping(value: self, what: what, entries: checked.entries.map { (key: $0.key, value: YAMLValue(node: $0.value.node, file: file, path: $0.value.path, kind: valueKind)) })
     }
 
     /// A mapping whose keys must all be in `allowed` (nil: any names, each once).
-    func mapping(_ what: String, allowed: [String]?) throws(ScenarioError) -> YAMLMapping {
+    private func mapping(_ what: String, allowed: [String]?) throws(ScenarioError) -> YAMLMapping {
         guard case .mapping(let map) = node else { throw error("expected \(what) as a mapping, found \(shown)") }
         var entries: [(key: String, value: YAMLValue)] = []
         for (keyNode, valueNode) in map {

@@ -374,6 +374,14 @@ struct EndToEndTests {
         #expect(validate.output.contains("17-port-out-of-range.yaml:4:11:"))
     }
 
+    /// `natsfault schema` prints docs/scenario.schema.json as committed, byte for byte.
+    @Test func theSchemaCommandPrintsTheCommittedSchema() throws {
+        let outcome = try Self.run(["schema"], limit: 30)
+        #expect(outcome.status == 0)
+        let committed = try String(contentsOf: Self.root.appendingPathComponent("docs/scenario.schema.json"), encoding: .utf8)
+        #expect(outcome.output == committed, "regenerate it: natsfault schema > docs/scenario.schema.json")
+    }
+
     @Test func invalidArgumentsExitTwo() throws {
         let outcome = try Self.run(["run", "scenarios", "--jobs", "0"])
         #expect(outcome.status == 2)
@@ -488,7 +496,7 @@ struct EndToEndTests {
         let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "scenarios/firewall-drop.yaml", "scenarios/cluster-partition.yaml",
                                     "--no-sandbox"], limit: 60)
         #expect(outcome.status == 2, "\(outcome.output)")
-        #expect(outcome.output.contains("scenarios/firewall-drop.yaml:20:5: firewall") && outcome.output.contains("scenarios/cluster-partition.yaml:32:5: partition"),
+        #expect(outcome.output.contains("scenarios/firewall-drop.yaml:21:5: firewall") && outcome.output.contains("scenarios/cluster-partition.yaml:33:5: partition"),
                 "\(outcome.output)")
         #expect(outcome.output.contains("--no-sandbox runs on the host, and natsfault never changes the host's firewall"))
         // Nothing ran: not even the scenario without firewall steps.

@@ -27,7 +27,7 @@ struct FaultTableTests {
         let text = FaultTable.console()
         for fault in FaultCatalog.all {
             #expect(text.contains(fault.summary))
-            for key in fault.parameters { #expect(text.contains(key)) }
+            for key in fault.parameters { #expect(text.contains(key.name)) }
         }
     }
 }

@@ -79,6 +79,22 @@ struct PlanTests {
         #expect(runs[0].target.commands["app"]?.executable.hasSuffix("natsfault-driver-python") == true)
     }
 
+    /// A file's `drivers: {c: …}` replaces the shipped nats.c driver for its clients, those that follow `--client c`
+    /// and those that name it, as `run --driver c=…` does for a whole run.
+    @Test func aFileMayReplaceAShippedDriverForItsClients() throws {
+        let replaced = try Self.scenario("""
+            name: replaced
+            drivers: {c: /bin/true --patched}
+            servers: [{name: a}]
+            clients: [{name: app}, {name: pinned, driver: c}]
+            assert: [{events: {client: app, event: connected}}]
+            """)
+        let runs = try Self.runs([replaced], clients: ["c"], servers: [Self.new])
+        for client in ["app", "pinned"] {
+            #expect(runs[0].target.commands[client]?.executable == "/bin/true" && runs[0].target.commands[client]?.arguments == ["--patched"], "\(client)")
+        }
+    }
+
     @Test func aScenarioLimitedToServerVersionsIsSkippedOnTheOthersWithItsReason() throws {
         let limited = try Self.scenario("""
             name: new-only

@@ -101,30 +101,39 @@ struct ScenarioParserTests {
         #expect(files.count >= 9)
         for file in files {
             let text = try String(contentsOf: Self.bundled.appendingPathComponent(file), encoding: .utf8)
-            #expect(text.hasPrefix("# Real-world failure:"), "\(file) must open with the failure it reproduces")
+            // The first line lets editors validate the file against the schema; the opening comment follows it.
+            #expect(text.hasPrefix("# yaml-language-server: $schema=../docs/scenario.schema.json\n# Real-world failure:"),
+                    "\(file) must open with the schema modeline, then the failure it reproduces")
             #expect(text.contains("# What a good client must do:"), "\(file) must say what a good client does")
             let scenario = try ScenarioParser.parse(text, file: file, shippedDrivers: shipped)
             #expect(!scenario.description.isEmpty)
         }
     }
 
-    /// A partition cuts the route links between the two sides (both ways) and the named clients' links
-    /// to the cut side: two INPUT rules per link address, one for each direction of its packets.
-    @Test func aScenarioCanDeclareItsOwnDrivers() throws {
+    /// A file declares drivers of its own, or replaces a shipped one for its clients, as `run --driver c=…` does for a run.
+    @Test(arguments: ["java", "c"])
+    func aScenarioCanDeclareItsOwnDrivers(_ name: String) throws {
         let text = """
         drivers:
-          java: ./drivers/nats-java-driver --verbose
+          \(name): ./drivers/\(name)-driver --verbose
         servers:
           - name: a
         clients:
-          - {name: app, driver: java}
+          - {name: app, driver: \(name)}
           - {name: other}
         assert:
           - events: {client: app, event: connected}
         """
         let scenario = try ScenarioParser.parse(text, file: "own-driver.yaml", shippedDrivers: shipped)
-        #expect(scenario.drivers == ["java": ["./drivers/nats-java-driver", "--verbose"]])
-        #expect(scenario.clients.map(\.driver) == ["java", nil])
+        #expect(scenario.drivers == [name: ["./drivers/\(name)-driver", "--verbose"]])
+        #expect(scenario.clients.map(\.driver) == [name, nil])
+    }
+
+    /// A shipped driver the file replaces is named once among the drivers its clients may use.
+    @Test func aReplacedShippedDriverIsNamedOnce() {
+        let text = "drivers: {c: ./patched}\nservers: [{name: a}]\nclients: [{name: app, driver: java}]\nassert: [{events: {client: app, event: connected}}]"
+        let error = #expect(throws: ScenarioError.self) { try ScenarioParser.parse(text, file: "patched.yaml", shippedDrivers: shipped) }
+        #expect(error?.message == "clients[0].driver: unknown driver \"java\"; allowed: c, go, python, or one declared under \"drivers\"")
     }
 
     @Test func servicesProbesAndClientRestarts() throws {
@@ -198,6 +207,8 @@ struct ScenarioParserTests {
         #expect(!line.matches(expectation.match))
     }
 
+    /// A partition cuts the route links between the two sides (both ways) and the named clients' links
+    /// to the cut side: two INPUT rules per link address, one for each direction of its packets.
     @Test func aPartitionBecomesRulesOnTheRouteAndClientLinks() throws {
         let text = """
         servers:

@@ -11,8 +11,14 @@ public protocol Fault: Sendable, Codable, CustomStringConvertible {
     static var name: String { get }
     /// What the fault acts on, which also decides where scenario files write it.
     static var target: FaultTarget { get }
-    /// The keys the fault takes, besides the ones every fault of its target takes; for documentation and errors.
-    static var parameters: [String] { get }
+    /// The keys the fault takes, besides the ones every fault of its target takes: the parser reads them by this
+    /// table, and the docs and the JSON Schema describe them from it.
+    static var parameters: [ScenarioKey] { get }
+    /// How errors name the mapping of its keys; by default "a NAME fault" for link faults, else "a NAME".
+    static var what: String { get }
+    /// What its timeline key takes: the name of what it acts on (no parameters), a mapping of its keys, or either
+    /// (`restart: a` or `restart: {server: a, down: 2s}`). Link faults are written under `proxy:` instead.
+    static var stepValue: ValueKind { get }
     /// One line saying what the fault does, for `natsfault list --faults` and the docs.
     static var summary: String { get }
     /// Whether the fault lasts until healed (by a `heal` step, or at the end of its `for`) rather than acting once.
@@ -30,6 +36,8 @@ public protocol Fault: Sendable, Codable, CustomStringConvertible {
     var lasting: Lasting { get }
     /// The client and server it concerns, for the recorded `fault` event.
     var subject: FaultSubject { get }
+    /// The least time its step takes (a restart's down time); what depends on processes counts as nothing.
+    var leastDuration: Duration { get }
     /// The name reports and `list` show; usually `Self.name`.
     var reportedName: String { get }
 
@@ -47,9 +55,20 @@ public protocol Fault: Sendable, Codable, CustomStringConvertible {
 extension Fault {
     public static var harmless: Bool { false }
     public static var healable: Bool { false }
-    public static var parameters: [String] { [] }
+    public static var parameters: [ScenarioKey] { [] }
+    public static var what: String { target == .link ? "a \(name) fault" : "a \(name.replacingOccurrences(of: "_", with: " "))" }
+    public static var stepValue: ValueKind { parameters.isEmpty ? .name : .mapping(keys) }
+
+    /// The keys its mapping takes: those every fault of its target takes, then its own.
+    public static var keys: MappingKind {
+        MappingKind(id: target == .link ? "proxy_\(name)" : name, what: what, keys: (target == .link ? ScenarioKeys.linkSelection : []) + parameters)
+    }
+
+    /// A fault written as a name alone, or as a mapping of its keys.
+    static var nameOrKeys: ValueKind { .either([.name, .mapping(keys)]) }
     public var reportedName: String { Self.name }
     public var lasting: Lasting { .once }
+    public var leastDuration: Duration { .zero }
     public func heal(in context: any FaultContext, step: Int) async throws {}
     public func ends(_ active: any Fault) -> Bool { false }
 }

@@ -23,13 +23,6 @@ public enum FaultCatalog {
     /// The names `fault:` may take under `proxy:`.
     public static var linkFaultNames: [String] { faults(of: .link).map { $0.name } }
 
-    /// Every parameter any link fault takes, for the first check of a `proxy:` mapping.
-    static var linkParameters: [String] {
-        var seen: [String] = []
-        for fault in faults(of: .link) { for p in fault.parameters where !seen.contains(p) { seen.append(p) } }
-        return seen
-    }
-
     /// Whether the recorded fault named `name` cannot break a connection (outage accounting skips it).
     public static func isHarmless(_ name: String) -> Bool {
         all.contains { $0.harmless && $0.name == name }

@@ -1,3 +1,9 @@
+extension ScenarioKey {
+    /// A link fault's `direction`.
+    static let direction = ScenarioKey("direction", .choice(of: Direction.self, what: "direction"),
+                                       "Which way: to_server (the bytes the client sends), to_client (the bytes the server sends) or both.")
+}
+
 /// What a fault reads when it is parsed: its step's value and the scenario's servers and clients, with
 /// the checks every fault shares (a name must be declared, a link must exist).
 public struct FaultInput {
@@ -6,12 +12,8 @@ public struct FaultInput {
     let references: References
 
     /// The body as a mapping of the fault's keys (and, for a link fault, the keys every link fault takes).
-    ///
-    /// - Parameter what: how errors name the mapping; by default "a NAME fault" for link faults, else "a NAME".
-    func mapping<F: Fault>(of _: F.Type, what: String? = nil) throws(ScenarioError) -> YAMLMapping {
-        let common = F.target == .link ? LinkSelection.keys : []
-        let what = what ?? (F.target == .link ? "a \(F.name) fault" : "a \(F.name.replacingOccurrences(of: "_", with: " "))")
-        return try body.mapping(what, allowed: common + F.parameters)
+    func mapping<F: Fault>(of _: F.Type) throws(ScenarioError) -> YAMLMapping {
+        try body.mapping(F.keys)
     }
 
     /// A server named by the body itself (`kill: a`) or by its `server` key (`restart: {server: a, …}`).
@@ -56,7 +58,7 @@ public struct FaultInput {
                 throw v.error("client \"\(client)\" does not connect to server \"\(server!)\"; allowed: \(spec.servers.joined(separator: ", "))")
             }
         }
-        return LinkSelection(client: client, server: server, duration: try m["for"]?.positiveDuration())
+        return LinkSelection(client: client, server: server, duration: try m["for"]?.duration())
     }
 
     /// A link fault's `direction`: required when `fallback` is nil.
@@ -65,11 +67,6 @@ public struct FaultInput {
             guard let fallback else { throw body.error("a \(F.name) fault needs \"direction\"; allowed: \(Direction.allowedList)") }
             return fallback
         }
-        return try v.oneOf(Direction.self, what: "direction")
+        return try v.oneOf(Direction.self)
     }
-}
-
-extension LinkSelection {
-    /// The keys every `proxy:` step takes besides the fault's own.
-    static let keys = ["fault", "client", "server", "for"]
 }

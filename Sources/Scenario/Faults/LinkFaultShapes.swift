@@ -19,7 +19,7 @@ protocol DirectedLinkFault: LinkFault {
 }
 
 extension DirectedLinkFault {
-    static var parameters: [String] { ["direction"] }
+    static var parameters: [ScenarioKey] { [defaultDirection == nil ? .required("direction", ScenarioKey.direction.value, ScenarioKey.direction.summary) : .direction] }
     static var defaultDirection: Direction? { .both }
 
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {

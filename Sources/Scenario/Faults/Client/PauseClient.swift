@@ -4,7 +4,12 @@
 struct PauseClient: Fault {
     static let name = "pause_client"
     static let target = FaultTarget.client
-    static let parameters = ["client", "for"]
+    static let parameters = [
+        ScenarioKey.required("client", .name, "The client to freeze."),
+        ScenarioKey("for", .duration(.positive), "It heals by itself this long after the step. Default: until healed."),
+    ]
+    static let what = "a client pause"
+    static let stepValue = nameOrKeys
     static let healable = true
     static let summary = "freezes a client's process with SIGSTOP (a hung instance: connected, answering nothing) until healed or `for` ends"
 
@@ -13,8 +18,8 @@ struct PauseClient: Fault {
 
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         if input.isScalar { return Self(client: try input.clientName(in: nil)) }
-        let m = try input.mapping(of: Self.self, what: "a client pause")
-        return Self(client: try input.clientName(in: m), duration: try m["for"]?.positiveDuration())
+        let m = try input.mapping(of: Self.self)
+        return Self(client: try input.clientName(in: m), duration: try m["for"]?.duration())
     }
 
     var subject: FaultSubject { FaultSubject(client: client) }

@@ -5,7 +5,9 @@
 struct RotateCredentials: Fault {
     static let name = "rotate_credentials"
     static let target = FaultTarget.credentials
-    static let parameters = ["user", "expires", "expires_at"]
+    static let parameters = [ScenarioKey.required("user", .name, "The user of the scenario's accounts whose creds file is rewritten.")] + ScenarioKeys.expiry
+    static let what = "a credentials rotation"
+    static let stepValue = nameOrKeys
     static let summary = "writes a fresh creds file (a new JWT, expiring as given or never) in place of a user's"
     static let harmless = true
 
@@ -14,7 +16,7 @@ struct RotateCredentials: Fault {
 
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         guard !input.isScalar else { return Self(user: try input.references.jwtUser(input.body).name) }
-        let m = try input.mapping(of: Self.self, what: "a credentials rotation")
+        let m = try input.mapping(of: Self.self)
         return Self(user: try input.references.jwtUser(m.required("user")).name, expiry: try References.expiry(m))
     }
 

@@ -2,7 +2,17 @@
 /// matched by direction, transport, port and loopback addresses.
 struct FirewallRules: FirewallFault {
     static let name = "firewall"
-    static let parameters = ["action", "direction", "transport", "server", "port", "source", "destination", "for"]
+    static let parameters = [
+        ScenarioKey.required("action", .choice(of: FirewallAction.self, what: "firewall action"), "drop (silently), reject (TCP reset) or reject_icmp (ICMP port unreachable)."),
+        ScenarioKey("direction", .choice(["in", "out", "both"], what: "direction"), "in: packets arriving for the port; out: packets leaving from it; both. Default: in."),
+        ScenarioKey("transport", .choice(["tcp", "udp"], what: "transport"), "Default: tcp."),
+        ScenarioKey("server", .name, "Match this server's client port (and its address); not with port."),
+        ScenarioKey("port", .wholeNumber(1...65535), "Match this port; not with server."),
+        ScenarioKey("source", .text, "Match packets from this loopback address (127.0.0.0/8)."),
+        ScenarioKey("destination", .text, "Match packets to this loopback address (127.0.0.0/8)."),
+        ScenarioKey("for", .duration(.positive), "Remove the rules by themselves after this long. Default: until healed."),
+    ]
+    static let what = "a firewall rule"
     static let summary = "iptables rules (drop, reject, reject_icmp) by direction, transport, port or server, and loopback addresses"
 
     var rules: [FirewallRule]
@@ -12,8 +22,8 @@ struct FirewallRules: FirewallFault {
     var wording: String { "firewall: " + rules.map(\.description).joined(separator: "; ") }
 
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
-        let m = try input.mapping(of: Self.self, what: "a firewall rule")
-        let action = try m.required("action").oneOf(FirewallAction.self, what: "firewall action")
+        let m = try input.mapping(of: Self.self)
+        let action = try m.required("action").oneOf(FirewallAction.self)
         let transport = try m["transport"]?.string() ?? "tcp"
         guard ["tcp", "udp"].contains(transport) else { throw try m.required("transport").error("unknown transport \"\(transport)\"; allowed: tcp, udp") }
         if action == .reject, transport == "udp" { throw try m.required("action").error("a TCP reset cannot answer UDP; use reject_icmp or drop") }
@@ -25,7 +35,7 @@ struct FirewallRules: FirewallFault {
                 directions = [d]
             }
         }
-        var port = try m["port"]?.int(1...65535)
+        var port = try m["port"]?.int()
         var serverHost: String?
         if let v = m["server"] {
             guard port == nil else { throw v.error("give \"server\" or \"port\", not both") }
@@ -51,6 +61,6 @@ struct FirewallRules: FirewallFault {
             FirewallRule(action: action, direction: d, transport: transport, port: port,
                          source: source ?? (d == .out ? serverHost : nil), destination: destination ?? (d == .in ? serverHost : nil))
         }
-        return Self(rules: rules, duration: try m["for"]?.positiveDuration())
+        return Self(rules: rules, duration: try m["for"]?.duration())
     }
 }

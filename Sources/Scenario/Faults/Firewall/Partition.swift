@@ -3,7 +3,13 @@
 /// and the clients' links.
 struct Partition: FirewallFault {
     static let name = "partition"
-    static let parameters = ["servers", "from", "clients", "action", "for"]
+    static let parameters = [
+        ScenarioKey.required("servers", .oneOrList(.name), "The side cut off: servers of one cluster."),
+        ScenarioKey("from", .oneOrList(.name), "The other side. Default: every other node of that cluster."),
+        ScenarioKey("clients", .list(.name), "Clients cut off from the cut side too; each needs link: proxy."),
+        ScenarioKey("action", .choice(of: FirewallAction.self, what: "partition action"), "drop, reject (TCP reset) or reject_icmp. Default: drop."),
+        ScenarioKey("for", .duration(.positive), "Remove the rules by themselves after this long. Default: until healed."),
+    ]
     static let summary = "cuts servers off from the rest of their cluster (and from clients) with firewall rules on their links"
 
     var rules: [FirewallRule]
@@ -13,7 +19,7 @@ struct Partition: FirewallFault {
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         let refs = input.references
         let m = try input.mapping(of: Self.self)
-        let action = try m["action"]?.oneOf(FirewallAction.self, what: "partition action") ?? .drop
+        let action = try m["action"]?.oneOf(FirewallAction.self) ?? .drop
         let sideValue = try m.required("servers")
         let side = try refs.serverList(sideValue)
         guard let first = side.first, let cluster = first.config.cluster else {
@@ -48,7 +54,7 @@ struct Partition: FirewallFault {
             }
         }
         let clientsText = cutClients.isEmpty ? "" : " and from client\(cutClients.count == 1 ? "" : "s") \(cutClients.joined(separator: ", "))"
-        return Self(rules: FirewallRule.link(hosts, action: action), duration: try m["for"]?.positiveDuration(),
+        return Self(rules: FirewallRule.link(hosts, action: action), duration: try m["for"]?.duration(),
                     wording: "partition (\(action.rawValue)): \(side.map(\.name).joined(separator: ", ")) cut off from \(rest.map(\.name).joined(separator: ", "))\(clientsText)")
     }
 }

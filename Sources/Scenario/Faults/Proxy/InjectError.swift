@@ -1,7 +1,7 @@
 /// `proxy: {fault: inject_err, message}`: sends `-ERR '<message>'` to the clients, as if from the server. Happens once.
 struct InjectError: LinkFault {
     static let name = "inject_err"
-    static let parameters = ["message"]
+    static let parameters = [ScenarioKey.required("message", .text, "The text of the -ERR line.")]
     static let summary = "sends -ERR '<message>' to the client as if from the server (once)"
     static let healable = false
     var links: LinkSelection

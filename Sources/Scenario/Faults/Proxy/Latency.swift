@@ -3,7 +3,12 @@
 /// them), keeping order.
 struct Latency: LinkFault {
     static let name = "latency"
-    static let parameters = ["latency", "jitter", "seed", "direction"]
+    static let parameters = [
+        ScenarioKey.required("latency", .duration(.zero), "How long each chunk is held."),
+        ScenarioKey("jitter", .duration(.zero), "Plus or minus this much, drawn at random. Default: 0s."),
+        ScenarioKey("seed", .wholeNumber(0...Int.max), "The seed of the jitter. Default: drawn from the run's seed."),
+        .direction,
+    ]
     static let summary = "delays every chunk by `latency` ± `jitter` (seeded), keeping order"
     var links: LinkSelection
     var latency: Duration
@@ -15,7 +20,7 @@ struct Latency: LinkFault {
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         let m = try input.mapping(of: Self.self)
         return Self(links: try input.linkSelection(m, for: Self.self, once: false), latency: try m.required("latency").duration(),
-                    jitter: try m["jitter"]?.duration() ?? .zero, seed: try m["seed"].map { v throws(ScenarioError) in UInt64(try v.int(0...Int.max)) },
+                    jitter: try m["jitter"]?.duration() ?? .zero, seed: try m["seed"].map { v throws(ScenarioError) in UInt64(try v.int()) },
                     direction: try input.direction(m, for: Self.self, default: .both))
     }
 

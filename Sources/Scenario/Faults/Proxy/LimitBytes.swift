@@ -1,7 +1,7 @@
 /// `proxy: {fault: limit_bytes, bytes, direction}`: forwards `bytes` more bytes, then closes the connection.
 struct LimitBytes: LinkFault {
     static let name = "limit_bytes"
-    static let parameters = ["bytes", "direction"]
+    static let parameters = [ScenarioKey.required("bytes", .wholeNumber(0...Int.max, what: "a byte count"), "Bytes forwarded before the connection is closed."), .direction]
     static let summary = "forwards `bytes` more bytes, then closes the connection"
     var links: LinkSelection
     var bytes: Int
@@ -10,7 +10,7 @@ struct LimitBytes: LinkFault {
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         let m = try input.mapping(of: Self.self)
         return Self(links: try input.linkSelection(m, for: Self.self, once: false),
-                    bytes: try m.required("bytes").int(0...Int.max, what: "a byte count"), direction: try input.direction(m, for: Self.self, default: .both))
+                    bytes: try m.required("bytes").int(), direction: try input.direction(m, for: Self.self, default: .both))
     }
 
     func shape(_ shape: inout FlowShape, flow: Direction) {

@@ -5,7 +5,7 @@
 /// accepts: it sends the message, and the server answers `-ERR 'Maximum Payload Violation'` and closes the connection.
 struct RewriteInfo: LinkFault {
     static let name = "rewrite_info"
-    static let parameters = ["max_payload"]
+    static let parameters = [ScenarioKey.required("max_payload", .byteSize(1...Int(Int32.max)), "The max_payload the client is told: bytes, or with KB or MB.")]
     static let summary = "sets fields of the INFO the server sends the client (`max_payload`) while it lasts"
     var links: LinkSelection
     var maxPayload: Int
@@ -14,7 +14,7 @@ struct RewriteInfo: LinkFault {
     static func parse(_ input: FaultInput) throws(ScenarioError) -> Self {
         let m = try input.mapping(of: Self.self)
         return Self(links: try input.linkSelection(m, for: Self.self, once: false),
-                    maxPayload: try m.required("max_payload").byteSize(1...Int(Int32.max)))
+                    maxPayload: try m.required("max_payload").byteSize())
     }
 
     func shape(_ shape: inout FlowShape, flow: Direction) {

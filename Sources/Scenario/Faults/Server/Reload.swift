@@ -3,7 +3,11 @@
 struct Reload: Fault {
     static let name = "reload"
     static let target = FaultTarget.server
-    static let parameters = ["server", "users", "max_connections"]
+    static let parameters = [
+        ScenarioKey.required("server", .name, "The server to reload."),
+        ScenarioKey("users", .list(.mapping(ScenarioKeys.user)), "Replaces the server's users; [] removes its authorization block."),
+        ScenarioKey("max_connections", .wholeNumber(1...Int(Int32.max)), "The new max_connections."),
+    ]
     static let summary = "rewrites a server's configuration (users, max_connections) and sends SIGHUP"
 
     var server: String
@@ -18,7 +22,7 @@ struct Reload: Fault {
             }
             change.users = try input.references.users(v)
         }
-        change.maxConnections = try m["max_connections"]?.int(1...Int(Int32.max))
+        change.maxConnections = try m["max_connections"]?.int()
         guard change.users != nil || change.maxConnections != nil else {
             throw input.body.error("a reload changes something; allowed: users, max_connections")
         }

@@ -3,7 +3,12 @@
 struct Restart: Fault {
     static let name = "restart"
     static let target = FaultTarget.server
-    static let parameters = ["server", "down", "kill"]
+    static let parameters = [
+        ScenarioKey.required("server", .name, "The server to restart."),
+        ScenarioKey("down", .duration(.zero), "How long it stays down. Default: 0s."),
+        ScenarioKey("kill", .boolean, "true: stop it with SIGKILL instead of SIGTERM."),
+    ]
+    static let stepValue = nameOrKeys
     static let summary = "stops a server (SIGTERM, or SIGKILL with kill: true), keeps it down for `down`, starts it again"
 
     var server: String
@@ -17,6 +22,7 @@ struct Restart: Fault {
     }
 
     var subject: FaultSubject { FaultSubject(server: server) }
+    var leastDuration: Duration { down }
     var description: String { "restart server \(server) (\(kill ? "SIGKILL" : "SIGTERM"), down \(DurationText.format(down)))" }
 
     func apply(in context: any FaultContext, step: Int) async throws {
