@@ -206,7 +206,8 @@ final class Link: Sendable {
             .flatMap { [self] server in
                 let (clientGlue, serverGlue) = GlueHandler.matchedPair()
                 let close: () -> Void = { client.close(promise: nil); server.close(promise: nil) }
-                let toServer = DirectionHandler(flow: .toServer, link: id, parses: parses && filtersClient, record: record, limitReached: close)
+                let toServer = DirectionHandler(flow: .toServer, link: id, parses: parses && filtersClient, inspectsConnect: parses, record: record,
+                                                limitReached: close)
                 let toClient = DirectionHandler(flow: .toClient, link: id, parses: parses, connectURLs: connectURLs, record: record, limitReached: close)
                 do {
                     try client.pipeline.syncOperations.addHandlers([toServer, clientGlue])

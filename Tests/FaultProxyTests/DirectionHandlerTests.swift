@@ -17,9 +17,10 @@ private final class Harness {
     let recorded = NIOLockedValueBox<[RecordedEvent]>([])
     let limitHits = NIOLockedValueBox(0)
 
-    init(flow: Direction, faults: [any LinkFault] = [], parses: Bool = true, connectURLs: ConnectURLRewrite? = nil) throws {
+    init(flow: Direction, faults: [any LinkFault] = [], parses: Bool = true, inspectsConnect: Bool = false, connectURLs: ConnectURLRewrite? = nil) throws {
         let recorded = self.recorded, limitHits = self.limitHits
-        handler = DirectionHandler(flow: flow, link: LinkID(client: "app", server: "a"), parses: parses, connectURLs: connectURLs,
+        handler = DirectionHandler(flow: flow, link: LinkID(client: "app", server: "a"), parses: parses, inspectsConnect: inspectsConnect,
+                                   connectURLs: connectURLs,
                                    record: { e in recorded.withLockedValue { $0.append(e) } },
                                    limitReached: { limitHits.withLockedValue { $0 += 1 } })
         channel = EmbeddedChannel()
@@ -54,7 +55,36 @@ private final class ReadCounter: ChannelOutboundHandler, @unchecked Sendable {
 private let clientStream = "CONNECT {\"verbose\":false}\r\nSUB a 1\r\nPING\r\nPUB a 6\r\nPING\r\n\r\nPONG\r\nPUB a 0\r\n\r\nping\r\n"
 private let serverStream = "INFO {\"x\":1}\r\n+OK\r\nPONG\r\nMSG a 1 6\r\nPONG\r\n\r\nPING\r\n-ERR 'Stale Connection'\r\n"
 
+/// A CONNECT with a user JWT whose nonce signature the client left out, as a library with a broken encoder sends it.
+private let unsignedConnect = "CONNECT {\"jwt\":\"eyJ0eXAiOiJKV1QifQ.e30.c2ln\",\"verbose\":false,\"lang\":\"C\"}\r\nPING\r\n"
+
 struct DirectionHandlerTests {
+    @Test(arguments: 0...unsignedConnect.utf8.count)
+    func aJWTWithoutItsSignatureIsRecordedWhereverTheConnectIsSplit(split: Int) throws {
+        // The client's bytes are not parsed (no fault filters them), and pass unchanged.
+        let h = try Harness(flow: .toServer, parses: false, inspectsConnect: true)
+        let bytes = Array(unsignedConnect.utf8)
+        try h.send(String(decoding: bytes[..<split], as: UTF8.self))
+        try h.send(String(decoding: bytes[split...], as: UTF8.self))
+        #expect(try h.forwarded() == unsignedConnect)
+        let logs = h.events(.log)
+        #expect(logs.count == 1)
+        #expect(logs.first?.text?.contains("a user JWT but no signature of the server's nonce (\"sig\" missing)") == true, "\(logs)")
+    }
+
+    @Test func aSignedConnectOrOneWithoutAJWTIsNotRecorded() throws {
+        for line in ["CONNECT {\"jwt\":\"x.y.z\",\"sig\":\"c2ln\"}\r\n", "CONNECT {\"user\":\"u\",\"pass\":\"p\"}\r\n",
+                     "CONNECT {\"jwt\":\"\"}\r\n", "SUB a 1\r\nCONNECT {\"jwt\":\"x\"}\r\n"] {
+            let h = try Harness(flow: .toServer, parses: false, inspectsConnect: true)
+            try h.send(line)
+            #expect(try h.forwarded() == line)
+            #expect(h.events(.log).isEmpty, "\(line)")
+        }
+        // An empty signature is none.
+        let h = try Harness(flow: .toServer, parses: false, inspectsConnect: true)
+        try h.send("CONNECT {\"jwt\":\"x.y.z\",\"sig\":\"\"}\r\n")
+        #expect(h.events(.log).first?.text?.contains("(\"sig\" empty)") == true)
+    }
     @Test(arguments: 0...clientStream.utf8.count)
     func passesEveryByteWhenNoFaultIsActive(split: Int) throws {
         let h = try Harness(flow: .toServer)

@@ -45,10 +45,15 @@ final class DirectionHandler: ChannelDuplexHandler {
     /// Lines waiting for an operation boundary: injected errors and delayed PONGs that are due.
     private var dueLines: [ByteBuffer] = []
     private var gaveUpReported = false
+    /// Towards the server on a client link: the client's first line, its CONNECT, is read once (see `ConnectInspection`),
+    /// whether or not the rest of the client's bytes are parsed. Holds that line's bytes until its end arrives.
+    private var connectLine: ByteBuffer?
+    private var inspectsConnect: Bool
 
-    init(flow: Direction, link: LinkID, parses: Bool = true, connectURLs: ConnectURLRewrite? = nil,
+    init(flow: Direction, link: LinkID, parses: Bool = true, inspectsConnect: Bool = false, connectURLs: ConnectURLRewrite? = nil,
          record: @escaping @Sendable (RecordedEvent) -> Void, limitReached: @escaping () -> Void) {
         self.flow = flow
+        self.inspectsConnect = inspectsConnect && flow == .toServer
         self.link = link
         self.parses = parses
         self.connectURLs = flow == .toClient ? connectURLs : nil
@@ -88,6 +93,7 @@ final class DirectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let chunk = unwrapInboundIn(data)
+        if inspectsConnect { inspectConnect(chunk, allocator: context.channel.allocator) }
         if !parses {
             guard !shape.blackhole else { return }
             emit(chunk, context: context)
@@ -135,6 +141,25 @@ final class DirectionHandler: ChannelDuplexHandler {
             gaveUpReported = true
             record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: .log,
                                  text: "proxy stopped parsing \(flow.rawValue): \(reason); bytes still pass, protocol faults no longer apply"))
+        }
+    }
+
+    /// Reads the client's first line once it is whole and records what the server will refuse in it.
+    private func inspectConnect(_ chunk: ByteBuffer, allocator: ByteBufferAllocator) {
+        var line = connectLine ?? allocator.buffer(capacity: chunk.readableBytes)
+        var rest = chunk
+        guard let lf = rest.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            line.writeBuffer(&rest)
+            // A first line longer than any handshake the parser accepts is not a CONNECT worth reading.
+            if line.readableBytes > parser.maxHandshakeLine { inspectsConnect = false; connectLine = nil } else { connectLine = line }
+            return
+        }
+        var head = rest.readSlice(length: lf - rest.readerIndex + 1)!
+        line.writeBuffer(&head)
+        inspectsConnect = false
+        connectLine = nil
+        if let problem = ConnectInspection.problem(inLine: String(buffer: line)) {
+            record(RecordedEvent(monoNs: MonotonicClock.nowNs(), client: link.client, server: link.server, event: .log, text: "proxy: \(problem)"))
         }
     }
 
