@@ -354,6 +354,19 @@ struct NATSProtocolSkimTests {
         #expect(skimErrors(Self.messages, split: split) == ["late"])
     }
 
+    /// Lines with too many or too few arguments before a size that fits: `feed` gives up on them, and so must `skim`
+    /// (found by the protocol fuzzer: a MSG of 7 arguments whose payload happened to end in CR LF).
+    @Test(arguments: ["MSG svc 2 _INBOX.a _INBOX.b 3 4 4\r\nabcd\r\n", "MSG a 4\r\nabcd\r\n", "PUB a b c 4\r\nabcd\r\n",
+                      "PUB 4\r\nabcd\r\n"])
+    func skimGivesUpWhereFeedDoesOnAWrongArgumentCount(line: String) {
+        var skimmer = NATSProtocolParser(), feeder = NATSProtocolParser()
+        _ = skimmer.skim(ByteBuffer(string: line))
+        _ = feeder.feed(ByteBuffer(string: line))
+        #expect(feeder.gaveUp?.contains("arguments") == true, "\(feeder.gaveUp ?? "-")")
+        #expect(skimmer.gaveUp == feeder.gaveUp)
+        #expect(skimmer.isAtBoundary == feeder.isAtBoundary)
+    }
+
     @Test func skimGivesUpOnAPayloadWithoutItsLineEnd() {
         var parser = NATSProtocolParser()
         _ = parser.skim(ByteBuffer(string: "MSG a 1 2\r\nabcd\r\n"))

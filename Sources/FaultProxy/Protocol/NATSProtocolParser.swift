@@ -62,9 +62,9 @@ public struct NATSProtocolParser: Sendable {
     /// For a relay that forwards chunks whole and only watches the stream: it keeps the parser's
     /// state (boundaries, giving up) without building an item per operation and payload. Whole
     /// `MSG` and `PUB` operations, nearly every byte of a busy stream, take a fast path that reads
-    /// only what the boundaries depend on: the line end, the size and the payload's CR LF. It
-    /// does not count their arguments, as `feed` does: a wrong count makes nats-server close the
-    /// connection, and a watching relay only has to keep its place until then.
+    /// what the boundaries and `feed`'s verdict depend on: the line end, the blanks between the
+    /// arguments, the size and the payload's CR LF. Skimming and feeding the same bytes end in
+    /// the same state, whether they gave up included.
     public mutating func skim(_ chunk: ByteBuffer) -> [NATSOperation] {
         var input = chunk
         var errors: [NATSOperation] = []
@@ -116,7 +116,18 @@ public struct NATSProtocolParser: Sendable {
                 digits -= 1
             }
             // At least one argument before the size, one blank apart (anything else: the general path).
-            guard digits < end, digits > 5, line[digits - 1].isBlank, !line[digits - 2].isBlank else { return at }
+            guard digits < end, digits > 5, line[digits - 1].isBlank, !line[digits - 2].isBlank, !line[4].isBlank else { return at }
+            // As many arguments as `feed` allows, each one blank apart: MSG subject sid [reply], PUB subject [reply].
+            // Anything else goes to the general path, which gives up exactly where `feed` does.
+            var blanks = 0, doubled = 0
+            var index = 5
+            while index < digits - 1 {
+                let here = line[index].isBlank ? 1 : 0
+                blanks &+= here
+                doubled &+= here & (line[index - 1].isBlank ? 1 : 0)
+                index &+= 1
+            }
+            guard doubled == 0, blanks <= (verb == 0x6D_7367 ? 2 : 1), blanks >= (verb == 0x6D_7367 ? 1 : 0) else { return at }
             // The payload and its CR LF, when they are here too.
             let payloadAt = at + lineLength
             guard payloadAt + size + 2 <= count, base[payloadAt + size] == .cr, base[payloadAt + size + 1] == .lf else {
