@@ -28,6 +28,8 @@ public protocol Fault: Sendable, Codable, CustomStringConvertible {
 
     /// How long the fault stays in effect.
     var lasting: Lasting { get }
+    /// How long applying the fault takes by design (a restart's down time), for a scenario's expected duration.
+    var applyTime: Duration { get }
     /// The client and server it concerns, for the recorded `fault` event.
     var subject: FaultSubject { get }
     /// The name reports and `list` show; usually `Self.name`.
@@ -50,6 +52,7 @@ extension Fault {
     public static var parameters: [String] { [] }
     public var reportedName: String { Self.name }
     public var lasting: Lasting { .once }
+    public var applyTime: Duration { .zero }
     public func heal(in context: any FaultContext, step: Int) async throws {}
     public func ends(_ active: any Fault) -> Bool { false }
 }
@@ -137,6 +140,11 @@ public protocol FaultContext: Sendable {
 public enum Seeds {
     /// A seed for `parts` under `seed`: FNV-1a over the parts, mixed with the seed by SplitMix64.
     public static func derive(_ seed: UInt64, _ parts: String...) -> UInt64 {
+        derive(seed, parts)
+    }
+
+    /// A seed for `parts` under `seed`, the parts given as an array.
+    public static func derive(_ seed: UInt64, _ parts: [String]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in parts.joined(separator: "\u{1f}").utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3

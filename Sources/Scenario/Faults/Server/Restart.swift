@@ -17,6 +17,7 @@ struct Restart: Fault {
     }
 
     var subject: FaultSubject { FaultSubject(server: server) }
+    var applyTime: Duration { down }
     var description: String { "restart server \(server) (\(kill ? "SIGKILL" : "SIGTERM"), down \(DurationText.format(down)))" }
 
     func apply(in context: any FaultContext, step: Int) async throws {
