@@ -25,6 +25,8 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    @OptionGroup var annotations: AnnotationOptions
+
     @Option(help: "Which runs leave their folder under RESULTS/runs/ (full server and driver logs, driver transcripts, configs, the scenario, result.json): failed, all or none.")
     var keep: String = KeepPolicy.failed.rawValue
 
@@ -109,6 +111,6 @@ struct Run: AsyncParsableCommand {
         options.shard = shard.flatMap(Shard.init)
         options.durations = durations
         let print: @Sendable (String) -> Void = { printLine($0) }
-        try finish(await Suite.run(options, reporters: reports.reporters(print: print), print: print))
+        try finish(await Suite.run(options, reporters: reports.reporters(print: print) + annotations.reporters(print: print), print: print))
     }
 }
