@@ -16,6 +16,6 @@ struct Merge: AsyncParsableCommand {
 
     func run() async throws {
         let print: @Sendable (String) -> Void = { printLine($0) }
-        try finish(Merger.run(results, reporters: reports.reporters(print: print) + annotations.reporters(print: print), print: print))
+        try finish(await Merger.run(results, reporters: reports.reporters(print: print) + annotations.reporters(print: print), print: print))
     }
 }

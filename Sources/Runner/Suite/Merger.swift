@@ -6,17 +6,17 @@ import NATSFaultTimeline
 /// the summary and the exit status one run of them all would have given.
 public enum Merger {
     /// Reads every results file of `paths` (files, or folders searched for them), checks that they belong together,
-    /// and hands the merged runs to `reporters`.
+    /// and hands the merged runs to `reporters`: the ones that print in their order, then the file reports side by side.
     ///
     /// - Returns: 0 when every run passed, 1 when one failed or errored, 2 when the files cannot be merged (no
     ///   results, a file that is not natsfault results, a run in two files, different natsfault versions or scenario
     ///   files, a shard missing).
-    public static func run(_ paths: [String], reporters: [any Reporter], print: @escaping @Sendable (String) -> Void) -> ExitStatus {
+    public static func run(_ paths: [String], reporters: [any Reporter], print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
         do {
             for reporter in reporters {
                 do { try reporter.checkBeforeRun() } catch { throw MergeError.report(error) }
             }
-            let files = try find(paths)
+            let files = try await find(paths)
             let results = try merge(files)
             for file in files {
                 let shard = file.document.shard.map { "shard \($0.index)/\($0.count), " } ?? ""
@@ -24,7 +24,11 @@ public enum Merger {
             }
             // The shards ran side by side: the merged suite took as long as the longest.
             let history = SuiteHistory(results: results, wallSeconds: files.compactMap(\.document.wallSeconds).max() ?? 0)
-            for reporter in reporters { try reporter.suiteFinished(history) }
+            for reporter in reporters where !(reporter is any FileReporter) { try reporter.suiteFinished(history) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for reporter in reporters where reporter is any FileReporter { group.addTask { try reporter.suiteFinished(history) } }
+                try await group.waitForAll()
+            }
             return ExitStatus(results)
         } catch let error as MergeError {
             print("error: \(error)")
@@ -41,40 +45,44 @@ public enum Merger {
         var document: ResultsDocument
     }
 
-    /// The results files of `paths`: each file named, and in each folder (searched through) every `.json` file that is
-    /// natsfault results, in name order; a file named twice is read once.
-    static func find(_ paths: [String]) throws(MergeError) -> [File] {
+    /// The results files of `paths`, read side by side: each file named, and in each folder (searched through) every
+    /// `.json` file that is natsfault results, in name order; a file named twice is read once.
+    static func find(_ paths: [String]) async throws(MergeError) -> [File] {
         guard !paths.isEmpty else { throw .noInput(nil) }
-        var files: [File] = []
+        // Every candidate file, with the folder it was found in (nil: named).
+        var candidates: [(path: String, folder: String?)] = []
         var seen: Set<String> = []
-        func add(_ path: String, document: ResultsDocument) {
-            if seen.insert(URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path).inserted {
-                files.append(File(path: path, document: document))
-            }
-        }
         for path in paths {
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-                do { add(path, document: try ResultsDocument.read(path)) } catch { throw .file(error) }
-                continue
-            }
+            let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-            let found = (FileManager.default.enumerator(atPath: base)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }.sorted()
-            var any = false
-            for name in found {
-                let file = "\(base)/\(name)"
-                do {
-                    add(file, document: try ResultsDocument.read(file))
-                    any = true
-                } catch where error.isNotResults {
-                    // A kept run's result.json and other JSON beside the results.
-                    continue
-                } catch {
-                    throw .file(error)
-                }
+            let files = folder ? (FileManager.default.enumerator(atPath: base)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }.sorted().map { "\(base)/\($0)" } : [path]
+            if folder, files.isEmpty { throw .noInput(path) }
+            for file in files where seen.insert(URL(fileURLWithPath: file).standardizedFileURL.resolvingSymlinksInPath().path).inserted {
+                candidates.append((file, folder ? path : nil))
             }
-            guard any else { throw .noInput(path) }
         }
+        let read = await withTaskGroup(of: (Int, Result<ResultsDocument, ResultsFileError>).self) { group in
+            for (index, candidate) in candidates.enumerated() {
+                group.addTask { (index, Result { () throws(ResultsFileError) in try ResultsDocument.read(candidate.path) }) }
+            }
+            var read = [Result<ResultsDocument, ResultsFileError>?](repeating: nil, count: candidates.count)
+            for await (index, result) in group { read[index] = result }
+            return read.map { $0! }
+        }
+        var files: [File] = []
+        var foldersWithResults: Set<String> = []
+        for (candidate, result) in zip(candidates, read) {
+            switch result {
+            case .success(let document):
+                files.append(File(path: candidate.path, document: document))
+                if let folder = candidate.folder { foldersWithResults.insert(folder) }
+            // In a folder, a kept run's result.json and other JSON beside the results.
+            case .failure(let error) where candidate.folder != nil && error.isNotResults: continue
+            case .failure(let error): throw .file(error)
+            }
+        }
+        if let empty = paths.first(where: { path in candidates.contains { $0.folder == path } && !foldersWithResults.contains(path) }) { throw .noInput(empty) }
         return files
     }
 
