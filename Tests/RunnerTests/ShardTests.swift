@@ -80,7 +80,7 @@ struct ShardTests {
         let parts = (1...5).map { Self.part(Shard("\($0)/5")!, of: plan) }
         #expect(parts.map(\.runs.count).reduce(0, +) == 3)
         let empty = try #require(parts.first { $0.runs.isEmpty })
-        #expect(empty.printed.first?.hasSuffix("none of the plan's 3 runs falls to this shard; nothing to run") == true, "\(empty.printed)")
+        #expect(empty.printed.first?.hasSuffix("no runs for this shard (the plan has 3 for 5 shards); nothing to run") == true, "\(empty.printed)")
     }
 
     /// With `--durations`, a cell's measured wall time counts, and a cell the file lacks is estimated.

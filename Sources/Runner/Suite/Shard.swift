@@ -34,7 +34,7 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
         let mine = runs.indices.filter { assigned[$0] == index - 1 }
         let record = ResultsDocument.Shard(index: index, count: count, plan: Self.digest(runs), planRuns: runs.count)
         guard !mine.isEmpty else {
-            print("shard \(self): none of the plan's \(runs.count) runs falls to this shard; nothing to run")
+            print("shard \(self): no runs for this shard (the plan has \(runs.count) for \(count) shards); nothing to run")
             return ([], record)
         }
         let total = mine.map { seconds[$0] }.reduce(0, +)
