@@ -8,10 +8,13 @@ public struct SuiteHistory: Sendable {
     public var results: [ScenarioResult]
     /// From the first run's start to the last run's end, in seconds.
     public var wallSeconds: Double
+    /// With `--shard`: which part of the plan these results are.
+    public var shard: ResultsDocument.Shard?
 
-    public init(results: [ScenarioResult], wallSeconds: Double) {
+    public init(results: [ScenarioResult], wallSeconds: Double, shard: ResultsDocument.Shard? = nil) {
         self.results = results
         self.wallSeconds = wallSeconds
+        self.shard = shard
     }
 }
 

@@ -15,6 +15,8 @@ public struct Scenario: Sendable, Codable {
     public var clients: [ClientSpec]
     public var steps: [Step]
     public var assertions: [Assertion]
+    /// Where each assertion is written, by its index in `assertions`.
+    public var assertionLocations: [SourceLocation] = []
     /// The longest the scenario may run before it is stopped and failed.
     public var timeout: Duration
     /// Drivers the file declares (`drivers:`), by name: the command's words as written, a relative

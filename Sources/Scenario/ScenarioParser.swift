@@ -187,10 +187,12 @@ private struct Builder {
         }
 
         var assertions: [Assertion] = []
+        var assertionLocations: [SourceLocation] = []
         var assertionDrivers: [Int: [String]] = [:]
         for (index, value) in (try top["assert"]?.list() ?? []).enumerated() {
             let (a, drivers) = try assertion(value)
             assertions.append(a)
+            assertionLocations.append(value.location)
             if let drivers { assertionDrivers[index] = drivers }
         }
 
@@ -208,6 +210,7 @@ private struct Builder {
             serverVersions: versions, serverVersionsReason: try top["server_versions_reason"]?.string(),
             servers: servers, clients: clients, steps: steps, assertions: assertions, timeout: timeout, drivers: drivers, accounts: references.accounts)
         scenario.only = only
+        scenario.assertionLocations = assertionLocations
         scenario.assertionDrivers = assertionDrivers
         try checkStreams(scenario, top)
         scenario.knownDifferences = try knownDifferences(top["known_differences"], scenario: scenario)

@@ -39,6 +39,8 @@ public struct ScenarioResult: Codable, Sendable {
     public var replay: Replay?
     /// With `--repeat`: which attempt of its cell this run was (1, 2, …); nil for a single run.
     public var attempt: Int?
+    /// Where the run stands in its suite's plan, counted from 0 over every shard: merged shards come back in planned order.
+    public var position: Int?
     /// Each driver's client library and version from its hello (`nats.c 3.4.1`), by client.
     public var libraries: [String: String]?
     /// Clients that ran another driver than the run's column says (their own `driver:`), by client: what actually ran.
@@ -93,7 +95,12 @@ public struct ScenarioResult: Codable, Sendable {
     public static func findings(_ marks: [DifferenceMark]) -> String { marks.map(\.finding).joined(separator: ", ") }
 
     /// `scenario [client × server]`, as reports name a run.
-    public var title: String { "\(scenario) [\(client) × nats-server \(serverVersion)]" }
+    public var title: String { Self.title(scenario: scenario, client: client, server: serverVersion) }
+
+    /// `scenario [client × nats-server version]`: how reports name a cell.
+    public static func title(scenario: String, client: String, server: String) -> String {
+        "\(scenario) [\(client) × nats-server \(server)]"
+    }
 }
 
 /// The inputs of one run, so that it can be carried out again exactly: `natsfault replay` checks them first.

@@ -1,3 +1,5 @@
+public import NATSFaultScenario
+
 /// The outcome of one expectation or assertion, with what was expected and what was seen.
 public struct Check: Codable, Sendable, Hashable {
     public var passed: Bool
@@ -9,6 +11,8 @@ public struct Check: Codable, Sendable, Hashable {
     public var decidedAtNs: Int64?
     /// The scenario file place of the step or assertion, `file:line:column`.
     public var location: String?
+    /// Where the step or assertion is written in the scenario file (nil for the harness's own checks).
+    public var source: SourceLocation?
     /// For a timeline expectation: the window it watched and what it saw there (assertions over the whole run have none).
     public var window: CheckWindow?
     /// Set when a declared known difference covers this check: it failed as declared (`differs`), or passed (`gone`).

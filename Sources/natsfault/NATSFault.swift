@@ -9,7 +9,7 @@ struct NATSFault: AsyncParsableCommand {
         commandName: "natsfault",
         abstract: "Run fault-injection scenarios against real nats-server processes and real NATS clients.",
         discussion: "Exit codes: 0 all passed, 1 a scenario failed, 2 invalid input, 3 the environment cannot run it.",
-        subcommands: [Run.self, Replay.self, Validate.self, List.self, Schema.self, ConformanceCheckCommand.self, Doctor.self, Proxy.self, SandboxedEntry.self, FirewallBench.self, IngestBenchCommand.self, FaultLagBenchCommand.self]
+        subcommands: [Run.self, Merge.self, Replay.self, Validate.self, List.self, Schema.self, ConformanceCheckCommand.self, Doctor.self, Proxy.self, SandboxedEntry.self, FirewallBench.self, IngestBenchCommand.self, FaultLagBenchCommand.self]
     )
 
     /// Like `main()`, but invalid arguments exit with 2, as natsfault promises.

@@ -25,6 +25,8 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    @OptionGroup var annotations: AnnotationOptions
+
     @Option(help: "Which runs leave their folder under RESULTS/runs/ (full server and driver logs, driver transcripts, configs, the scenario, result.json): failed, all or none.")
     var keep: String = KeepPolicy.failed.rawValue
 
@@ -52,6 +54,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Run only scenarios whose name contains this text, or matches this glob (*, ?).")
     var filter: String?
 
+    @Option(help: ArgumentHelp("Run the K-th of N parts of the runs (scenario × client × server × repeat), for N machines of one CI job: the parts are disjoint, balanced by expected duration, the same on every machine.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("Balance the shards by the wall times of this earlier run's --json results instead of the scenarios' declared timelines.", valueName: "results.json"))
+    var durations: String?
+
     @OptionGroup var sandbox: SandboxOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -73,6 +81,10 @@ struct Run: AsyncParsableCommand {
         guard [server != nil, !serverBinary.isEmpty, allServers].filter({ $0 }).count <= 1 else {
             throw ValidationError("give one of --server, --server-binary and --all-servers")
         }
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard must be K/N, whole numbers with 1 ≤ K ≤ N (--shard 2/4), got \"\(shard)\"")
+        }
+        if durations != nil, shard == nil { throw ValidationError("--durations balances shards; give it with --shard K/N") }
     }
 
     private var clients: [String] { client.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -96,7 +108,9 @@ struct Run: AsyncParsableCommand {
         options.untilFail = untilFail
         options.strict = strict
         options.driverDefinitions = drivers.definitions
+        options.shard = shard.flatMap(Shard.init)
+        options.durations = durations
         let print: @Sendable (String) -> Void = { printLine($0) }
-        try finish(await Suite.run(options, reporters: reports.reporters(print: print), print: print))
+        try finish(await Suite.run(options, reporters: reports.reporters(print: print) + annotations.reporters(print: print), print: print))
     }
 }

@@ -67,7 +67,7 @@ struct GoldenReportTests {
     }
 
     @Test func jsonCarriesEveryEvent() throws {
-        let data = try JSONReporter.data(Self.sample())
+        let data = try ResultsDocument(SuiteHistory(results: Self.sample(), wallSeconds: 3.25)).data()
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let runs = try #require(object["runs"] as? [[String: Any]])
         #expect(runs.count == 3)

@@ -62,6 +62,7 @@ struct ReporterTests {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let document = try decoder.decode(Document.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(document.format == "natsfault-results" && document.version == 1)
+        #expect(try ResultsDocument.read(path).natsfaultVersion == NATSFaultVersion.current, "results say which natsfault wrote them")
         #expect(document.runs.map(\.title) == Self.history.results.map(\.title))
         #expect(document.runs.map(\.outcome) == [.failed, .passed, .skipped])
         #expect(document.runs[0].events == Self.history.results[0].events)

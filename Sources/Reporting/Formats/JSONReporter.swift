@@ -1,4 +1,3 @@
-public import NATSFaultTimeline
 public import Foundation
 
 /// The `--json FILE` document: every run with every fault and event, timestamps on the monotonic clock.
@@ -11,20 +10,7 @@ public struct JSONReporter: FileReporter {
         self.path = path
     }
 
-    struct Document: Encodable {
-        var format = "natsfault-results"
-        var version = 1
-        var runs: [ScenarioResult]
-    }
-
     public func render(_ history: SuiteHistory) throws -> Data {
-        try Self.data(history.results)
-    }
-
-    public static func data(_ results: [ScenarioResult]) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(Document(runs: results))
+        try ResultsDocument(history).data()
     }
 }

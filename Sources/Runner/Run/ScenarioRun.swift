@@ -141,6 +141,7 @@ final class ScenarioRun: Sendable {
                 guard scope.setAside(assertion: index) == nil else { return nil }
                 var check = scenario.assertions[index].check(judged)
                 check.location = "assert[\(index)]"
+                check.source = scenario.assertionLocations.indices.contains(index) ? scenario.assertionLocations[index] : nil
                 return check
             }
             result.checks += unexpectedExits(judged)

@@ -98,6 +98,7 @@ struct TimelinePlayer: Sendable {
             }
             if var check {
                 check.location = step.location.description
+                check.source = step.location
                 checks.append(check)
                 var e = RecordedEvent(monoNs: check.decidedAtNs ?? MonotonicClock.nowNs(), event: .expectation,
                                       text: "\(check.passed ? "met" : "NOT met"): \(check.expected); observed \(check.observed)")

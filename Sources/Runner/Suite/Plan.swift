@@ -19,6 +19,13 @@ struct Plan {
         var attempt: Int?
         /// With `--until-fail`: how many attempts at most, stopping at the first that does not pass.
         var untilFail: Int?
+        /// Where the run stands in the whole plan (before `--shard` takes its part), from 0.
+        var position = 0
+
+        /// `scenario [client × nats-server version]`: its cell, as reports name it.
+        var title: String { ScenarioResult.title(scenario: scenario.name, client: target.label, server: target.server.version) }
+        /// The title, with `#N` for an attempt of a repeated cell: unique in a plan.
+        var key: String { title + (attempt.map { " #\($0)" } ?? "") }
 
         /// This run as attempt `number` of its cell: its own work folder and its own seed.
         func attempt(_ number: Int, seed: UInt64) -> Run {
@@ -46,6 +53,8 @@ struct Plan {
     var runSeed: UInt64?
     /// A declared known difference that did not happen fails its run.
     var strict = false
+    /// With `--shard`: which part of the whole plan `runs` are.
+    var shard: ResultsDocument.Shard?
 
     /// A run's seed: from the suite's seed and the run's scenario, client, server version and attempt.
     static func seed(_ seed: UInt64, scenario: String, client: String, server: String, attempt: Int?) -> UInt64 {
@@ -114,7 +123,14 @@ struct Plan {
                             repeats: options.repeats, seed: seed)
         if let forced = options.runSeed { for i in runs.indices { runs[i].target.seed = forced } }
         if let untilFail = options.untilFail { for i in runs.indices { runs[i].untilFail = untilFail } }
-        var plan = Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel, root: root, artifacts: artifacts, seed: seed, runSeed: options.runSeed, strict: options.strict)
+        for i in runs.indices { runs[i].position = i }
+        var record: ResultsDocument.Shard?
+        if let shard = options.shard {
+            let durations = try options.durations.map(MeasuredDurations.init(path:))
+            (runs, record) = shard.part(of: runs, durations: durations, print: print)
+        }
+        var plan = Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel, root: root, artifacts: artifacts, seed: seed, runSeed: options.runSeed, strict: options.strict,
+                        shard: record)
         for path in Set(scenarios.map(\.file) + servers.map(\.path) + installed.map(\.path)) { plan.checksums[path] = await sha256(path) }
         plan.replayArguments = options.driverDefinitions.flatMap { ["--driver", $0] } + (sandboxed ? [] : ["--no-sandbox"])
         return plan

@@ -1,5 +1,6 @@
 import Foundation
 import NATSFaultProcess
+import NATSFaultReporting
 import NATSFaultTimeline
 import Synchronization
 
@@ -45,16 +46,15 @@ public enum Replayer {
 
     /// The runs of a `--json` document or of a kept run's `result.json`.
     static func results(in path: String) throws -> [ScenarioResult] {
-        struct Document: Decodable {
-            var format: String
-            var runs: [ScenarioResult]
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ReplayError("cannot read \(path)") }
+        let error: ResultsFileError
+        do { return try ResultsDocument.read(path).runs } catch let notDocument { error = notDocument }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        if let document = try? decoder.decode(Document.self, from: data), document.format == "natsfault-results" { return document.runs }
-        if let single = try? decoder.decode(ScenarioResult.self, from: data) { return [single] }
-        throw ReplayError("\(path) is not natsfault results: give the file of run --json, or a kept run's result.json")
+        guard error.isNotResults else { throw error }
+        guard let data = FileManager.default.contents(atPath: path), let single = try? decoder.decode(ScenarioResult.self, from: data) else {
+            throw ReplayError("\(path) is not natsfault results: give the file of run --json, or a kept run's result.json")
+        }
+        return [single]
     }
 
     /// What changed since the run was recorded: its scenario file or its server binary.

@@ -1,4 +1,5 @@
 import NATSFaultScenario
+import NATSFaultTimeline
 
 /// The process exit codes natsfault promises.
 public enum ExitStatus: Int32, Sendable {
@@ -12,6 +13,13 @@ public enum ExitStatus: Int32, Sendable {
     case environment = 3
     /// Stopped by SIGINT or SIGTERM; the runs that had finished are reported.
     case interrupted = 130
+}
+
+extension ExitStatus {
+    /// The status of a suite that ran to its end: 1 when a run failed or errored, else 0.
+    public init(_ results: [ScenarioResult]) {
+        self = results.contains(where: \.isFailure) ? .failed : .passed
+    }
 }
 
 /// Why a whole run could not start; each maps to an exit status and says what to do.

@@ -41,6 +41,11 @@ public struct RunOptions: Sendable {
     public var driverDefinitions: [String] = []
     /// A declared known difference that did not happen fails its run (`--strict`).
     public var strict = false
+    /// Run only this part of the plan (`--shard K/N`).
+    public var shard: Shard?
+    /// A results file whose measured wall times balance the shards (`--durations`); without it, the scenarios'
+    /// declared timelines do.
+    public var durations: String?
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -60,7 +65,7 @@ public enum Suite {
             defer { try? FileManager.default.removeItem(atPath: plan.root) }
             let wallStart = MonotonicClock.nowNs()
             let (results, interruption) = await Interruption.watch { await execute(plan, options: options, reporters: reporters) }
-            let history = SuiteHistory(results: results, wallSeconds: Double(MonotonicClock.nowNs() - wallStart) / 1e9)
+            let history = SuiteHistory(results: results, wallSeconds: Double(MonotonicClock.nowNs() - wallStart) / 1e9, shard: plan.shard)
             for reporter in reporters { try reporter.suiteFinished(history) }
             print(plan.runSeed.map { "every run's seed: \($0)" } ?? "seed \(plan.seed) (the same seeds again: --seed \(plan.seed))")
             if let interruption {
@@ -71,7 +76,7 @@ public enum Suite {
             if !flaky.isEmpty {
                 print("flaky: " + flaky.map { "\($0.scenario) [\($0.client) × \($0.server)] \($0.rate)" }.joined(separator: ", "))
             }
-            return results.contains { $0.outcome == .failed || $0.outcome == .error } ? .failed : .passed
+            return ExitStatus(results)
         } catch let error as RunError {
             print("error: \(error)")
             return error.exitStatus
@@ -118,35 +123,36 @@ public enum Suite {
         return results
     }
 
-    /// Runs one scenario in a child natsfault process, sandboxed when namespaces work.
+    /// Runs one scenario in a child natsfault process, sandboxed when namespaces work; a skipped run says why.
     private static func runInChild(_ run: Plan.Run, plan: Plan) async -> ScenarioResult {
-        if let skip = run.skipReason {
-            var skipped = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                                         client: run.target.label, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
-            skipped.attempt = run.attempt
-            return skipped
-        }
         let folder = run.target.workDirectory
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let started = MonotonicClock.nowNs()
-        let work = ScenarioWork(scenario: run.scenario, target: run.target)
         var result: ScenarioResult
-        switch await SandboxedRun.run(work, sandboxed: plan.sandboxed, logLevel: plan.logLevel, stderrPath: plan.logLevel < .warning ? nil : "\(folder)/runner.log") {
-        case .success(let finished):
-            result = finished
-        case .failure(let failure):
-            let log = (try? String(contentsOfFile: "\(folder)/runner.log", encoding: .utf8)) ?? ""
-            let reason = Task.isCancelled ? ScenarioResult.interruptedReason : "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000))
+        if let skip = run.skipReason {
             result = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                                    client: run.target.label, serverVersion: run.target.server.version, outcome: .error,
-                                    reason: reason, wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
+                                    client: run.target.label, serverVersion: run.target.server.version, outcome: .skipped, reason: skip)
+        } else {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let started = MonotonicClock.nowNs()
+            let work = ScenarioWork(scenario: run.scenario, target: run.target)
+            switch await SandboxedRun.run(work, sandboxed: plan.sandboxed, logLevel: plan.logLevel, stderrPath: plan.logLevel < .warning ? nil : "\(folder)/runner.log") {
+            case .success(let finished):
+                result = finished
+            case .failure(let failure):
+                let log = (try? String(contentsOfFile: "\(folder)/runner.log", encoding: .utf8)) ?? ""
+                let reason = Task.isCancelled ? ScenarioResult.interruptedReason : "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000))
+                result = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
+                                        client: run.target.label, serverVersion: run.target.server.version, outcome: .error,
+                                        reason: reason, wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
+            }
         }
         result.attempt = run.attempt
+        result.position = run.position
         if plan.strict, result.outcome == .passed, let gone = result.differencesGone.first {
             result.outcome = .failed
             result.reason = "\(gone) (--strict): the scenario declares that \(run.target.label) differs (\(gone.reason)), but the check passed;"
                 + " if the library changed, update docs/client-differences.md and the scenario's known_differences"
         }
+        // Every run, skipped ones too, records its inputs: a merge compares the scenario checksums of its files.
         result.replay = plan.replay(of: run, library: result.libraries)
         plan.artifacts.settle(&result, work: folder)
         return result

@@ -156,6 +156,11 @@ public protocol FaultContext: Sendable {
 public enum Seeds {
     /// A seed for `parts` under `seed`: FNV-1a over the parts, mixed with the seed by SplitMix64.
     public static func derive(_ seed: UInt64, _ parts: String...) -> UInt64 {
+        derive(seed, parts)
+    }
+
+    /// A seed for `parts` under `seed`, the parts given as an array.
+    public static func derive(_ seed: UInt64, _ parts: [String]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in parts.joined(separator: "\u{1f}").utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
