@@ -300,7 +300,7 @@ struct EndToEndTests {
         let run = try #require(badRuns.first)
         #expect(badRuns.count == 1 && run.scenario == "app-server-restart-misconfigured" && run.outcome == .failed)
         let failed = run.checks.filter { !$0.passed }
-        #expect(failed.contains { $0.expected.hasPrefix("inventory: output matching /reconnected to nats:/// at least 1 times within 4s") }, "\(failed)")
+        #expect(failed.contains { $0.expected.hasPrefix("inventory: output matching /reconnected to nats:/// at least 1 time within 4s") }, "\(failed)")
         #expect(failed.contains { $0.expected == "server a has exactly 1 open connection(s) named inventory within 4s" && $0.observed == "0 open" }, "\(failed)")
         #expect(failed.contains { $0.expected == "inventory.get on server a answers a request within 4s" }, "\(failed)")
         #expect(run.events.contains { $0.client == "inventory" && $0.event == .output && $0.text == "inventory: connection closed" })
@@ -332,12 +332,12 @@ struct EndToEndTests {
         let run = try #require(runs.first)
         #expect(runs.count == 1 && run.scenario == "wrong-expectation" && run.outcome == .failed)
         let failed = run.checks.filter { !$0.passed }
-        #expect(failed.count == 1 && failed.first?.expected == "app: closed at least 1 times within 1500ms of step \"restart\"" && failed.first?.observed == "none", "\(failed)")
+        #expect(failed.count == 1 && failed.first?.expected == "app: closed at least 1 time within 1500ms after step \"restart\"" && failed.first?.observed == "none", "\(failed)")
         #expect(failed.first?.location?.hasSuffix("wrong-expectation.yaml:13:5") == true)
         #expect(run.events.contains { $0.client == "app" && $0.event == .reconnected })
         // The console report: the check with its location, what was observed, then the timeline.
         #expect(outcome.output.contains("FAIL  wrong-expectation"))
-        #expect(outcome.output.contains("wrong-expectation.yaml:13:5: expected app: closed at least 1 times within 1500ms of step \"restart\""))
+        #expect(outcome.output.contains("wrong-expectation.yaml:13:5: expected app: closed at least 1 time within 1500ms after step \"restart\""))
         #expect(outcome.output.contains("observed: none"))
         #expect(outcome.output.contains("timeline (times from the timeline's start); every event of client app from "))
         #expect(outcome.output.contains("client app: reconnected"))
