@@ -76,12 +76,14 @@ struct Plan {
         return text.split(separator: " ").first.map(String.init)
     }
 
-    static func make(_ options: RunOptions, print: @Sendable (String) -> Void) async throws -> Plan {
+    static func make(_ options: RunOptions, warn: @Sendable (String) -> Void) async throws -> Plan {
         let artifacts = Artifacts(results: options.results, policy: options.keep)
-        try artifacts.checkWritable()
-        let scenarios = try ScenarioLoader.load(options.paths).filter { ScenarioLoader.matches($0.name, filter: options.filter) }
+        try artifacts.checkWritable(option: options.results)
+        let loaded = try ScenarioLoader.load(options.paths)
+        let scenarios = loaded.filter { ScenarioLoader.matches($0.name, filter: options.filter) }
         guard !scenarios.isEmpty else {
-            throw RunError.nothingToRun("no scenario" + (options.filter.map { " matches --filter \"\($0)\"" } ?? " found in \(options.paths.joined(separator: " "))"))
+            throw RunError.nothingToRun("no scenario matches --filter \"\(options.filter ?? "")\"; the \(loaded.count) in \(options.paths.joined(separator: " ")): "
+                                        + loaded.map(\.name).joined(separator: ", "))
         }
         let installed = await ServerBinary.discover()
         let servers = try await selectServers(options, installed: installed)
@@ -101,8 +103,8 @@ struct Plan {
             let probe = await Sandbox.probe()
             sandboxed = probe.available
             if !probe.available {
-                print("warning: \(probe.detail)")
-                print("warning: running unsandboxed on the host's loopback, one scenario at a time; the scenarios' ports must be free")
+                warn(probe.detail)
+                warn("running unsandboxed on the host's loopback, one scenario at a time; the scenarios' ports must be free")
             }
         }
         if !sandboxed { try refuseFirewallSteps(scenarios, sandboxRequested: options.sandbox) }
