@@ -232,7 +232,7 @@ public actor ClientDriver {
         }
         switch parsed.event {
         case "hello":
-            let h = DriverHello(library: parsed.library ?? "?", libraryVersion: parsed.libraryVersion ?? "?", capabilities: parsed.capabilities ?? [])
+            let h = parsed.hello!
             if let v = parsed.protocol, v != 1 {
                 hello?.fulfil(.failure(DriverError.unsupportedProtocol(client: client, version: v)))
             } else {

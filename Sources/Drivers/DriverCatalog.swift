@@ -23,6 +23,16 @@ public enum DriverCatalog {
     /// The shipped drivers, with the library each wraps.
     public static let shipped: [(name: String, library: String)] = [("c", "nats.c"), ("go", "nats.go"), ("python", "nats.py")]
 
+    /// What a driver says of itself as it starts (its library and version), read by starting it with nothing on its
+    /// standard input, which it answers by exiting; nil when it says no hello within `timeout`.
+    public static func hello(of command: DriverCommand, timeout: Duration = .seconds(10)) async -> DriverHello? {
+        let output = Mutex<[UInt8]>([])
+        guard let process = try? await ChildProcess.start(command.executable, arguments: command.arguments,
+                                                          output: .lines { lines in output.withLock { $0 += lines } }) else { return nil }
+        if await process.exit(within: timeout) == nil { await process.terminate(grace: .seconds(1)) }
+        return DriverLine.split(output.withLock { $0 }[...]).lazy.compactMap { DriverLine.decode($0)?.hello }.first
+    }
+
     /// Where scripts/setup puts the drivers it builds (nats.go) or wraps (nats.py): `.build/drivers` of this checkout,
     /// or `$NATSFAULT_DRIVERS_DIR`.
     public static var builtDriversDirectory: String {

@@ -61,6 +61,12 @@ struct DriverLine: Decodable {
     var libraryVersion: String?
     var capabilities: [String]?
 
+    /// What a `hello` line says; nil for any other line.
+    var hello: DriverHello? {
+        guard event == "hello" else { return nil }
+        return DriverHello(library: library ?? "?", libraryVersion: libraryVersion ?? "?", capabilities: capabilities ?? [])
+    }
+
     /// The non-blank lines of `bytes`, without surrounding spaces, tabs and carriage returns.
     static func split(_ bytes: ArraySlice<UInt8>) -> [String] {
         let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }

@@ -45,23 +45,3 @@ public enum Syscall {
         }
     }
 }
-
-/// Folders natsfault writes into (reports, kept runs), checked before a suite runs.
-public enum WritableFolder {
-    /// Creates `folder` and its parents if need be and writes (then removes) a file in it.
-    ///
-    /// - Throws: `SystemCallError` naming the call that failed and the errno in plain words (`Permission denied`).
-    public static func check(_ folder: String) throws(SystemCallError) {
-        var path = folder.hasPrefix("/") ? "" : "."
-        for component in folder.split(separator: "/") {
-            path += "/" + component
-            do { try Syscall.call("mkdir \(path)") { mkdir(path, 0o755) } } catch {
-                guard error.errno == EEXIST else { throw error }
-            }
-        }
-        let probe = "\(path.isEmpty ? "/" : path)/.natsfault-write-check-\(getpid())"
-        let fd = try Syscall.call("create \(probe)") { open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
-        close(fd)
-        unlink(probe)
-    }
-}

@@ -187,7 +187,8 @@ public enum FailureReport {
         if let stream = e.stream { text += " stream \(stream)" }
         if let seqs = e.seqs, e.event != .step { text += " seq \(seqs.lowerBound == seqs.upperBound ? "\(seqs.lowerBound)" : "\(seqs.lowerBound)-\(seqs.upperBound)")" }
         if let ok = e.ok, e.event != .expectation { text += ok ? " ok" : " failed" }
-        if let error = e.errorDescription { text += " error \(error)" }
+        // An error event names its error once: `client app: error timeout`, not `error error timeout`.
+        if let error = e.errorDescription { text += e.event == EventName(.error) ? " \(error)" : " error \(error)" }
         if let t = e.text { text += " — \(t)" }
         return text
     }

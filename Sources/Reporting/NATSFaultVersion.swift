@@ -1,4 +1,5 @@
-/// natsfault's own version: results record it, and only results of one version merge.
+/// natsfault's own version, the one place it is written: `--version` prints it, results record it, and only results of one
+/// version merge.
 public enum NATSFaultVersion {
     public static let current = "0.1.0"
 }

@@ -3,7 +3,9 @@ extension ReportOptions {
     ///
     /// `ReportOptions` itself is generated from the files under `Formats/` (the Catalogue build plugin): a new
     /// file format is a `FileReporter` in a file of its own there, and nothing else.
-    public func reporters(print: @escaping @Sendable (String) -> Void) -> [any Reporter] {
-        [ConsoleReporter(print: print)] + fileReporters
+    ///
+    /// - Parameter quiet: the console prints only failed runs and the summary.
+    public func reporters(console: Console, quiet: Bool = false) -> [any Reporter] {
+        [ConsoleReporter(console: console, quiet: quiet)] + fileReporters
     }
 }

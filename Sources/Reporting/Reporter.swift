@@ -20,12 +20,16 @@ public struct SuiteHistory: Sendable {
 
 /// One output of a suite (console, JUnit, JSON, Markdown matrix): it reads the recorded history and writes its report.
 ///
-/// The suite calls `runFinished` as each run ends, in the order they end, then `suiteFinished` once with the whole
-/// history. Reporters are called in the order the suite was given them; one that throws stops the ones after it,
-/// and the suite reports the error with exit status 1.
+/// The suite calls `suiteStarted` once it knows its runs, `runStarted` and `runFinished` as each run starts and ends,
+/// in the order they do, then `suiteFinished` once with the whole history. Reporters are called in the order the suite
+/// was given them; one that throws stops the ones after it, and the suite reports the error with exit status 1.
 public protocol Reporter: Sendable {
     /// Before anything runs: throws, in plain words naming the option, when the report could not be written later.
     func checkBeforeRun() throws(ReportError)
+    /// The suite is about to start; `runs` is how many it has planned (with `--until-fail`, the most it may run).
+    func suiteStarted(runs: Int)
+    /// A run is starting (a skipped one never starts); `title` is its `ScenarioResult.title`.
+    func runStarted(_ title: String)
     /// One run has ended; the default does nothing, as file reports need the whole history.
     func runFinished(_ result: ScenarioResult)
     /// Every run has ended: write the report.
@@ -34,16 +38,19 @@ public protocol Reporter: Sendable {
 
 extension Reporter {
     public func checkBeforeRun() throws(ReportError) {}
+    public func suiteStarted(runs: Int) {}
+    public func runStarted(_ title: String) {}
     public func runFinished(_ result: ScenarioResult) {}
 }
 
-/// A report that cannot be written where it was asked for: the option, the path and why.
+/// A report that cannot be written where it was asked for: the option, the path and why
+/// (`--junit /proc/foo/j.xml: the folder /proc/foo does not exist`).
 public struct ReportError: Error, Sendable, CustomStringConvertible {
     public var option: String
     public var path: String
     public var reason: String
 
-    public var description: String { "--\(option) \(path): cannot write the report there: \(reason)" }
+    public var description: String { "--\(option) \(path): \(reason)" }
 }
 
 /// A reporter that writes one file once the suite is done, creating its folder if need be; its command-line
@@ -70,14 +77,21 @@ extension FileReporter {
         }
         let parent = (path as NSString).deletingLastPathComponent
         do { try WritableFolder.check(parent.isEmpty ? "." : parent) } catch {
-            throw ReportError(option: Self.option, path: path, reason: "\(error)")
+            throw ReportError(option: Self.option, path: path, reason: error.description)
         }
     }
 
+    /// Writes the report.
+    ///
+    /// - Throws: `ReportError` naming the option, the path and, in plain words, why it could not be written.
     public func suiteFinished(_ history: SuiteHistory) throws {
         let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        try render(history).write(to: URL(fileURLWithPath: path), options: .atomic)
+        do {
+            if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+            try render(history).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ReportError(option: Self.option, path: path, reason: FileProblem.describe(error))
+        }
     }
 }
 

@@ -502,7 +502,7 @@ extension Action: CustomStringConvertible {
         case .fault(let fault): fault.base.description
         case .client(let a, let client): "\(a.name) client \(client)"
         case .wait(let d): "wait \(DurationText.format(d))"
-        case .expect(let e): "expect \(e.match) \(e.count) within \(DurationText.format(e.within))"
+        case .expect(let e): "expect \(e.match) \(e.count) " + e.windowText(after: e.since.map { "step \"\($0)\"" })
         case .expectAbsent(let e): "expect no \(e.match) for \(DurationText.format(e.duration))"
         case .heal(.all): "heal every lasting fault in effect"
         case .heal(.step(let id)): "heal \(id)"
@@ -688,6 +688,14 @@ public struct EventExpectation: Sendable, Hashable, Codable {
     public var notBefore: Duration
     public var count: CountRange
     public var since: String?
+
+    /// The window in words, measured from `anchor` (`step "down"`, `the action before it`; nil: left unsaid):
+    /// `within 3s after step "down"`, `between +2s and +5s after step "down"`.
+    public func windowText(after anchor: String?) -> String {
+        let from = anchor.map { " after \($0)" } ?? ""
+        guard notBefore > .zero else { return "within \(DurationText.format(within))" + from }
+        return "between +\(DurationText.format(notBefore)) and +\(DurationText.format(notBefore + within))" + from
+    }
 }
 
 /// A timeline step: no matching event for `duration` from the step's start.

@@ -137,7 +137,7 @@ public actor ServerProcess {
         do {
             try ServerConfigFile.render(spec, config: config, routes: routes, trust: trust).write(toFile: configPath, atomically: true, encoding: .utf8)
         } catch {
-            throw SupervisorError.cannotWrite(path: configPath, reason: "\(error)")
+            throw SupervisorError.cannotWrite(path: configPath, reason: FileProblem.describe(error))
         }
     }
 

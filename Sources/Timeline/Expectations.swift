@@ -15,9 +15,9 @@ extension EventExpectation {
         let closes = Swift.max(opens + within.nanoseconds, (stepStartNs ?? anchorNs) + within.nanoseconds)
         let matching = events.filter { $0.matches(match) && $0.monoNs >= anchorNs && $0.monoNs <= nowNs }
         let window = CheckWindow(client: match.client, anchorNs: anchorNs, opensNs: opens, closesNs: closes, seenNs: matching.map(\.monoNs))
-        let expected = "\(match) \(count) time\(count.min == 1 && count.max == 1 ? "" : "s")"
-            + (notBefore > .zero ? ", not before \(DurationText.format(notBefore))," : "")
-            + " within \(DurationText.format(within))" + (since.map { " of step \"\($0)\"" } ?? "")
+        // What the window measures from: the step named in `since`, else the action before it, or the expectation's own start.
+        let anchor = since.map { "step \"\($0)\"" } ?? (stepStartNs != anchorNs ? "the action before it" : notBefore > .zero ? "it starts" : nil)
+        let expected = "\(match) \(count) time\((count.max ?? count.min) == 1 ? "" : "s") " + windowText(after: anchor)
 
         if let early = matching.first(where: { $0.monoNs < opens }) {
             return .decided(Check(passed: false, expected: expected,

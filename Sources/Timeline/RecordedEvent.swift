@@ -13,10 +13,12 @@ public struct ClientError: Codable, Sendable, Hashable, CustomStringConvertible 
         self.native = native
     }
 
+    /// `timeout "nats: timeout" [NATS_TIMEOUT]`: the kind, then the library's message and native code where they add
+    /// something (a message that only repeats the kind, or a native code that repeats either, is left out).
     public var description: String {
         var text = kind
-        if let message, !message.isEmpty { text += " \"\(message)\"" }
-        if let native, !native.isEmpty { text += " [\(native)]" }
+        if let message, !message.isEmpty, message.lowercased() != kind.lowercased() { text += " \"\(message)\"" }
+        if let native, !native.isEmpty, ![kind, message ?? ""].map({ $0.lowercased() }).contains(native.lowercased()) { text += " [\(native)]" }
         return text
     }
 }

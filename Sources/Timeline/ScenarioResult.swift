@@ -64,11 +64,16 @@ public struct ScenarioResult: Codable, Sendable {
         self.logs = logs
     }
 
-    /// The reason of a run that SIGINT or SIGTERM stopped before it finished.
-    public static let interruptedReason = "interrupted (SIGINT or SIGTERM) before it finished"
+    /// The reason of a run that SIGINT or SIGTERM stopped before it finished, or before it started.
+    public static let interruptedReason = "not run (interrupted)"
 
-    /// Whether the run was stopped by an interruption.
-    public var interrupted: Bool { outcome == .error && reason == Self.interruptedReason }
+    /// Whether SIGINT or SIGTERM stopped the run before it finished (it is skipped, with `interruptedReason`).
+    public var interrupted: Bool { outcome == .skipped && reason == Self.interruptedReason }
+
+    /// `scenario [client × nats-server version]`, as reports name a run.
+    public static func title(scenario: String, client: String, serverVersion: String) -> String {
+        "\(scenario) [\(client) × nats-server \(serverVersion)]"
+    }
 
     /// The declared known differences the run's checks showed (`differs`) or no longer showed (`gone`), in check order.
     public var differences: [DifferenceMark] {
@@ -95,12 +100,7 @@ public struct ScenarioResult: Codable, Sendable {
     public static func findings(_ marks: [DifferenceMark]) -> String { marks.map(\.finding).joined(separator: ", ") }
 
     /// `scenario [client × server]`, as reports name a run.
-    public var title: String { Self.title(scenario: scenario, client: client, server: serverVersion) }
-
-    /// `scenario [client × nats-server version]`: how reports name a cell.
-    public static func title(scenario: String, client: String, server: String) -> String {
-        "\(scenario) [\(client) × nats-server \(server)]"
-    }
+    public var title: String { Self.title(scenario: scenario, client: client, serverVersion: serverVersion) }
 }
 
 /// The inputs of one run, so that it can be carried out again exactly: `natsfault replay` checks them first.

@@ -34,6 +34,6 @@ struct ConformanceCheckCommand: AsyncParsableCommand {
         options.sandbox = sandbox.sandbox
         options.logLevel = logging.level
         options.results = resultsFolder
-        try finish(await ConformanceRunner.run(options, print: { printLine($0) }))
+        try finish(await ConformanceRunner.run(options, console: console))
     }
 }

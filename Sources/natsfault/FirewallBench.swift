@@ -11,7 +11,7 @@ struct FirewallBench: AsyncParsableCommand {
 
     func run() async throws {
         guard FirewallCheck.inOwnNetworkNamespace() else {
-            printLine("_firewall-bench: run it in a fresh network namespace (unshare --user --map-root-user --net)")
+            console.problem("_firewall-bench: run it in a fresh network namespace (unshare --user --map-root-user --net)")
             throw ExitCode(3)
         }
         let (add, remove, addSet, removeSet) = try FirewallCheck.time(rounds: rounds)

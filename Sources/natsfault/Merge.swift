@@ -15,7 +15,6 @@ struct Merge: AsyncParsableCommand {
     @OptionGroup var annotations: AnnotationOptions
 
     func run() async throws {
-        let print: @Sendable (String) -> Void = { printLine($0) }
-        try finish(await Merger.run(results, reporters: reports.reporters(print: print) + annotations.reporters(print: print), print: print))
+        try finish(await Merger.run(results, reporters: reports.reporters(console: console) + annotations.reporters(console: console), console: console))
     }
 }

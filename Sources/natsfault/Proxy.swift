@@ -1,17 +1,18 @@
 import ArgumentParser
 import NATSFaultProxy
+import NATSFaultRunner
 
 struct Proxy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Relay NATS connections through natsfault's proxy, with no fault: to try a client against it, or to measure it.")
 
-    @Option(help: "HOST:PORT to listen on.")
+    @Option(help: "HOST:PORT to listen on (a host name resolves to its first IPv4 address).")
     var listen: String
 
     @Option(help: "HOST:PORT of the nats-server to relay to.")
     var to: String
 
-    @Option(help: "Event-loop threads (one, as in scenarios, serves thousands of connections).")
+    @Option(parsing: .unconditional, help: "Event-loop threads (one, as in scenarios, serves thousands of connections).")
     var threads: Int = 1
 
     func validate() throws {
@@ -27,9 +28,17 @@ struct Proxy: AsyncParsableCommand {
 
     func run() async throws {
         let (host, port) = Self.split(listen)!, (upHost, upPort) = Self.split(to)!
+        let listenAddress: String, upstreamAddress: String
+        do {
+            listenAddress = try HostAddress.resolve(host)
+            upstreamAddress = try HostAddress.resolve(upHost)
+        } catch {
+            console.problem("error: \(error.host == host ? "--listen \(listen)" : "--to \(to)"): \(error)")
+            throw ExitCode(ExitStatus.invalidInput.rawValue)
+        }
         let proxy = FaultProxy(threads: threads, record: { _ in })
-        try await proxy.addLink(LinkID(client: "proxy", server: "upstream"), listenHost: host, listenPort: port, upstreamHost: upHost, upstreamPort: upPort,
-                                filtersClientOperations: false)
+        try await proxy.addLink(LinkID(client: "proxy", server: "upstream"), listenHost: listenAddress, listenPort: port, upstreamHost: upstreamAddress,
+                                upstreamPort: upPort, filtersClientOperations: false)
         printLine("relaying \(listen) → \(to); stop with Ctrl-C")
         while true { try await Task.sleep(for: .seconds(3600)) }
     }

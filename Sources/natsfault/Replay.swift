@@ -13,6 +13,6 @@ struct Replay: AsyncParsableCommand {
     var pattern: String?
 
     func run() async throws {
-        try finish(await Replayer.run(results, case: pattern, print: { printLine($0) }))
+        try finish(await Replayer.run(results, case: pattern, console: console))
     }
 }

@@ -39,16 +39,17 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("One seed for every run instead of derived ones: what a run's replay command passes.", visibility: .hidden))
     var runSeed: UInt64?
 
-    @Option(name: .customLong("repeat"), help: ArgumentHelp("Run every scenario × client × server cell N times and report each cell's pass rate (FLAKY 3/5).", valueName: "n"))
+    // Counts are read unconditionally, so that `--jobs -1` is a count out of range, not an option named -1.
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: ArgumentHelp("Run every scenario × client × server cell N times and report each cell's pass rate (FLAKY 3/5).", valueName: "n"))
     var repeats: Int = 1
 
-    @Option(help: ArgumentHelp("Run every cell up to N times, stopping it at its first failure: for chasing a rare one.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run every cell up to N times, stopping it at its first failure: for chasing a rare one.", valueName: "n"))
     var untilFail: Int?
 
     @Flag(help: "Fail a run whose declared known difference did not happen (the check passed): the library may have changed.")
     var strict = false
 
-    @Option(help: "How many scenarios run at once, each in its own sandbox (one at a time with --no-sandbox).")
+    @Option(parsing: .unconditional, help: "How many scenarios run at once, each in its own sandbox (one at a time with --no-sandbox).")
     var jobs: Int = 1
 
     @Option(help: "Run only scenarios whose name contains this text, or matches this glob (*, ?).")
@@ -64,8 +65,12 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @Flag(name: .shortAndLong, help: "Print only the runs that fail and the summary.")
+    var quiet = false
+
     func validate() throws {
-        guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more, got \(jobs)") }
+        guard jobs <= 64 else { throw ValidationError("--jobs must be 64 or less, got \(jobs)") }
         guard repeats >= 1 else { throw ValidationError("--repeat must be 1 or more, got \(repeats)") }
         if let untilFail {
             guard untilFail >= 1 else { throw ValidationError("--until-fail must be 1 or more, got \(untilFail)") }
@@ -75,9 +80,11 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("unknown --keep \"\(keep)\"; allowed: \(KeepPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let known = DriverCatalog.shipped.map(\.name) + drivers.names
+        try Self.checkList("--client", client, allowed: known)
         for name in clients where !known.contains(name) {
             throw ValidationError("unknown --client \"\(name)\"; allowed: \(known.joined(separator: ", ")), comma-separated")
         }
+        if let server { try Self.checkList("--server", server, allowed: nil) }
         guard [server != nil, !serverBinary.isEmpty, allServers].filter({ $0 }).count <= 1 else {
             throw ValidationError("give one of --server, --server-binary and --all-servers")
         }
@@ -87,13 +94,29 @@ struct Run: AsyncParsableCommand {
         if durations != nil, shard == nil { throw ValidationError("--durations balances shards; give it with --shard K/N") }
     }
 
-    private var clients: [String] { client.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    private var clients: [String] { Self.items(client) }
+
+    /// The comma-separated items of a list option, trimmed.
+    static func items(_ list: String) -> [String] {
+        list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// A comma-separated list option names something, nothing empty, nothing twice.
+    static func checkList(_ option: String, _ list: String, allowed: [String]?) throws {
+        let items = items(list)
+        let choices = allowed.map { "; give one or more of \($0.joined(separator: ", ")), comma-separated" } ?? ""
+        guard !items.allSatisfy(\.isEmpty) else { throw ValidationError("\(option) is empty\(choices)") }
+        guard !items.contains("") else { throw ValidationError("\(option) \"\(list)\" has an empty name between its commas") }
+        if let twice = items.first(where: { name in items.filter { $0 == name }.count > 1 }) {
+            throw ValidationError("\(option) \"\(list)\" names \(twice) twice")
+        }
+    }
 
     func run() async throws {
         drivers.apply()
         var options = RunOptions(paths: scenarioPaths.paths)
         options.clients = clients
-        options.servers = server.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        options.servers = server.map(Self.items) ?? []
         options.serverBinaries = serverBinary
         options.allServers = allServers
         options.jobs = jobs
@@ -110,7 +133,7 @@ struct Run: AsyncParsableCommand {
         options.driverDefinitions = drivers.definitions
         options.shard = shard.flatMap(Shard.init)
         options.durations = durations
-        let print: @Sendable (String) -> Void = { printLine($0) }
-        try finish(await Suite.run(options, reporters: reports.reporters(print: print) + annotations.reporters(print: print), print: print))
+        try finish(await Suite.run(options, reporters: reports.reporters(console: console, quiet: quiet) + annotations.reporters(console: console),
+                                   console: console))
     }
 }

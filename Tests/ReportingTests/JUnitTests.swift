@@ -30,8 +30,8 @@ struct GoldenReportTests {
             scenario: "crash <&> \"quoted\"", file: "scenarios/crash.yaml", description: "A crash.", client: "c", serverVersion: "2.15.1",
             outcome: .failed, wallSeconds: 2.5, timelineSeconds: 2.1, startNs: start,
             checks: [
-                Check(passed: true, expected: "app: disconnected at least 1 times within 2s", observed: "1 at +1ms", location: "scenarios/crash.yaml:12:5"),
-                Check(passed: false, expected: "app: reconnected at least 1 times within 3s", observed: "none", location: "scenarios/crash.yaml:13:5"),
+                Check(passed: true, expected: "app: disconnected at least 1 time within 2s after step \"kill\"", observed: "1 at +1ms", location: "scenarios/crash.yaml:12:5"),
+                Check(passed: false, expected: "app: reconnected at least 1 time between +2s and +5s after step \"kill\"", observed: "none", location: "scenarios/crash.yaml:13:5"),
             ],
             events: events, logs: ["server a": "[9] Server is ready"])
         let passed = ScenarioResult(scenario: "restart", file: "scenarios/restart.yaml", description: "", client: "c", serverVersion: "2.9.10",
@@ -58,8 +58,24 @@ struct GoldenReportTests {
         try compare(FailureReport.text(for: Self.sample()[0]) + "\n", "failure-report.txt")
     }
 
+    /// An event line says each thing once: an error event names its error (not `error error`), and a library message
+    /// or native code that repeats the kind is left out.
+    @Test func eventLinesSayEachThingOnce() {
+        var run = Self.sample()[0]
+        run.events = [
+            RecordedEvent(monoNs: run.startNs + 1_000_000, client: "app", event: EventName(.error), error: ClientError(kind: "timeout", message: "TimeoutError")),
+            RecordedEvent(monoNs: run.startNs + 2_000_000, client: "app", event: EventName(.error), error: ClientError(kind: "timeout", message: "timeout", native: "TIMEOUT")),
+            RecordedEvent(monoNs: run.startNs + 3_000_000, client: "app", event: .closed, error: ClientError(kind: "no_servers", native: "NATS_NO_SERVER")),
+        ]
+        let text = FailureReport.text(for: run)
+        #expect(text.contains("+1.0ms      client app: error timeout \"TimeoutError\"\n"), "\(text)")
+        #expect(text.contains("+2.0ms      client app: error timeout\n"), "\(text)")
+        #expect(text.contains("+3.0ms      client app: closed error no_servers [NATS_NO_SERVER]\n"), "\(text)")
+        #expect(!text.contains("error error"), "\(text)")
+    }
+
     @Test func consoleLinesNameVerdictAndDuration() {
-        let lines = Self.sample().map(ConsoleReporter.line(for:))
+        let lines = Self.sample().map { ConsoleReporter.line(for: $0) }
         #expect(lines[0] == "FAIL  crash <&> \"quoted\" [c × nats-server 2.15.1]  2.5s")
         #expect(lines[1] == "PASS  restart [c × nats-server 2.9.10]  0.8s")
         #expect(lines[2].hasPrefix("SKIP  new-only") && lines[2].hasSuffix("(applies to nats-server 2.15)"))

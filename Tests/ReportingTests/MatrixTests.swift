@@ -12,7 +12,7 @@ struct MatrixTests {
         result("restart", "c", "2.9.10", .passed), result("restart", "c", "2.15.1", .passed),
         result("restart", "python", "2.9.10", .failed, checks: [
             Check(passed: true, expected: "disconnected", observed: "1"),
-            Check(passed: false, expected: "app: reconnected at least 1 times within 3s", observed: "none\nat all"),
+            Check(passed: false, expected: "app: reconnected at least 1 time within 3s", observed: "none\nat all"),
         ]),
         result("restart", "python", "2.15.1", .passed),
         result("service-down", "c", "2.9.10", .skipped, reason: "client app's driver (nats.c 3.4.1) lacks the capability \"service\""),
@@ -30,7 +30,7 @@ struct MatrixTests {
         | restart | pass | pass | FAIL [1] | pass |
         | service-down | skip [2] | skip [3] | ERROR [4] | pass |
 
-        1. **restart**, python × nats-server 2.9.10, FAIL: expected app: reconnected at least 1 times within 3s; observed none at all
+        1. **restart**, python × nats-server 2.9.10, FAIL: expected app: reconnected at least 1 time within 3s; observed none at all
         2. **service-down**, c × nats-server 2.9.10, skip: client app's driver (nats.c 3.4.1) lacks the capability "service"
         3. **service-down**, c × nats-server 2.15.1, skip: client app's driver (nats.c 3.4.1) lacks the capability "service"
         4. **service-down**, python × nats-server 2.9.10, ERROR: driver python stopped answering \\| stderr: boom

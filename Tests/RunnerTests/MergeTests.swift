@@ -43,7 +43,11 @@ struct MergeTests {
     /// What `Merger.run` printed and returned.
     static func merge(_ paths: [String], reporters: [any Reporter] = []) async -> (status: NATSFaultRunner.ExitStatus, printed: [String]) {
         let printed = Mutex<[String]>([])
-        let status = await Merger.run(paths, reporters: reporters, print: { line in printed.withLock { $0.append(line) } })
+        // Lines on standard output and on standard error alike, in the order written.
+        let console = Console(capabilities: .plain, write: { _, text in
+            printed.withLock { $0 += text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+        })
+        let status = await Merger.run(paths, reporters: reporters, console: console)
         return (status, printed.withLock { $0 })
     }
 
@@ -58,7 +62,7 @@ struct MergeTests {
         #expect(files.map { ($0.path as NSString).lastPathComponent } == ["run.json", "run.json"])
         #expect(try Merger.merge(files).map(\.scenario) == ["a", "b", "c", "d"])
         let json = folder.url.appendingPathComponent("merged/run.json").path
-        let (status, printed) = await Self.merge([folder.url.path], reporters: [ConsoleReporter(print: { _ in }), JSONReporter(path: json)])
+        let (status, printed) = await Self.merge([folder.url.path], reporters: [ConsoleReporter(console: Console(capabilities: .plain, write: { _, _ in })), JSONReporter(path: json)])
         #expect(status == .failed, "a failed run fails the merge, as it would have failed one run")
         #expect(printed == ["\(folder.url.path)/shard-1/run.json: shard 1/2, 2 runs in 12.0s", "\(folder.url.path)/shard-2/run.json: shard 2/2, 2 runs in 20.0s"])
         let merged = try ResultsDocument.read(json)

@@ -51,6 +51,36 @@ struct EventExpectationTests {
         #expect(window == CheckWindow(client: "app", anchorNs: 100 * ms, opensNs: 300 * ms, closesNs: 1300 * ms, seenNs: [1500 * ms]))
     }
 
+    /// What was expected says the window plainly: where it opens and closes, measured from what.
+    @Test(arguments: [
+        (Optional("down"), Int64(2000), Int64(3000), Optional<Int64>.none, "app: reconnected at least 1 time between +2s and +5s after step \"down\""),
+        (Optional("down"), 0, 3000, nil, "app: reconnected at least 1 time within 3s after step \"down\""),
+        (nil, 0, 1500, 300, "app: reconnected at least 1 time within 1500ms after the action before it"),
+        (nil, 500, 1000, 300, "app: reconnected at least 1 time between +500ms and +1500ms after the action before it"),
+        (nil, 0, 1000, 0, "app: reconnected at least 1 time within 1s"),
+        (nil, 250, 1000, 0, "app: reconnected at least 1 time between +250ms and +1250ms after it starts"),
+    ])
+    func theExpectedTextSaysTheWindow(since: String?, notBefore: Int64, within: Int64, stepStart: Int64?, text: String) throws {
+        var e = expectation(.reconnected, within: within, notBefore: notBefore)
+        e.since = since
+        guard case .decided(let check) = e.decide(events: [], anchorNs: 0, nowNs: 10_000 * ms, stepStartNs: stepStart.map { $0 * ms }) else {
+            Issue.record("not decided")
+            return
+        }
+        #expect(check.expected == text)
+    }
+
+    @Test func theCountSaysTimeOnceAndTimesOtherwise() {
+        #expect(expectation(.closed, within: 1000, count: .exactly(1)).windowText(after: nil) == "within 1s")
+        func expected(_ count: CountRange) -> String? {
+            guard case .decided(let check) = expectation(.closed, within: 1000, count: count).decide(events: [], anchorNs: 0, nowNs: 2000 * ms, stepStartNs: 0) else { return nil }
+            return check.expected
+        }
+        #expect(expected(.exactly(1)) == "app: closed exactly 1 time within 1s")
+        #expect(expected(.exactly(0)) == "app: closed exactly 0 times within 1s")
+        #expect(expected(CountRange(min: 1, max: 3)) == "app: closed between 1 and 3 times within 1s")
+    }
+
     @Test func staysPendingUntilTheWindowCloses() {
         let e = expectation(.reconnected, within: 5000)
         #expect(e.decide(events: [], anchorNs: 0, nowNs: 4000 * ms) == .pending(deadlineNs: 5000 * ms))

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import NATSFaultCredentials
 public import NATSFaultDrivers
+import NATSFaultProcess
 public import NATSFaultReporting
 import NATSFaultSandbox
 import NATSFaultScenario
@@ -51,7 +52,7 @@ public struct Conformance: Sendable {
             report.checks += await closedAfterMaxReconnects(server: b, transcripts: &transcripts)
             report.checks += await credentialsExpire(transcripts: &transcripts, servers: &servers)
         } catch {
-            report.checks.append(ConformanceCheck(name: "setup", verdict: .fail, detail: "\(error)"))
+            report.checks.append(ConformanceCheck(name: "setup", verdict: .fail, detail: FileProblem.describe(error)))
         }
         for server in servers { await server.shutdown() }
         report.checks += Self.transcriptChecks(transcripts)
@@ -331,7 +332,7 @@ public struct Conformance: Sendable {
             expiresAt = Int64(Date().timeIntervalSince1970) + 3
             try authority.writeCredentials(for: "conformance", expiresAt: expiresAt, to: file)
         } catch {
-            return [ConformanceCheck(name: name, verdict: .fail, detail: "setup: \(error)")]
+            return [ConformanceCheck(name: name, verdict: .fail, detail: "setup: \(FileProblem.describe(error))")]
         }
         let connect = await s.call(.connect(servers: [server.spec.url], name: "natsfault-conformance-credentials", options: options))
         guard s.capabilities.contains("credentials") else {

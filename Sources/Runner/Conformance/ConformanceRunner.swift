@@ -2,7 +2,7 @@ import Foundation
 public import Logging
 import NATSFaultDrivers
 import NATSFaultProcess
-import NATSFaultReporting
+public import NATSFaultReporting
 import NATSFaultSandbox
 import NATSFaultScenario
 import NATSFaultSupervisor
@@ -28,22 +28,22 @@ public enum ConformanceRunner {
         }
     }
 
-    public static func run(_ options: Options, print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
+    public static func run(_ options: Options, console: Console) async -> ExitStatus {
         let command: DriverCommand
         let binary: ServerBinary
         do {
             command = try DriverCatalog.resolve(options.driver, toolDirectory: ToolPaths.directory)
             binary = try await server(options.server)
         } catch let error as RunError {
-            print("error: \(error)")
+            console.problem("error: \(error)")
             return error.exitStatus
         } catch {
-            print("error: \(error)")
+            console.problem("error: \(error)")
             return .environment
         }
         let kept = URL(fileURLWithPath: options.results).appendingPathComponent("conformance/\(Artifacts.sanitised(command.name))").standardizedFileURL.path
         do { try WritableFolder.check((kept as NSString).deletingLastPathComponent) } catch {
-            print("error: --results: cannot keep a failed check's logs under \(kept): \(error)")
+            console.problem("error: --results \(options.results): \(error)")
             return .invalidInput
         }
         // The check works in the suite's kind of temporary folder, so that a killed natsfault's is swept too.
@@ -54,7 +54,7 @@ public enum ConformanceRunner {
         if options.sandbox {
             let probe = await Sandbox.probe()
             sandboxed = probe.available
-            if !probe.available { print("warning: \(probe.detail); running on the host's loopback") }
+            if !probe.available { console.problem("warning: \(probe.detail); running on the host's loopback") }
         }
         let check = ConformanceWork(driver: command, server: binary, workDirectory: work)
         /// A failed check's driver stderr and server logs go where they stay.
@@ -64,12 +64,12 @@ public enum ConformanceRunner {
             return kept
         }
         guard case .success(let outcome) = await SandboxedRun.run(check, sandboxed: sandboxed, logLevel: options.logLevel, stderrPath: nil) else {
-            print("error: the conformance check ended without a report; the driver's stderr and the servers' logs: \(keep())")
+            console.problem("error: the conformance check ended without a report; the driver's stderr and the servers' logs: \(keep())")
             return .failed
         }
-        for line in outcome.lines { print(line) }
+        for line in outcome.lines { console.line(line) }
         if outcome.passed { return .passed }
-        print("the driver's stderr and the servers' logs: \(keep())")
+        console.line("the driver's stderr and the servers' logs: \(keep())")
         return .failed
     }
 

@@ -32,14 +32,14 @@ public struct DoctorReport: Sendable {
             where !servers.contains(where: { $0.satisfies(version) }) {
             lines.append("· nats-server \(version).x: not found (optional; for --all-servers) — install: \(fix)")
         }
-        for (name, library) in DriverCatalog.shipped {
-            do {
-                let driver = try DriverCatalog.locate(name, toolDirectory: ToolPaths.directory)
-                lines.append("✓ driver \(name) (\(library)): \(driver.executable)")
-            } catch {
+        for driver in await ShippedDriver.findAll() {
+            if let command = driver.command {
+                lines.append("✓ driver \(driver.name) (\(driver.libraryText)): \(command.executable)")
+            } else {
                 // The default client is needed for every run; the others only for runs that name them.
-                if name == DriverCatalog.defaultDriver { canRun = false }
-                lines.append((name == DriverCatalog.defaultDriver ? "✗" : "·") + " driver \(name) (\(library)): \(error)")
+                let needed = driver.name == DriverCatalog.defaultDriver
+                if needed { canRun = false }
+                lines.append((needed ? "✗" : "·") + " driver \(driver.name) (\(driver.library)): \(driver.missing.map { "\($0)" } ?? "")")
             }
         }
         let sandbox = await Sandbox.probe()

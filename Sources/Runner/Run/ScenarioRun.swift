@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NATSFaultCredentials
 import NATSFaultDrivers
+import NATSFaultProcess
 import NATSFaultProxy
 import NATSFaultScenario
 import NATSFaultSupervisor
@@ -118,7 +119,7 @@ final class ScenarioRun: Sendable {
                 result.reason = "the scenario did not finish within its timeout of \(DurationText.format(error.limit)); raise \"timeout\" or shorten the timeline"
             } catch {
                 result.outcome = .error
-                result.reason = "\(error)"
+                result.reason = FileProblem.describe(error)
             }
             timelineEnd = MonotonicClock.nowNs()
             if result.outcome == .passed, clustered { result.checks += await routesOverLinks(servers) }

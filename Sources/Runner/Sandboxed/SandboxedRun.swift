@@ -119,8 +119,10 @@ public enum SandboxedRun {
                 // The outcome is one JSON line, as long as the run's events make it: natsfault's own child, not limited.
                 output: .lines(lineLimit: .max) { lines in output.withLock { $0.append(contentsOf: lines) } },
                 error: stderrPath.map { .file($0, truncate: true) } ?? .lines { lines in FileHandle.standardError.write(Data(lines)) },
-                // Unsandboxed, the child leads a process group of its own that it can take down whole.
-                ownProcessGroup: !sandboxed)
+                // The child leads a process group of its own: a terminal's Ctrl-C reaches natsfault alone, which stops the
+                // runs in order (a signal to every process at once would end them as crashes); unsandboxed, the child
+                // can take its group down whole.
+                ownProcessGroup: true)
         } catch {
             return .failure(.cannotStart("\(error)"))
         }

@@ -38,10 +38,11 @@ struct Artifacts: Sendable {
         self.policy = policy
     }
 
-    /// Checks, before anything runs, that kept runs can be written; throws `RunError.invalidOption` naming the reason.
-    func checkWritable() throws(RunError) {
+    /// Checks, before anything runs, that kept runs can be written; throws `RunError.invalidOption` naming the option
+    /// and the reason (`--results /proc/r: the folder /proc/r does not exist`).
+    func checkWritable(option results: String) throws(RunError) {
         guard policy != .none else { return }
-        do { try WritableFolder.check(folder) } catch { throw .invalidOption("--results: cannot write kept runs under \(folder): \(error)") }
+        do { try WritableFolder.check(folder) } catch { throw .invalidOption("--results \(results): \(error)") }
     }
 
     /// The folder a run is kept in.

@@ -11,7 +11,7 @@ public enum Merger {
     /// - Returns: 0 when every run passed, 1 when one failed or errored, 2 when the files cannot be merged (no
     ///   results, a file that is not natsfault results, a run in two files, different natsfault versions or scenario
     ///   files, a shard missing).
-    public static func run(_ paths: [String], reporters: [any Reporter], print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
+    public static func run(_ paths: [String], reporters: [any Reporter], console: Console) async -> ExitStatus {
         do {
             for reporter in reporters {
                 do { try reporter.checkBeforeRun() } catch { throw MergeError.report(error) }
@@ -20,7 +20,7 @@ public enum Merger {
             let results = try merge(files)
             for file in files {
                 let shard = file.document.shard.map { "shard \($0.index)/\($0.count), " } ?? ""
-                print("\(file.path): \(shard)\(file.document.runs.count) run\(file.document.runs.count == 1 ? "" : "s")" + (file.document.wallSeconds.map { String(format: " in %.1fs", $0) } ?? ""))
+                console.line("\(file.path): \(shard)\(file.document.runs.count) run\(file.document.runs.count == 1 ? "" : "s")" + (file.document.wallSeconds.map { String(format: " in %.1fs", $0) } ?? ""))
             }
             // The shards ran side by side: the merged suite took as long as the longest.
             let history = SuiteHistory(results: results, wallSeconds: files.compactMap(\.document.wallSeconds).max() ?? 0)
@@ -31,10 +31,10 @@ public enum Merger {
             }
             return ExitStatus(results)
         } catch let error as MergeError {
-            print("error: \(error)")
+            console.problem("error: \(error)")
             return .invalidInput
         } catch {
-            print("error: \(error)")
+            console.problem("error: \(error)")
             return .failed
         }
     }

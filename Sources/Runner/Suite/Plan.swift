@@ -23,7 +23,7 @@ struct Plan {
         var position = 0
 
         /// `scenario [client × nats-server version]`: its cell, as reports name it.
-        var title: String { ScenarioResult.title(scenario: scenario.name, client: target.label, server: target.server.version) }
+        var title: String { ScenarioResult.title(scenario: scenario.name, client: target.label, serverVersion: target.server.version) }
         /// The title, with `#N` for an attempt of a repeated cell: unique in a plan.
         var key: String { title + (attempt.map { " #\($0)" } ?? "") }
 
@@ -85,12 +85,14 @@ struct Plan {
         return text.split(separator: " ").first.map(String.init)
     }
 
-    static func make(_ options: RunOptions, print: @Sendable (String) -> Void) async throws -> Plan {
+    static func make(_ options: RunOptions, warn: @Sendable (String) -> Void, inform: @Sendable (String) -> Void = { _ in }) async throws -> Plan {
         let artifacts = Artifacts(results: options.results, policy: options.keep)
-        try artifacts.checkWritable()
-        let scenarios = try ScenarioLoader.load(options.paths).filter { ScenarioLoader.matches($0.name, filter: options.filter) }
+        try artifacts.checkWritable(option: options.results)
+        let loaded = try ScenarioLoader.load(options.paths)
+        let scenarios = loaded.filter { ScenarioLoader.matches($0.name, filter: options.filter) }
         guard !scenarios.isEmpty else {
-            throw RunError.nothingToRun("no scenario" + (options.filter.map { " matches --filter \"\($0)\"" } ?? " found in \(options.paths.joined(separator: " "))"))
+            throw RunError.nothingToRun("no scenario matches --filter \"\(options.filter ?? "")\"; the \(loaded.count) in \(options.paths.joined(separator: " ")): "
+                                        + loaded.map(\.name).joined(separator: ", "))
         }
         let installed = await ServerBinary.discover()
         let servers = try await selectServers(options, installed: installed)
@@ -110,8 +112,8 @@ struct Plan {
             let probe = await Sandbox.probe()
             sandboxed = probe.available
             if !probe.available {
-                print("warning: \(probe.detail)")
-                print("warning: running unsandboxed on the host's loopback, one scenario at a time; the scenarios' ports must be free")
+                warn(probe.detail)
+                warn("running unsandboxed on the host's loopback, one scenario at a time; the scenarios' ports must be free")
             }
         }
         if !sandboxed { try refuseFirewallSteps(scenarios, sandboxRequested: options.sandbox) }
@@ -127,7 +129,7 @@ struct Plan {
         var record: ResultsDocument.Shard?
         if let shard = options.shard {
             let durations = try options.durations.map(MeasuredDurations.init(path:))
-            (runs, record) = shard.part(of: runs, durations: durations, print: print)
+            (runs, record) = shard.part(of: runs, durations: durations, print: inform)
         }
         var plan = Plan(runs: runs, sandboxed: sandboxed, logLevel: options.logLevel, root: root, artifacts: artifacts, seed: seed, runSeed: options.runSeed, strict: options.strict,
                         shard: record)

@@ -1,6 +1,6 @@
 import Foundation
 import NATSFaultProcess
-import NATSFaultReporting
+public import NATSFaultReporting
 import NATSFaultTimeline
 import Synchronization
 
@@ -11,33 +11,33 @@ public enum Replayer {
     ///
     /// - Returns: 0 when every verdict reproduced, 1 when one did not, 2 for a file that is not natsfault results or a
     ///   case that is not in it.
-    public static func run(_ path: String, case pattern: String?, print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
+    public static func run(_ path: String, case pattern: String?, console: Console) async -> ExitStatus {
         let runs: [ScenarioResult]
         do { runs = try results(in: path) } catch {
-            print("error: \(error)")
+            console.problem("error: \(error)")
             return .invalidInput
         }
         let chosen = runs.filter { run in pattern.map { ScenarioLoader.matches(run.title, filter: $0) } ?? (run.outcome == .failed || run.outcome == .error) }
         guard !chosen.isEmpty else {
             let cases = runs.map { "  \($0.title): \($0.outcome.rawValue)" }.joined(separator: "\n")
-            print("error: " + (pattern.map { "no case of \(path) matches \"\($0)\"" } ?? "no case of \(path) failed") + "; its cases:\n" + cases)
+            console.problem("error: " + (pattern.map { "no case of \(path) matches \"\($0)\"" } ?? "no case of \(path) failed") + "; its cases:\n" + cases)
             return .invalidInput
         }
         var reproduced = true
         for result in chosen {
             guard let replay = result.replay else {
-                print("\(result.title): no replay inputs recorded; it cannot be carried out again exactly")
+                console.problem("\(result.title): no replay inputs recorded; it cannot be carried out again exactly")
                 reproduced = false
                 continue
             }
-            for change in await changes(since: replay, file: result.file) { print("\(result.title): \(change)") }
-            print("replaying \(result.title): \(replay.command)")
-            let again = await carryOut(replay, print: print)
+            for change in await changes(since: replay, file: result.file) { console.line("\(result.title): \(change)") }
+            console.line("replaying \(result.title): \(replay.command)")
+            let again = await carryOut(replay, console: console)
             let verdict = again.map { $0.outcome.rawValue } ?? "no result"
             if again?.outcome == result.outcome {
-                print("reproduced: \(result.title) \(verdict) again")
+                console.line("reproduced: \(result.title) \(verdict) again")
             } else {
-                print("NOT reproduced: \(result.title) was \(result.outcome.rawValue), now \(verdict)")
+                console.line("NOT reproduced: \(result.title) was \(result.outcome.rawValue), now \(verdict)")
                 reproduced = false
             }
         }
@@ -72,14 +72,15 @@ public enum Replayer {
     }
 
     /// Runs a recorded replay command with this natsfault, its output shown as it comes; returns the run's result.
-    static func carryOut(_ replay: Replay, print: @escaping @Sendable (String) -> Void) async -> ScenarioResult? {
+    static func carryOut(_ replay: Replay, console: Console) async -> ScenarioResult? {
         var words = shellWords(replay.command)
         guard words.first == "natsfault" else { return nil }
         words.removeFirst()
         let json = NSTemporaryDirectory() + "natsfault-replay-\(getpid())-\(UInt32.random(in: 0 ... .max)).json"
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let show: ChildProcess.Output = .lines { lines in print(String(decoding: lines.dropLast(), as: UTF8.self)) }
-        guard let process = try? await ChildProcess.start(ToolPaths.executable, arguments: words + ["--json", json], output: show, error: show) else { return nil }
+        @Sendable func text(_ lines: ArraySlice<UInt8>) -> String { String(decoding: lines.dropLast(), as: UTF8.self) }
+        guard let process = try? await ChildProcess.start(ToolPaths.executable, arguments: words + ["--json", json],
+                                                          output: .lines { console.line(text($0)) }, error: .lines { console.problem(text($0)) }) else { return nil }
         await process.exit()
         return (try? results(in: json))?.first
     }

@@ -1,3 +1,4 @@
+public import NATSFaultProcess
 import NATSFaultScenario
 import NATSFaultTimeline
 
@@ -11,8 +12,10 @@ public enum ExitStatus: Int32, Sendable {
     case invalidInput = 2
     /// This machine cannot run it: a server binary or driver is missing.
     case environment = 3
-    /// Stopped by SIGINT or SIGTERM; the runs that had finished are reported.
+    /// Stopped by SIGINT; the runs that had finished are reported, the others as not run.
     case interrupted = 130
+    /// Stopped by SIGTERM (a CI job cancelled or timed out), reported as for SIGINT.
+    case terminated = 143
 }
 
 extension ExitStatus {
@@ -28,7 +31,9 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case invalidScenarios([ScenarioError])
     /// A path given on the command line that is neither a scenario file nor a folder.
     case invalidPath(String)
-    /// No scenario left to run after `--filter`.
+    /// A file or folder given, or inside a folder given, that cannot be read.
+    case unreadable(FileProblem)
+    /// Nothing to run: no scenario file in the paths, or none left after `--filter`; what was empty.
     case nothingToRun(String)
     /// An option whose value cannot be used (a folder that cannot be written): the option and why.
     case invalidOption(String)
@@ -37,7 +42,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .invalidScenarios, .invalidPath, .nothingToRun, .invalidOption: .invalidInput
+        case .invalidScenarios, .invalidPath, .unreadable, .nothingToRun, .invalidOption: .invalidInput
         case .environment: .environment
         }
     }
@@ -46,6 +51,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .invalidScenarios(let errors): errors.map(\.description).joined(separator: "\n")
         case .invalidPath(let p): "\(p): no such scenario file or folder; give .yaml files or folders holding them"
+        case .unreadable(let problem): problem.description
         case .nothingToRun(let why): why
         case .invalidOption(let why): why
         case .environment(let why, _): why

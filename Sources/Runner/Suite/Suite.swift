@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import NATSFaultDrivers
+import NATSFaultProcess
 public import NATSFaultReporting
 import NATSFaultSandbox
 import NATSFaultScenario
@@ -52,42 +53,57 @@ public struct RunOptions: Sendable {
 
 /// Runs a set of scenarios across server versions, each in its own sandbox, and reports.
 public enum Suite {
-    /// Runs everything `options` asks for, printing progress through `print` and handing every result to `reporters`.
+    /// Runs everything `options` asks for, printing progress and problems on `console` and handing every result to `reporters`.
     ///
-    /// - Parameter reporters: called in this order, as runs end and once after the last (see `Reporter`).
-    /// - Returns: the exit status: 0 all passed, 1 a run failed, 2 invalid input, 3 environment.
-    public static func run(_ options: RunOptions, reporters: [any Reporter], print: @escaping @Sendable (String) -> Void) async -> ExitStatus {
+    /// - Parameter reporters: called in this order, as runs start and end and once after the last (see `Reporter`).
+    /// - Returns: the exit status: 0 all passed, 1 a run failed, 2 invalid input, 3 environment, 130 or 143 interrupted by
+    ///   SIGINT or SIGTERM (the runs not finished are reported as not run).
+    public static func run(_ options: RunOptions, reporters: [any Reporter], console: Console) async -> ExitStatus {
         do {
             for reporter in reporters {
                 do { try reporter.checkBeforeRun() } catch { throw RunError.invalidOption("\(error)") }
             }
-            let plan = try await Plan.make(options, print: print)
+            let plan = try await Plan.make(options, warn: { console.problem("warning: \($0)") }, inform: { console.line($0) })
             defer { try? FileManager.default.removeItem(atPath: plan.root) }
+            let interruption = Interruption { signal in
+                // Asked twice: no reports. The runs' processes go with this one (a sandbox's runner ends when its
+                // standard input closes, taking its PID namespace along; an unsandboxed runner takes its process group).
+                // Past the console's lock: what the first signal set going may be stuck writing to a full pipe.
+                Console.writeToProcess(.error, "\(signal.name) again: stopping at once, without reports\n")
+                try? FileManager.default.removeItem(atPath: plan.root)
+                _exit(signal.exitStatus)
+            }
+            defer { interruption.stop() }
+            for reporter in reporters { reporter.suiteStarted(runs: plan.runs.count * (options.untilFail ?? 1)) }
             let wallStart = MonotonicClock.nowNs()
-            let (results, interruption) = await Interruption.watch { await execute(plan, options: options, reporters: reporters) }
+            let finished = await interruption.run { await execute(plan, options: options, reporters: reporters) }
+            // The runs that never started are reported too, as not run.
+            let results = zip(plan.runs, finished).flatMap { run, results in results.isEmpty ? [notRun(run)] : results }
             let history = SuiteHistory(results: results, wallSeconds: Double(MonotonicClock.nowNs() - wallStart) / 1e9, shard: plan.shard)
             for reporter in reporters { try reporter.suiteFinished(history) }
-            print(plan.runSeed.map { "every run's seed: \($0)" } ?? "seed \(plan.seed) (the same seeds again: --seed \(plan.seed))")
-            if let interruption {
-                print("interrupted by \(interruption): \(results.filter { !$0.interrupted }.count) of \(plan.runs.count) runs finished; they are reported above")
-                return .interrupted
+            console.line(plan.runSeed.map { "every run's seed: \($0)" } ?? "seed \(plan.seed) (the same seeds again: --seed \(plan.seed))")
+            if let signal = interruption.signal {
+                console.line("interrupted by \(signal.name): \(results.filter { !$0.interrupted }.count) of \(plan.runs.count) runs finished;"
+                             + " the others are reported as \(ScenarioResult.interruptedReason)")
+                return signal.number == SIGTERM ? .terminated : .interrupted
             }
             let flaky = Matrix(results).rates.filter(\.rate.flaky)
             if !flaky.isEmpty {
-                print("flaky: " + flaky.map { "\($0.scenario) [\($0.client) × \($0.server)] \($0.rate)" }.joined(separator: ", "))
+                console.line("flaky: " + flaky.map { "\($0.scenario) [\($0.client) × \($0.server)] \($0.rate)" }.joined(separator: ", "))
             }
             return ExitStatus(results)
         } catch let error as RunError {
-            print("error: \(error)")
+            console.problem("error: \(error)")
             return error.exitStatus
         } catch {
-            print("error: \(error)")
+            console.problem("error: \(FileProblem.describe(error))")
             return .failed
         }
     }
 
-    /// Runs the plan's runs, `jobs` at a time, handing each result to the reporters as it comes.
-    private static func execute(_ plan: Plan, options: RunOptions, reporters: [any Reporter]) async -> [ScenarioResult] {
+    /// Runs the plan's runs, `jobs` at a time, handing each result to the reporters as it comes; by planned run, the
+    /// results of each (none for a run that never started).
+    private static func execute(_ plan: Plan, options: RunOptions, reporters: [any Reporter]) async -> [[ScenarioResult]] {
         let jobs = plan.sandboxed ? max(1, options.jobs) : 1
         var results = Array<[ScenarioResult]>(repeating: [], count: plan.runs.count)
         await withTaskGroup(of: (Int, [ScenarioResult]).self) { group in
@@ -105,7 +121,17 @@ public enum Suite {
                 launch()
             }
         }
-        return results.flatMap { $0 }
+        return results
+    }
+
+    /// A planned run that an interruption kept from starting.
+    private static func notRun(_ run: Plan.Run) -> ScenarioResult {
+        var result = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
+                                    client: run.target.label, serverVersion: run.target.server.version, outcome: .skipped,
+                                    reason: ScenarioResult.interruptedReason)
+        result.attempt = run.attempt
+        result.position = run.position
+        return result
     }
 
     /// A planned run; with `--until-fail`, attempt after attempt until one does not pass. Each result goes to the
@@ -115,6 +141,10 @@ public enum Suite {
         for attempt in 1...(run.untilFail ?? 1) {
             var this = run
             if run.untilFail != nil { this = run.attempt(attempt, seed: plan.seed) }
+            if this.skipReason == nil {
+                let title = ScenarioResult.title(scenario: this.scenario.name, client: this.target.label, serverVersion: this.target.server.version)
+                for reporter in reporters { reporter.runStarted(title) }
+            }
             let result = await runInChild(this, plan: plan)
             for reporter in reporters { reporter.runFinished(result) }
             results.append(result)
@@ -139,9 +169,10 @@ public enum Suite {
                 result = finished
             case .failure(let failure):
                 let log = (try? String(contentsOfFile: "\(folder)/runner.log", encoding: .utf8)) ?? ""
-                let reason = Task.isCancelled ? ScenarioResult.interruptedReason : "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000))
+                let interrupted = Task.isCancelled
+                let reason = interrupted ? ScenarioResult.interruptedReason : "\(failure)" + (log.isEmpty ? "" : "; its output ends:\n" + log.suffix(2000))
                 result = ScenarioResult(scenario: run.scenario.name, file: run.scenario.file, description: run.scenario.description,
-                                        client: run.target.label, serverVersion: run.target.server.version, outcome: .error,
+                                        client: run.target.label, serverVersion: run.target.server.version, outcome: interrupted ? .skipped : .error,
                                         reason: reason, wallSeconds: Double(MonotonicClock.nowNs() - started) / 1e9)
             }
         }

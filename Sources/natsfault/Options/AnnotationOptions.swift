@@ -11,9 +11,9 @@ struct AnnotationOptions: ParsableArguments {
     var annotations: Format?
 
     /// The annotation reporter asked for, if any.
-    func reporters(print: @escaping @Sendable (String) -> Void) -> [any Reporter] {
+    func reporters(console: Console) -> [any Reporter] {
         switch annotations {
-        case .github: [GitHubAnnotations(print: print)]
+        case .github: [GitHubAnnotations(print: { console.line($0) })]
         case nil: []
         }
     }
