@@ -73,8 +73,9 @@ public actor ApplicationProcess {
     public var isRunning: Bool { process?.isRunning ?? false }
 
     /// Sends a signal to the program (SIGSTOP and SIGCONT pause and resume it); nothing when it is not running.
-    public func signal(_ sig: Int32) {
-        process?.signal(sig)
+    /// SIGSTOP returns once the process is stopped.
+    public func signal(_ sig: Int32) async {
+        if sig == SIGSTOP { await process?.stop() } else { process?.signal(sig) }
     }
 
     /// SIGKILLs the program: an application crashing.

@@ -171,8 +171,9 @@ public actor ClientDriver {
     public var isRunning: Bool { process?.isRunning ?? false }
 
     /// Sends a signal to the driver process (SIGSTOP and SIGCONT pause and resume the client); nothing when it is not running.
-    public func signal(_ sig: Int32) {
-        process?.signal(sig)
+    /// SIGSTOP returns once the process is stopped.
+    public func signal(_ sig: Int32) async {
+        if sig == SIGSTOP { await process?.stop() } else { process?.signal(sig) }
     }
 
     /// SIGKILLs the driver process: a client crash fault.

@@ -166,6 +166,35 @@ public final class ChildProcess: Sendable {
         life.signal(pid, signal)
     }
 
+    /// Sends SIGSTOP and returns once every thread of the process is stopped, as /proc shows it, or after `timeout`;
+    /// whether it saw them stopped.
+    ///
+    /// kill(2) returns before the process stops: the kernel hands SIGSTOP to one thread, which stops the others only
+    /// once it is scheduled, and on a loaded machine the threads already running go on for milliseconds (a paused
+    /// nats.go service answered a request sent 2 ms after the signal). A pause step ends only once nothing runs.
+    @discardableResult
+    public func stop(timeout: Duration = .seconds(1)) async -> Bool {
+        guard signal(SIGSTOP) else { return false }
+        let deadline = ContinuousClock.now + timeout
+        while !Self.allThreadsStopped(pid) {
+            guard ContinuousClock.now < deadline, isRunning else { return !isRunning }
+            try? await Task.sleep(for: .microseconds(100))
+        }
+        return true
+    }
+
+    /// Whether every thread of `pid` is stopped (state T or t in /proc), or it is gone.
+    static func allThreadsStopped(_ pid: pid_t) -> Bool {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return true }
+        for thread in threads {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .ascii) else { continue }
+            // The state follows the command name, which is in parentheses and may hold anything.
+            guard let close = stat.lastIndex(of: ")"), let state = stat[stat.index(after: close)...].first(where: { $0 != " " }) else { return false }
+            if !"TtZX".contains(state) { return false }
+        }
+        return true
+    }
+
     /// Queues `bytes` for the process's standard input; false when the input is closed or was never a pipe.
     @discardableResult
     public func write(_ bytes: [UInt8]) -> Bool {

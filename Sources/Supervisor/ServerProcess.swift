@@ -96,12 +96,13 @@ public actor ServerProcess {
     }
 
     /// Sends a signal to the running process; does nothing when it is not running.
-    public func signal(_ signal: Int32) {
+    /// SIGSTOP returns once the process is stopped.
+    public func signal(_ signal: Int32) async {
         guard let process, process.isRunning else { return }
         logger.debug("server \(spec.name): signal \(signal) to pid \(process.pid)")
         // Lame duck ends with the server exiting by itself once its clients are gone.
         if [SIGTERM, SIGKILL, SIGINT, SIGUSR2].contains(signal) { stopping = true }
-        process.signal(signal)
+        if signal == SIGSTOP { await process.stop() } else { process.signal(signal) }
     }
 
     /// Stops the process with `signal` and waits until it has exited; returns its exit status.
@@ -119,7 +120,7 @@ public actor ServerProcess {
     public func reload(_ change: ServerConfigChange) throws {
         config = ServerConfigFile.applying(change, to: config)
         try writeConfig()
-        signal(SIGHUP)
+        process?.signal(SIGHUP)
     }
 
     /// Kills whatever is still running and waits for it.

@@ -8,6 +8,26 @@ import Glibc
 
 /// Real processes (/bin/sh, sleep, cat) started, watched and torn down by `ChildProcess`.
 @Suite struct ChildProcessTests {
+    /// `stop()` returns only once every thread has stopped: a process of four busy threads uses no more CPU after it.
+    @Test func stopReturnsOnceEveryThreadIsStopped() async throws {
+        let busy = "import threading\ndef spin():\n    while True: pass\nfor _ in range(3): threading.Thread(target=spin).start()\nspin()\n"
+        let child = try await ChildProcess.start("/usr/bin/python3", arguments: ["-c", busy])
+        defer { child.signal(SIGKILL) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/task").count == 4)
+        #expect(await child.stop())
+        #expect(ChildProcess.allThreadsStopped(child.pid))
+        func cpuTicks() throws -> Int {
+            let stat = try String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .ascii)
+            let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+            return Int(fields[11])! + Int(fields[12])!  // utime, stime
+        }
+        let before = try cpuTicks()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try cpuTicks() == before)
+        child.signal(SIGCONT)
+    }
+
     @Test func thePidIsKnownAsSoonAsStartReturns() async throws {
         let child = try await ChildProcess.start("/bin/sleep", arguments: ["30"])
         #expect(child.pid > 0)
