@@ -1,3 +1,4 @@
+import NATSFaultProcess
 public import Foundation
 public import NATSFaultTimeline
 
@@ -50,7 +51,8 @@ public struct ResultsDocument: Codable, Sendable {
     ///
     /// - Throws: `ResultsFileError` naming the file: it cannot be read, is not natsfault results, or is damaged.
     public static func read(_ path: String) throws(ResultsFileError) -> ResultsDocument {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ResultsFileError(path: path, problem: .unreadable) }
+        let data: Data
+        do { data = Data(try FileProblem.readText(path).utf8) } catch { throw ResultsFileError(path: path, problem: .unreadable(error.description)) }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
@@ -71,7 +73,8 @@ public struct ResultsDocument: Codable, Sendable {
 /// A file that cannot be used as natsfault results: which file, and why.
 public struct ResultsFileError: Error, Sendable, CustomStringConvertible {
     public enum Problem: Sendable {
-        case unreadable
+        /// It cannot be read: why, in plain words (`FileProblem`).
+        case unreadable(String)
         /// Not a document of `run --json`.
         case notResults
         /// It says it is natsfault results, but does not decode as them: what the decoder said.
@@ -89,7 +92,7 @@ public struct ResultsFileError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch problem {
-        case .unreadable: "cannot read \(path)"
+        case .unreadable(let why): why
         case .notResults: "\(path) is not natsfault results: give the file of run --json"
         case .damaged(let why): "\(path) says it is natsfault results but cannot be read as them: \(why)"
         }

@@ -137,7 +137,7 @@ struct MergeTests {
         try Data("[1, 2]".utf8).write(to: text)
         #expect(await Self.merge([text.path]).printed == ["error: \(text.path) is not natsfault results: give the file of run --json"])
         #expect(await Self.merge([folder.url.path]).printed == ["error: \(folder.url.path) holds no natsfault results (.json files written by run --json)"])
-        #expect(await Self.merge([folder.url.appendingPathComponent("gone.json").path]).printed == ["error: cannot read \(folder.url.path)/gone.json"])
+        #expect(await Self.merge([folder.url.appendingPathComponent("gone.json").path]).printed == ["error: \(folder.url.path)/gone.json does not exist"])
         let damaged = folder.url.appendingPathComponent("damaged.json")
         try Data("{\"format\": \"natsfault-results\", \"runs\": [{\"scenario\": 1}]}".utf8).write(to: damaged)
         #expect(await Self.merge([damaged.path]).printed.first?.hasPrefix("error: \(damaged.path) says it is natsfault results but cannot be read as them") == true)
