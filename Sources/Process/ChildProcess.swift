@@ -184,7 +184,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// Whether every thread of `pid` is stopped (state T or t in /proc), or it is gone.
-    static func allThreadsStopped(_ pid: pid_t) -> Bool {
+    public static func allThreadsStopped(_ pid: pid_t) -> Bool {
         guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return true }
         for thread in threads {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .ascii) else { continue }

@@ -15,7 +15,7 @@ import Glibc
 public enum FaultLagBench {
     /// Lags in nanoseconds, by fault: `reset` until the client reads the RST; `blackhole` and `drop_pongs` until the
     /// proxy's link has the fault on its connection (the step's own completion); `signal` until the kernel shows
-    /// the nats-server stopped (SIGSTOP, /proc).
+    /// every thread of the nats-server stopped (SIGSTOP, /proc), as a pause step waits for.
     public static func measure(rounds: Int, serverBinary: String) async throws -> [String: [Int64]] {
         let serverPort = try freePort(), linkPort = try freePort()
         let server = try await ChildProcess.start(serverBinary, arguments: ["-a", "127.0.0.1", "-p", "\(serverPort)"])
@@ -47,11 +47,11 @@ public enum FaultLagBench {
         }
         for _ in 0..<rounds {
             let due = try await sleepUntilDue()
-            server.signal(SIGSTOP)
-            while processState(server.pid) != "T" {}
+            // As a pause step does: SIGSTOP, then until /proc shows every thread stopped.
+            guard await server.stop() else { throw FaultLagError(what: "nats-server did not stop within 1 s of SIGSTOP") }
             lags["signal", default: []].append(MonotonicClock.nowNs() - due)
             server.signal(SIGCONT)
-            while processState(server.pid) == "T" {}
+            while ChildProcess.allThreadsStopped(server.pid) {}
         }
         return lags
     }
@@ -128,12 +128,6 @@ public enum FaultLagBench {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while recv(fd, &buffer, buffer.count, 0) > 0 {}
         return MonotonicClock.nowNs()
-    }
-
-    /// The state letter of a process in /proc (R, S, T, …).
-    private static func processState(_ pid: pid_t) -> Character? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .ascii), let close = stat.lastIndex(of: ")") else { return nil }
-        return stat[stat.index(close, offsetBy: 2)]
     }
 
     private static func freePort() throws -> Int {

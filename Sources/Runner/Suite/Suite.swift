@@ -142,8 +142,7 @@ public enum Suite {
             var this = run
             if run.untilFail != nil { this = run.attempt(attempt, seed: plan.seed) }
             if this.skipReason == nil {
-                let title = ScenarioResult.title(scenario: this.scenario.name, client: this.target.label, serverVersion: this.target.server.version)
-                for reporter in reporters { reporter.runStarted(title) }
+                for reporter in reporters { reporter.runStarted(this.title) }
             }
             let result = await runInChild(this, plan: plan)
             for reporter in reporters { reporter.runFinished(result) }
