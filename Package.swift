@@ -1,6 +1,12 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+// Modules whose work is not on a hot path (parsing a scenario, orchestrating a run, writing reports, the command
+// line) are compiled without optimization even in release: optimizing them was about 75 s of the release build's
+// 360 s of compiler time on 2 cores, and made no run measurably faster. The relay, the timelines, the driver
+// intake and child processes stay optimized. Fuzzing (NATSFAULT_FUZZ) optimizes everything.
+let coldModule: [SwiftSetting] = Context.environment["NATSFAULT_FUZZ"] != nil ? [] : [.unsafeFlags(["-Onone"], .when(configuration: .release))]
+
 let package = Package(
     name: "natsfault",
     platforms: [.macOS(.v15)],
@@ -23,6 +29,7 @@ let package = Package(
             name: "NATSFaultScenario",
             dependencies: [.product(name: "Yams", package: "Yams")],
             path: "Sources/Scenario",
+            swiftSettings: coldModule,
             plugins: ["CataloguePlugin"]
         ),
         // Writes the catalogues of faults (Sources/Scenario/Faults/<Target>/) and report formats (Sources/Reporting/Formats/):
@@ -111,6 +118,7 @@ let package = Package(
                 .product(name: "Plot", package: "Plot"),
             ],
             path: "Sources/Reporting",
+            swiftSettings: coldModule,
             plugins: ["CataloguePlugin"]
         ),
         // Runs scenarios: ties the scenario, its servers, drivers and faults into a verdict.
@@ -122,7 +130,8 @@ let package = Package(
                 "NATSFaultCredentials",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/Runner"
+            path: "Sources/Runner",
+            swiftSettings: coldModule
         ),
         .executableTarget(
             name: "natsfault",
@@ -131,7 +140,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/natsfault"
+            path: "Sources/natsfault",
+            swiftSettings: coldModule
         ),
         // libnats (nats.c), from Debian's libnats-dev.
         .systemLibrary(

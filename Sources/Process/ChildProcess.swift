@@ -166,21 +166,51 @@ public final class ChildProcess: Sendable {
         life.signal(pid, signal)
     }
 
-    /// Sends SIGSTOP and returns once every thread of the process is stopped, as /proc shows it, or after `timeout`;
-    /// whether it saw them stopped.
+    /// Sends SIGSTOP and returns once every thread of the process is stopped, or after `timeout`; whether it saw them
+    /// stopped (or the process end).
     ///
     /// kill(2) returns before the process stops: the kernel hands SIGSTOP to one thread, which stops the others only
     /// once it is scheduled, and on a loaded machine the threads already running go on for milliseconds (a paused
     /// nats.go service answered a request sent 2 ms after the signal). A pause step ends only once nothing runs.
+    /// For a child of this process the kernel says so itself: waitid(2) reports it stopped when the last of its
+    /// threads has stopped. For another process, /proc is read until every thread shows stopped.
     @discardableResult
     public func stop(timeout: Duration = .seconds(1)) async -> Bool {
         guard signal(SIGSTOP) else { return false }
+        switch await Self.groupStop(of: pid, within: timeout) {
+        case .stopped, .ended: return true
+        case .timedOut: return false
+        case .notAChild: break
+        }
         let deadline = ContinuousClock.now + timeout
         while !Self.allThreadsStopped(pid) {
             guard ContinuousClock.now < deadline, isRunning else { return !isRunning }
             try? await Task.sleep(for: .microseconds(100))
         }
         return true
+    }
+
+    enum GroupStop: Sendable { case stopped, ended, timedOut, notAChild }
+
+    /// Waits, on a thread of its own, for the kernel to report the child `pid` stopped (all its threads) or ended,
+    /// without collecting that report (WNOWAIT): the exit stays for the task that observes it.
+    static func groupStop(of pid: pid_t, within timeout: Duration) async -> GroupStop {
+        let answer = Mutex<CheckedContinuation<GroupStop, Never>?>(nil)
+        let resume: @Sendable (GroupStop) -> Void = { value in answer.withLock { $0.take() }?.resume(returning: value) }
+        return await withCheckedContinuation { continuation in
+            answer.withLock { $0 = continuation }
+            Thread.detachNewThread {
+                var info = siginfo_t()
+                while waitid(P_PID, id_t(pid), &info, WSTOPPED | WEXITED | WNOWAIT) != 0 {
+                    guard errno == EINTR else { return resume(.notAChild) }
+                }
+                resume(info.si_code == CLD_STOPPED ? .stopped : .ended)
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                resume(.timedOut)
+            }
+        }
     }
 
     /// Whether every thread of `pid` is stopped (state T or t in /proc), or it is gone.

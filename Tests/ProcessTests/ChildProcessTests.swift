@@ -25,7 +25,15 @@ import Glibc
         let before = try cpuTicks()
         try await Task.sleep(for: .milliseconds(200))
         #expect(try cpuTicks() == before)
+        // Resumed and stopped again: the kernel's report of the first stop does not answer for the second.
         child.signal(SIGCONT)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!ChildProcess.allThreadsStopped(child.pid))
+        #expect(await child.stop())
+        #expect(ChildProcess.allThreadsStopped(child.pid))
+        // Waiting for the stops collected nothing: the process's end is still observed, with its cause.
+        child.signal(SIGKILL)
+        #expect(await child.exit().termination == .signaled(SIGKILL))
     }
 
     @Test func thePidIsKnownAsSoonAsStartReturns() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NATSFaultDrivers
 import NATSFaultFirewall
 import NATSFaultProcess
@@ -53,7 +54,52 @@ public enum FaultLagBench {
             server.signal(SIGCONT)
             while ChildProcess.allThreadsStopped(server.pid) {}
         }
+        (lags["timer"], lags["wake"]) = timerSamples.withLock { $0 }
+        lags["handoff"] = try handoffLatency(rounds: rounds)
         return lags
+    }
+
+    /// The machine's floor, without natsfault: how late a thread wakes from a 2 ms sleep (clock_nanosleep to an
+    /// absolute deadline). Every fault's lag holds at least one such wakeup, the timeline's own. It blocks the
+    /// calling thread.
+    static func timerLateness(rounds: Int) -> [Int64] {
+        (0..<rounds).map { _ in
+            let due = MonotonicClock.nowNs() + 2_000_000
+            var deadline = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
+            while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+            return MonotonicClock.nowNs() - due
+        }
+    }
+
+    /// The machine's floor, without natsfault: from a write to a pipe until the thread blocked reading it returns,
+    /// after 2 ms idle each time. A fault that another thread carries out (the proxy's event loop, the client that
+    /// reads the RST) holds one such wakeup per thread.
+    static func handoffLatency(rounds: Int) throws -> [Int64] {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw FaultLagError(what: "pipe: \(String(cString: strerror(errno)))") }
+        defer { close(fds[0]); close(fds[1]) }
+        let (reader, writer) = (fds[0], fds[1])
+        let woken = Mutex<[Int64]>([])
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            for _ in 0..<rounds {
+                guard read(reader, &byte, 1) == 1 else { break }
+                let now = MonotonicClock.nowNs()
+                woken.withLock { $0.append(now) }
+            }
+            done.signal()
+        }
+        var sent: [Int64] = []
+        for _ in 0..<rounds {
+            var pause = timespec(tv_sec: 0, tv_nsec: 2_000_000)
+            nanosleep(&pause, nil)
+            var byte: UInt8 = 1
+            sent.append(MonotonicClock.nowNs())
+            _ = write(writer, &byte, 1)
+        }
+        done.wait()
+        return zip(woken.withLock { $0 }, sent).map { $0 - $1 }
     }
 
     /// Lags of a firewall step in nanoseconds: from the moment it is due until libiptc has committed its DROP rule,
@@ -87,10 +133,20 @@ public enum FaultLagBench {
         return faults
     }
 
+    /// The machine's floor, sampled before every application of every fault, so that a noisy stretch of the
+    /// machine shows in it as it does in the lags.
+    /// `timer`: a plain 2 ms sleep (clock_nanosleep); `wake`: the Task.sleep before each application, the first part
+    /// of every lag.
+    private static let timerSamples = Mutex<(timer: [Int64], wake: [Int64])>(([], []))
+
     /// Sleeps until a moment 2 ms ahead, as the timeline sleeps until a step is due; returns that moment.
+    /// First takes one sample of the machine's floor (a plain 2 ms sleep); records how late the task woke.
     private static func sleepUntilDue() async throws -> Int64 {
+        let floor = timerLateness(rounds: 1)
         let due = MonotonicClock.nowNs() + 2_000_000
         try await Task.sleep(for: .nanoseconds(due - MonotonicClock.nowNs()))
+        let woke = MonotonicClock.nowNs() - due
+        timerSamples.withLock { $0.timer += floor; $0.wake.append(woke) }
         return due
     }
 
