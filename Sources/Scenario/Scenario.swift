@@ -174,6 +174,13 @@ public struct KnownDifference: Sendable, Hashable, Codable {
     }
 }
 
+/// The words a server's version may be besides a prefix: the oldest and the newest of the installed versions.
+public enum ServerVersionPin {
+    public static let oldest = "oldest"
+    public static let newest = "newest"
+    public static let words: Set<String> = [oldest, newest]
+}
+
 /// A bound on a version, `>=2.6`, `<3`, `=2.16.0`: compared numerically, component by component (missing ones are 0).
 public struct VersionConstraint: Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Operator: String, Sendable, Hashable, Codable, CaseIterable { case atLeast = ">=", atMost = "<=", above = ">", below = "<", equal = "=" }

@@ -198,7 +198,7 @@ private struct Builder {
 
         var versions: [String] = []
         for v in try top["server_versions"]?.list() ?? [] {
-            versions.append(try versionPrefix(v))
+            versions.append(try v.versionPrefix())
         }
         let timeout = try top["timeout"]?.duration() ?? .seconds(180)
         guard steps.contains(where: \.action.judges) || !assertions.isEmpty else {
@@ -271,16 +271,8 @@ private struct Builder {
             port: try m["port"]?.int() ?? 4222,
             monitorPort: try m["monitor_port"]?.int() ?? 8222,
             startAtBegin: try m["start"]?.bool() ?? true,
-            version: try m["version"].map { v throws(ScenarioError) in try versionPrefix(v) },
+            version: try m["version"].map { v throws(ScenarioError) in try v.serverVersion() },
             config: config)
-    }
-
-    func versionPrefix(_ value: YAMLValue) throws(ScenarioError) -> String {
-        let text = try value.string()
-        guard text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ Int($0) != nil }) else {
-            throw value.error("\"\(text)\" is not a version prefix; write e.g. \"2.15\" or \"2.9.10\"")
-        }
-        return text
     }
 
     func users(_ value: YAMLValue?) throws(ScenarioError) -> [User] { try references.users(value) }

@@ -35,6 +35,25 @@ struct YAMLValue {
         return s.string
     }
 
+    /// A nats-server version prefix: whole numbers separated by dots (`2.15`, `2.9.10`).
+    func versionPrefix() throws(ScenarioError) -> String {
+        let text = try string()
+        guard text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ Int($0) != nil }) else {
+            throw error("\"\(text)\" is not a version prefix; write e.g. \"2.15\" or \"2.9.10\"")
+        }
+        return text
+    }
+
+    /// The nats-server version a server runs: a version prefix, or `oldest` / `newest` of those installed.
+    func serverVersion() throws(ScenarioError) -> String {
+        let text = try string()
+        if ServerVersionPin.words.contains(text) { return text }
+        guard text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ Int($0) != nil }) else {
+            throw error("\"\(text)\" is not a nats-server version; write a version prefix such as \"2.15\" or \"2.9.10\", or oldest or newest (of those installed)")
+        }
+        return text
+    }
+
     /// A plain integer in `range`.
     func int(_ range: ClosedRange<Int>, what: String = "a whole number") throws(ScenarioError) -> Int {
         guard case .scalar(let s) = node, s.style == .plain, let value = Int(s.string) else {

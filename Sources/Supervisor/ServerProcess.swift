@@ -14,7 +14,8 @@ import Glibc
 /// and awaits whatever is still running, so no server outlives the scenario that started it.
 public actor ServerProcess {
     public nonisolated let spec: ServerSpec
-    public nonisolated let binary: ServerBinary
+    /// The nats-server it runs; `use(_:)` changes it for the next start (an upgrade or a downgrade).
+    public private(set) var binary: ServerBinary
     private var config: ServerConfig
     private let configPath: String
     private let logPath: String
@@ -80,6 +81,11 @@ public actor ServerProcess {
         var ready = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: spec.name, event: .serverReady, text: "pid \(started.pid), nats-server \(binary.version)")
         ready.latencyNs = ready.monoNs - launchedNs  // launch → greeting clients
         record(ready)
+    }
+
+    /// Runs `binary` from the next start on, keeping the server's name, address, cluster, configuration and files.
+    public func use(_ binary: ServerBinary) {
+        self.binary = binary
     }
 
     /// Records the end of the process, marking one the harness did not cause.

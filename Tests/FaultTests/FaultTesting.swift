@@ -45,7 +45,7 @@ final class RecordingContext: FaultContext {
     var recorded: [String] { calls.withLock { $0 } }
     private func note(_ call: String) { calls.withLock { $0.append(call) } }
 
-    func startServer(_ name: String) async throws { note("start \(name)") }
+    func startServer(_ name: String, version: String?) async throws { note("start \(name)" + (version.map { " on \($0)" } ?? "")) }
     func stopServer(_ name: String, with signal: ProcessSignal) async throws { note("stop \(name) \(signal.rawValue)") }
     func signalServer(_ name: String, _ signal: ProcessSignal) async throws { note("signal \(name) \(signal.rawValue)") }
     func reloadServer(_ name: String, _ change: ServerConfigChange) async throws {

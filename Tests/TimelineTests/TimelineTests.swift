@@ -213,6 +213,20 @@ struct AssertionTests {
         #expect(!Assertion.messages(a).check(withoutOutage).passed)
     }
 
+    /// With more than one server, a reconnected subscriber's interest reaches the other nodes a route trip later:
+    /// a message published 3 ms after the reconnect may be lost without blame, one 150 ms after may not. With one
+    /// server there is no route, and the outage ends at the reconnect.
+    @Test func inAClusterTheOutageEndsOnceTheInterestHasCrossedTheRoutes() {
+        var fault = RecordedEvent(monoNs: 400 * ms, server: "a", event: .fault)
+        fault.fault = "restart"
+        let ready = ["a", "b"].map { RecordedEvent(monoNs: 0, server: $0, event: .serverReady) }
+        let base = [published(803, 1, 1), published(950, 2, 2), fault, event(500, "app", "disconnected"), event(800, "app", "reconnected")]
+        var a = accounting(lostOnlyDuringOutage: true)
+        a.maxLost = nil
+        #expect(a.tally(base + ready).lostOutsideOutage == [2])
+        #expect(a.tally(base + [ready[0]]).lostOutsideOutage == [1, 2])
+    }
+
     @Test func countsEventsAndChecksOrder() {
         let events = [event(0, "app", "connected"), event(10, "app", "disconnected"), event(20, "app", "reconnected")]
         #expect(Assertion.events(EventMatch(client: "app", event: .reconnected), .exactly(1)).check(events).passed)

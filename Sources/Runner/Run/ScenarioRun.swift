@@ -102,7 +102,8 @@ final class ScenarioRun: Sendable {
                 logger.info("\(scenario.name): servers and drivers ready; the timeline starts")
                 let context = TimelinePlayer(logger: logger, proxy: proxy, sandboxed: target.sandboxed, scenario: scenario, servers: Dictionary(uniqueKeysWithValues: servers.map { ($0.spec.name, $0) }),
                                           drivers: drivers, apps: apps, log: log, active: ActiveFaults(), operations: TaskNursery(), heals: TaskNursery(),
-                                          startNs: timelineStart, seed: target.seed, scope: scope, credentials: credentials)
+                                          startNs: timelineStart, seed: target.seed, scope: scope, credentials: credentials,
+                                          installedServers: target.installedServers)
                 result.checks = try await withTimeout(scenario.timeout) { [log] in
                     // A driver or program stopped for its output ends the timeline at once (the run is an error, below).
                     try await withThrowingTaskGroup(of: [Check]?.self) { group in

@@ -37,6 +37,8 @@ struct TimelinePlayer: Sendable {
     let scope: CheckScope
     /// In operator mode, the run's operator and its users' creds files.
     let credentials: RunCredentials?
+    /// The installed nats-server versions, for restarts on another version.
+    var installedServers: [ServerBinary] = []
 
     /// Connects the clients that connect at the start, then runs every step; returns the expectations' checks.
     ///

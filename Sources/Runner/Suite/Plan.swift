@@ -94,13 +94,26 @@ struct Plan {
             throw RunError.nothingToRun("no scenario matches --filter \"\(options.filter ?? "")\"; the \(loaded.count) in \(options.paths.joined(separator: " ")): "
                                         + loaded.map(\.name).joined(separator: ", "))
         }
-        let installed = await ServerBinary.discover()
-        let servers = try await selectServers(options, installed: installed)
+        let (installed, broken) = await ServerBinary.inventory()
+        let servers: [ServerBinary]
+        do { servers = try await selectServers(options, installed: installed) } catch {
+            // A version asked for that is in the cache but does not run: say that, and how to repair it.
+            if let wanted = options.servers.first(where: { wanted in !installed.contains { $0.satisfies(wanted) } }),
+               let match = broken.first(where: { ServerBinary(path: $0.path, version: $0.version).satisfies(wanted) }) {
+                throw RunError.missing(SupervisorError.brokenServer(match))
+            }
+            throw error
+        }
         for scenario in scenarios {
-            for spec in scenario.servers {
-                guard let version = spec.version, !installed.contains(where: { $0.satisfies(version) }) else { continue }
-                throw RunError.missing(SupervisorError.serverNotFound(wanted: version, found: installed.map(\.description)),
-                                       for: "\(scenario.file): server \(spec.name) needs nats-server \(version)")
+            // The versions the scenario pins: a server's own, and those its restarts start a server on.
+            var pins = scenario.servers.compactMap { spec in spec.version.map { ("server \(spec.name)", $0) } }
+            for step in scenario.steps {
+                if case .fault(let fault) = step.action, let version = fault.base.serverVersion { pins.append(("step \(step.location.line)", version)) }
+            }
+            for (what, version) in pins where (try? ServerBinary.select(from: installed, versionPrefix: version)) == nil {
+                let problem = broken.first { ServerBinary(path: $0.path, version: $0.version).satisfies(version) }
+                    .map(SupervisorError.brokenServer) ?? .serverNotFound(wanted: version, found: installed.map(\.description))
+                throw RunError.missing(problem, for: "\(scenario.file): \(what) needs nats-server \(version)")
             }
         }
         let toolDirectory = ToolPaths.directory

@@ -40,6 +40,8 @@ public protocol Fault: Sendable, Codable, CustomStringConvertible {
     var leastDuration: Duration { get }
     /// The name reports and `list` show; usually `Self.name`.
     var reportedName: String { get }
+    /// The nats-server version it starts a server on (a restart with `version:`); nil for every other fault.
+    var serverVersion: String? { get }
 
     /// Applies the fault.
     ///
@@ -67,6 +69,7 @@ extension Fault {
     /// A fault written as a name alone, or as a mapping of its keys.
     static var nameOrKeys: ValueKind { .either([.name, .mapping(keys)]) }
     public var reportedName: String { Self.name }
+    public var serverVersion: String? { nil }
     public var lasting: Lasting { .once }
     public var leastDuration: Duration { .zero }
     public func heal(in context: any FaultContext, step: Int) async throws {}
@@ -122,8 +125,9 @@ public enum ProcessSignal: String, Sendable, Codable, CaseIterable {
 /// The runner implements it with real processes, sockets and iptables rules; faults only say what
 /// to do, in the scenario's own names.
 public protocol FaultContext: Sendable {
-    /// Starts a server and waits until it accepts clients; its proxy links then listen.
-    func startServer(_ name: String) async throws
+    /// Starts a server and waits until it accepts clients; its proxy links then listen. With `version`, on the
+    /// installed nats-server of that version (a prefix, or oldest or newest), from then on.
+    func startServer(_ name: String, version: String?) async throws
     /// Signals a server and waits until it has exited; its proxy links stop listening.
     func stopServer(_ name: String, with signal: ProcessSignal) async throws
     /// Sends a signal to a running server.

@@ -83,6 +83,8 @@ public indirect enum ValueKind: Sendable {
     case stream
     /// A nats-server version prefix: whole numbers separated by dots.
     case versionPrefix
+    /// The version a server runs: a version prefix, or `oldest` / `newest` of those installed.
+    case serverVersion
     /// A regular expression.
     case pattern
     /// An RFC 3339 time in whole seconds.

@@ -58,7 +58,7 @@ public enum ScenarioKeys {
 
     public static let server = MappingKind(id: "server", what: "a server", keys: [
         .required("name", .name, "The server's name, which steps, clients' servers lists and matches refer to."),
-        ScenarioKey("version", .versionPrefix, "Pins the server to the newest installed nats-server matching this prefix, e.g. \"2.9\"."),
+        ScenarioKey("version", .serverVersion, "Pins the server to the newest installed nats-server matching this prefix, e.g. \"2.9\"; oldest or newest: the oldest or newest installed version."),
         ScenarioKey("cluster", .name, "Joins the cluster of this name, with routes to every other server of the same cluster."),
         ScenarioKey("cluster_port", .wholeNumber(1...65535), "The cluster listener's port. Needs cluster. Default: 6222."),
         ScenarioKey("start", .boolean, "false: not started before the timeline; a start step starts it. Default: true."),

@@ -120,6 +120,11 @@ private struct Definitions {
                 .object([("description", .string("Whole numbers separated by dots, e.g. \"2.15\" or \"2.9.10\"; quote it, or YAML reads 2.10 as 2.1.")),
                          ("type", .array([.string("string"), .string("number")])), ("pattern", .string(#"^[0-9]+(\.[0-9]+)*$"#))])
             }
+        case .serverVersion:
+            return reference("server_version") { _ in
+                .object([("description", .string("A version prefix such as \"2.15\" or \"2.9.10\" (quote it, or YAML reads 2.10 as 2.1), or oldest or newest of the installed versions.")),
+                         ("type", .array([.string("string"), .string("number")])), ("pattern", .string(#"^([0-9]+(\.[0-9]+)*|oldest|newest)$"#))])
+            }
         case .pattern:
             return reference("regex") { _ in .object([("description", .string("A regular expression.")), ("type", Self.scalars), ("format", .string("regex"))]) }
         case .time:

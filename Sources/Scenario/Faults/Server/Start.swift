@@ -7,6 +7,6 @@ struct Start: ServerFault {
     var description: String { "start server \(server)" }
 
     func apply(in context: any FaultContext, step: Int) async throws {
-        try await context.startServer(server)
+        try await context.startServer(server, version: nil)
     }
 }
