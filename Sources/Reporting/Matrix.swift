@@ -1,4 +1,5 @@
 public import NATSFaultTimeline
+import NATSFaultScenario
 
 /// The verdicts of a run laid out as scenario × client × server, with a one-line reason for every
 /// run that did not pass; the console and the Markdown report render it. With `--repeat`, a cell holds every
@@ -13,14 +14,18 @@ public struct Matrix: Sendable {
         var scenario, client, server: String
     }
 
-    /// The columns in the order runs were planned: each client with each server.
-    public var columns: [(client: String, server: String)] { clients.flatMap { c in servers.map { (c, $0) } } }
+    /// The columns grouped by server version, oldest first (2.9 before 2.10), each with every client in the order
+    /// runs were planned.
+    public var columns: [(client: String, server: String)] { servers.flatMap { s in clients.map { ($0, s) } } }
 
     public init(_ results: [ScenarioResult]) {
         func ordered(_ values: [String]) -> [String] { values.reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
         scenarios = ordered(results.map(\.scenario))
         clients = ordered(results.map(\.client))
-        servers = ordered(results.map(\.serverVersion))
+        servers = ordered(results.map(\.serverVersion)).enumerated().sorted { a, b in
+            let x = VersionConstraint.components(a.element) ?? [], y = VersionConstraint.components(b.element) ?? []
+            return x == y ? a.offset < b.offset : x.lexicographicallyPrecedes(y)
+        }.map(\.element)
         cells = Dictionary(grouping: results) { Key(scenario: $0.scenario, client: $0.client, server: $0.serverVersion) }
     }
 

@@ -167,7 +167,7 @@ struct ReporterTests {
         try MatrixMarkdownReporter(path: path).suiteFinished(SuiteHistory(results: MatrixTests.results, wallSeconds: 8))
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text == Matrix(MatrixTests.results).markdown())
-        #expect(text.hasPrefix("| scenario | c × 2.9.10 | c × 2.15.1 | python × 2.9.10 | python × 2.15.1 |\n"))
+        #expect(text.hasPrefix("| scenario | c × 2.9.10 | python × 2.9.10 | c × 2.15.1 | python × 2.15.1 |\n"))
     }
 
     @Test func aFileThatCannotBeWrittenThrows() throws {

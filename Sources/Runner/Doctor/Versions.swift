@@ -50,7 +50,7 @@ public struct Versions: Sendable {
         for driver in await drivers {
             lines.append("client \(driver.name): " + (driver.missing == nil ? driver.libraryText : "\(driver.library), not installed (natsfault doctor says how)"))
         }
-        lines += servers.isEmpty ? ["nats-server: none installed (natsfault doctor says how)"] : servers.map { "nats-server \($0.version): \($0.path)" }
+        lines += servers.isEmpty ? ["nats-server: none installed (natsfault doctor says how)"] : servers.reversed().map { "nats-server \($0.version): \($0.path)" }
         return Versions(lines: lines)
     }
 }
