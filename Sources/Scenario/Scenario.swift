@@ -174,11 +174,13 @@ public struct KnownDifference: Sendable, Hashable, Codable {
     }
 }
 
-/// The words a server's version may be besides a prefix: the oldest and the newest of the installed versions.
+/// The words a server's version may be besides a prefix: the oldest and the newest of the installed versions, and
+/// (for a restart) the next installed version above the one the server runs.
 public enum ServerVersionPin {
     public static let oldest = "oldest"
     public static let newest = "newest"
-    public static let words: Set<String> = [oldest, newest]
+    public static let next = "next"
+    public static let words: Set<String> = [oldest, newest, next]
 }
 
 /// A bound on a version, `>=2.6`, `<3`, `=2.16.0`: compared numerically, component by component (missing ones are 0).

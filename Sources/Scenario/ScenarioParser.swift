@@ -271,7 +271,11 @@ private struct Builder {
             port: try m["port"]?.int() ?? 4222,
             monitorPort: try m["monitor_port"]?.int() ?? 8222,
             startAtBegin: try m["start"]?.bool() ?? true,
-            version: try m["version"].map { v throws(ScenarioError) in try v.serverVersion() },
+            version: try m["version"].map { v throws(ScenarioError) in
+                let version = try v.serverVersion()
+                guard version != ServerVersionPin.next else { throw v.error("a server starts on a version of its own; next is for a restart (restart: {server, version: next})") }
+                return version
+            },
             config: config)
     }
 

@@ -49,7 +49,7 @@ struct YAMLValue {
         let text = try string()
         if ServerVersionPin.words.contains(text) { return text }
         guard text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ Int($0) != nil }) else {
-            throw error("\"\(text)\" is not a nats-server version; write a version prefix such as \"2.15\" or \"2.9.10\", or oldest or newest (of those installed)")
+            throw error("\"\(text)\" is not a nats-server version; write a version prefix such as \"2.15\" or \"2.9.10\", or oldest, newest or next (of those installed)")
         }
         return text
     }

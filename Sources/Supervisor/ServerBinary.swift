@@ -98,7 +98,11 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
 
     /// The newest of `found` (newest first, as `discover()` returns them) matching `versionPrefix`; `oldest` and
     /// `newest` name the oldest and the newest of all.
-    public static func select(from found: [ServerBinary], versionPrefix: String?) throws(SupervisorError) -> ServerBinary {
+    public static func select(from found: [ServerBinary], versionPrefix: String?, current: String? = nil) throws(SupervisorError) -> ServerBinary {
+        if versionPrefix == ServerVersionPin.next, let newest = found.max(by: { compareVersions($0.version, $1.version) < 0 }) {
+            guard let current else { return newest }
+            return found.filter { compareVersions($0.version, current) > 0 }.min { compareVersions($0.version, $1.version) < 0 } ?? newest
+        }
         if versionPrefix == ServerVersionPin.oldest, let oldest = found.min(by: { compareVersions($0.version, $1.version) < 0 }) { return oldest }
         if versionPrefix == ServerVersionPin.newest, let newest = found.max(by: { compareVersions($0.version, $1.version) < 0 }) { return newest }
         let matching = found.filter { versionPrefix.map($0.satisfies) ?? true }

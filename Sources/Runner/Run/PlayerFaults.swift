@@ -13,7 +13,7 @@ import Glibc
 extension TimelinePlayer: FaultContext {
     func startServer(_ name: String, version: String?) async throws {
         guard let server = servers[name] else { return }
-        if let version { await server.use(try ServerBinary.select(from: installedServers, versionPrefix: version)) }
+        if let version { await server.use(try ServerBinary.select(from: installedServers, versionPrefix: version, current: await server.binary.version)) }
         try await server.start()
         // The proxy's links to a server listen exactly while it runs.
         try await proxy?.setServer(name, running: true)

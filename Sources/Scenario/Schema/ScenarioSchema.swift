@@ -122,8 +122,8 @@ private struct Definitions {
             }
         case .serverVersion:
             return reference("server_version") { _ in
-                .object([("description", .string("A version prefix such as \"2.15\" or \"2.9.10\" (quote it, or YAML reads 2.10 as 2.1), or oldest or newest of the installed versions.")),
-                         ("type", .array([.string("string"), .string("number")])), ("pattern", .string(#"^([0-9]+(\.[0-9]+)*|oldest|newest)$"#))])
+                .object([("description", .string("A version prefix such as \"2.15\" or \"2.9.10\" (quote it, or YAML reads 2.10 as 2.1), or oldest or newest of the installed versions; for a restart also next, the next installed version above the one it runs.")),
+                         ("type", .array([.string("string"), .string("number")])), ("pattern", .string(#"^([0-9]+(\.[0-9]+)*|oldest|newest|next)$"#))])
             }
         case .pattern:
             return reference("regex") { _ in .object([("description", .string("A regular expression.")), ("type", Self.scalars), ("format", .string("regex"))]) }

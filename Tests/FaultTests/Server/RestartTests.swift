@@ -26,6 +26,6 @@ struct RestartTests {
         #expect(try await effects(of: upgrade) == ["stop b SIGTERM", "start b on newest"])
         #expect(try await effects(of: try fault("restart: {server: b, version: \"2.12\"}")) == ["stop b SIGTERM", "start b on 2.12"])
         #expect(try fault("restart: b").serverVersion == nil)
-        #expect(error("restart: {server: b, version: latest}")?.contains("\"latest\" is not a nats-server version; write a version prefix such as \"2.15\" or \"2.9.10\", or oldest or newest") == true)
+        #expect(error("restart: {server: b, version: latest}")?.contains("\"latest\" is not a nats-server version; write a version prefix such as \"2.15\" or \"2.9.10\", or oldest, newest or next") == true)
     }
 }

@@ -8,7 +8,7 @@ struct Restart: Fault {
         ScenarioKey.required("server", .name, "The server to restart."),
         ScenarioKey("down", .duration(.zero), "How long it stays down. Default: 0s."),
         ScenarioKey("kill", .boolean, "true: stop it with SIGKILL instead of SIGTERM."),
-        ScenarioKey("version", .serverVersion, "Start it again on this nats-server version (a prefix such as \"2.12\", or oldest or newest installed): an upgrade or a downgrade. Default: the version it ran."),
+        ScenarioKey("version", .serverVersion, "Start it again on this nats-server version: a prefix such as \"2.12\", oldest or newest installed, or next, the next installed version above the one it runs (the newest stays). An upgrade or a downgrade. Default: the version it ran."),
     ]
     static let stepValue = nameOrKeys
     static let summary = "stops a server (SIGTERM, or SIGKILL with kill: true), keeps it down for `down`, starts it again"
