@@ -25,9 +25,12 @@ struct PlanTests {
         let scenarios = try ScenarioLoader.load([Self.root.appendingPathComponent("scenarios").path])
         let runs = try Self.runs(scenarios, clients: ["c", "go", "python"], servers: Self.installed)
         // A scenario whose only client is an application runs once per server, labelled with the application.
+        // One whose servers all pin their versions (rolling-upgrade) runs once per client, under the first server.
         let expected = scenarios.flatMap { s in
-            s.followsRunDriver ? ["c", "go", "python"].flatMap { c in Self.installed.map { (s.name, c, $0.version) } } : Self.installed.map { (s.name, s.fixedLabel, $0.version) }
+            let servers = s.servers.allSatisfy { $0.version != nil } ? Array(Self.installed.prefix(1)) : Self.installed
+            return s.followsRunDriver ? ["c", "go", "python"].flatMap { c in servers.map { (s.name, c, $0.version) } } : servers.map { (s.name, s.fixedLabel, $0.version) }
         }
+        #expect(runs.filter { $0.scenario.name == "rolling-upgrade" }.map { "\($0.target.label) \($0.target.server.version)" } == ["c 2.15.1", "go 2.15.1", "python 2.15.1"])
         #expect(scenarios.contains { !$0.followsRunDriver }, "app-server-restart runs an application only")
         #expect(runs.map { "\($0.scenario.name) \($0.target.label) \($0.target.server.version)" } == expected.map { "\($0.0) \($0.1) \($0.2)" })
         #expect(runs.filter { $0.scenario.name == "app-server-restart" }.map(\.target.label) == ["app:inventory", "app:inventory"])

@@ -187,8 +187,11 @@ struct Plan {
             // A scenario none of whose clients follows --client runs the same programs for every one: once per server,
             // labelled with what it runs.
             let label = scenario.followsRunDriver ? nil : scenario.fixedLabel
+            // A scenario all of whose servers pin their version runs the same servers whatever --server says: once
+            // per client, under the first server of the run.
+            let pinned = !scenario.servers.isEmpty && scenario.servers.allSatisfy { $0.version != nil }
             for client in label == nil ? clients : Array(clients.prefix(1)) {
-                for server in servers {
+                for server in pinned ? Array(servers.prefix(1)) : servers {
                     var target = try RunTarget(client: client, server: server, installedServers: installed, toolDirectory: toolDirectory,
                                                workDirectory: "\(root)/\(runs.count)-\(scenario.name)-\(label ?? client)-\(server.version)", label: label).resolvingCommands(of: scenario)
                     target.seed = Self.seed(seed, scenario: scenario.name, client: label ?? client, server: server.version, attempt: nil)
