@@ -55,7 +55,7 @@ extension EndToEndTests {
         (["validate", "Tests/ScenarioTests/Malformed/17-port-out-of-range.yaml"], "17-port-out-of-range.yaml:4:11: servers[0].port: 70000 is out of range"),
         (["replay", "scenarios"], "error: scenarios is a folder, not a file"),
         (["replay", "no/such/results.json"], "error: no/such/results.json does not exist"),
-        (["help", "nosuch"], "no command \"nosuch\"; the commands: run, merge, replay, validate, list, schema, conformance, doctor, proxy"),
+        (["help", "nosuch"], "no command \"nosuch\"; the commands: run, merge, replay, validate, list, schema, conformance, doctor, servers, proxy"),
         (["proxy", "--listen", "no-such-host.invalid:4998", "--to", "127.0.0.1:4222"], "--listen no-such-host.invalid:4998: cannot resolve no-such-host.invalid: "),
     ])
     func invalidInputExitsTwoOnStandardError(_ arguments: [String], _ message: String) throws {
