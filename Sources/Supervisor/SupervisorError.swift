@@ -19,7 +19,7 @@ public enum SupervisorError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .serverNotFound(let wanted, let found):
             let version = wanted.hasPrefix("version ") ? String(wanted.dropFirst(8)) : wanted
-            let fix = wanted.hasPrefix("at ") ? "pass the path of a nats-server executable"
+            let fix = wanted.hasPrefix("at ") ? "pass the path of a nats-server executable, or install one: natsfault servers install 2.15 (or scripts/setup, for every version)"
                 : "install it: natsfault servers install \(version.isEmpty ? "2.15" : version) (natsfault servers list shows what is installed), or pass --server-binary PATH"
             return "no nats-server \(wanted) found" + (found.isEmpty ? "" : " (found: \(found.joined(separator: ", ")))") + "; " + fix
         case .brokenServer(let broken):

@@ -398,10 +398,11 @@ struct EndToEndTests {
         let outcome = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--server-binary", "/nonexistent/nats-server"])
         #expect(outcome.status == 3)
         #expect(outcome.output.contains("no nats-server at /nonexistent/nats-server found"))
-        #expect(outcome.output.contains("scripts/setup"))
+        #expect(outcome.output.contains("natsfault servers install 2.15 (or scripts/setup, for every version)"), "\(outcome.output)")
         let version = try Self.run(["run", "scenarios/graceful-server-restart.yaml", "--server", "3.1"])
         #expect(version.status == 3, "\(version.output)")
         #expect(version.output.contains("no nats-server version 3.1 found"), "\(version.output)")
+        #expect(version.output.contains("install it: natsfault servers install 3.1"), "\(version.output)")
     }
 
     /// client-crash: a killed driver is a client event, not a harness crash; reload-revokes-user: SIGHUP
