@@ -22,10 +22,7 @@ public struct Matrix: Sendable {
         func ordered(_ values: [String]) -> [String] { values.reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
         scenarios = ordered(results.map(\.scenario))
         clients = ordered(results.map(\.client))
-        servers = ordered(results.map(\.serverVersion)).enumerated().sorted { a, b in
-            let x = VersionConstraint.components(a.element) ?? [], y = VersionConstraint.components(b.element) ?? []
-            return x == y ? a.offset < b.offset : x.lexicographicallyPrecedes(y)
-        }.map(\.element)
+        servers = ordered(results.map(\.serverVersion)).sorted { compareVersions($0, $1) < 0 }
         cells = Dictionary(grouping: results) { Key(scenario: $0.scenario, client: $0.client, server: $0.serverVersion) }
     }
 

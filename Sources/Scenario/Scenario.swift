@@ -174,6 +174,16 @@ public struct KnownDifference: Sendable, Hashable, Codable {
     }
 }
 
+/// Compares dotted version numbers: negative, zero or positive.
+public func compareVersions(_ a: String, _ b: String) -> Int {
+    let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
+    for i in 0..<max(x.count, y.count) {
+        let d = (i < x.count ? x[i] : 0) - (i < y.count ? y[i] : 0)
+        if d != 0 { return d }
+    }
+    return 0
+}
+
 /// The words a server's version may be besides a prefix: the oldest and the newest of the installed versions, and
 /// (for a restart) the next installed version above the one the server runs.
 public enum ServerVersionPin {

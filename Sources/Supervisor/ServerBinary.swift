@@ -17,6 +17,11 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
 
     /// Whether this binary satisfies a version prefix such as `2.15` or `2.9.10`.
     public func satisfies(_ prefix: String) -> Bool {
+        Self.version(version, satisfies: prefix)
+    }
+
+    /// Whether `version` is `prefix` or starts with it followed by a dot (`2.1` matches `2.1.4`, not `2.15.1`).
+    public static func version(_ version: String, satisfies prefix: String) -> Bool {
         version == prefix || version.hasPrefix(prefix + ".")
     }
 
@@ -111,14 +116,4 @@ public struct ServerBinary: Sendable, Hashable, Codable, CustomStringConvertible
         }
         return best
     }
-}
-
-/// Compares dotted version numbers: negative, zero or positive.
-public func compareVersions(_ a: String, _ b: String) -> Int {
-    let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
-    for i in 0..<max(x.count, y.count) {
-        let d = (i < x.count ? x[i] : 0) - (i < y.count ? y[i] : 0)
-        if d != 0 { return d }
-    }
-    return 0
 }

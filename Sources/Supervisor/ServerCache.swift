@@ -191,6 +191,9 @@ public struct BrokenServer: Sendable, Hashable {
 
     /// What fixes it.
     public var fix: String { "natsfault servers install \(version)" }
+
+    /// Whether it is the version a run asks for with `prefix`.
+    public func satisfies(_ prefix: String) -> Bool { ServerBinary.version(version, satisfies: prefix) }
 }
 
 /// Why `natsfault servers install` could not install a version; each says what to do.

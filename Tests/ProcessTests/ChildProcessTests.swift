@@ -17,6 +17,8 @@ import Glibc
         #expect(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/task").count == 4)
         #expect(await child.stop())
         #expect(ChildProcess.allThreadsStopped(child.pid))
+        // The kernel's own report, not the /proc fallback, is what said so: for a child it is there at once.
+        #expect(await ChildProcess.groupStop(of: child.pid, within: .milliseconds(100)) == .stopped)
         func cpuTicks() throws -> Int {
             let stat = try String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .ascii)
             let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
@@ -29,6 +31,7 @@ import Glibc
         child.signal(SIGCONT)
         try await Task.sleep(for: .milliseconds(100))
         #expect(!ChildProcess.allThreadsStopped(child.pid))
+        #expect(await ChildProcess.groupStop(of: child.pid, within: .milliseconds(100)) == .timedOut, "running again: no stop to report")
         #expect(await child.stop())
         #expect(ChildProcess.allThreadsStopped(child.pid))
         // Waiting for the stops collected nothing: the process's end is still observed, with its cause.

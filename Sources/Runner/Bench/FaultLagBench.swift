@@ -29,9 +29,10 @@ public enum FaultLagBench {
         defer { Task { await proxy.shutdown() } }
         let faults = try linkFaults(["reset", "blackhole", "drop_pongs"])
         var lags: [String: [Int64]] = [:]
+        let floor = Floor()
         for round in 0..<rounds {
             let client = try connectThroughLink(port: linkPort)
-            let due = try await sleepUntilDue()
+            let due = try await sleepUntilDue(floor)
             try await proxy.apply(faults["reset"]!, faultID: round, client: nil, server: nil)
             lags["reset", default: []].append(readResetNs(client) - due)
             close(client)
@@ -40,21 +41,21 @@ public enum FaultLagBench {
         defer { close(held) }
         for name in ["blackhole", "drop_pongs"] {
             for round in 0..<rounds {
-                let due = try await sleepUntilDue()
+                let due = try await sleepUntilDue(floor)
                 try await proxy.apply(faults[name]!, faultID: round, client: nil, server: nil)
                 lags[name, default: []].append(MonotonicClock.nowNs() - due)
                 try await proxy.heal(faultID: round)
             }
         }
         for _ in 0..<rounds {
-            let due = try await sleepUntilDue()
+            let due = try await sleepUntilDue(floor)
             // As a pause step does: SIGSTOP, then until /proc shows every thread stopped.
             guard await server.stop() else { throw FaultLagError(what: "nats-server did not stop within 1 s of SIGSTOP") }
             lags["signal", default: []].append(MonotonicClock.nowNs() - due)
             server.signal(SIGCONT)
             while ChildProcess.allThreadsStopped(server.pid) {}
         }
-        (lags["timer"], lags["wake"]) = timerSamples.withLock { $0 }
+        (lags["timer"], lags["wake"]) = floor.samples.withLock { $0 }
         lags["handoff"] = try handoffLatency(rounds: rounds)
         return lags
     }
@@ -107,8 +108,9 @@ public enum FaultLagBench {
     public static func firewallLags(rounds: Int) async throws -> [Int64] {
         let rule = FirewallCheck.samples[0]
         var lags: [Int64] = []
+        let floor = Floor()
         for _ in 0..<rounds {
-            let due = try await sleepUntilDue()
+            let due = try await sleepUntilDue(floor)
             try Firewall.add([rule])
             lags.append(MonotonicClock.nowNs() - due)
             try Firewall.remove([rule])
@@ -134,19 +136,20 @@ public enum FaultLagBench {
     }
 
     /// The machine's floor, sampled before every application of every fault, so that a noisy stretch of the
-    /// machine shows in it as it does in the lags.
-    /// `timer`: a plain 2 ms sleep (clock_nanosleep); `wake`: the Task.sleep before each application, the first part
-    /// of every lag.
-    private static let timerSamples = Mutex<(timer: [Int64], wake: [Int64])>(([], []))
+    /// machine shows in it as it does in the lags. `timer`: a plain 2 ms sleep (clock_nanosleep); `wake`: the
+    /// Task.sleep before each application, the first part of every lag.
+    private final class Floor: Sendable {
+        let samples = Mutex<(timer: [Int64], wake: [Int64])>(([], []))
+    }
 
     /// Sleeps until a moment 2 ms ahead, as the timeline sleeps until a step is due; returns that moment.
     /// First takes one sample of the machine's floor (a plain 2 ms sleep); records how late the task woke.
-    private static func sleepUntilDue() async throws -> Int64 {
-        let floor = timerLateness(rounds: 1)
+    private static func sleepUntilDue(_ floor: Floor) async throws -> Int64 {
+        let timer = timerLateness(rounds: 1)
         let due = MonotonicClock.nowNs() + 2_000_000
         try await Task.sleep(for: .nanoseconds(due - MonotonicClock.nowNs()))
         let woke = MonotonicClock.nowNs() - due
-        timerSamples.withLock { $0.timer += floor; $0.wake.append(woke) }
+        floor.samples.withLock { $0.timer += timer; $0.wake.append(woke) }
         return due
     }
 

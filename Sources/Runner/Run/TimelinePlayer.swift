@@ -38,7 +38,7 @@ struct TimelinePlayer: Sendable {
     /// In operator mode, the run's operator and its users' creds files.
     let credentials: RunCredentials?
     /// The installed nats-server versions, for restarts on another version.
-    var installedServers: [ServerBinary] = []
+    let installedServers: [ServerBinary]
 
     /// Connects the clients that connect at the start, then runs every step; returns the expectations' checks.
     ///

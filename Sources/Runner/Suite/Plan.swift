@@ -99,7 +99,7 @@ struct Plan {
         do { servers = try await selectServers(options, installed: installed) } catch {
             // A version asked for that is in the cache but does not run: say that, and how to repair it.
             if let wanted = options.servers.first(where: { wanted in !installed.contains { $0.satisfies(wanted) } }),
-               let match = broken.first(where: { ServerBinary(path: $0.path, version: $0.version).satisfies(wanted) }) {
+               let match = broken.first(where: { $0.satisfies(wanted) }) {
                 throw RunError.missing(SupervisorError.brokenServer(match))
             }
             throw error
@@ -111,7 +111,7 @@ struct Plan {
                 if case .fault(let fault) = step.action, let version = fault.base.serverVersion { pins.append(("step \(step.location.line)", version)) }
             }
             for (what, version) in pins where (try? ServerBinary.select(from: installed, versionPrefix: version)) == nil {
-                let problem = broken.first { ServerBinary(path: $0.path, version: $0.version).satisfies(version) }
+                let problem = broken.first { $0.satisfies(version) }
                     .map(SupervisorError.brokenServer) ?? .serverNotFound(wanted: version, found: installed.map(\.description))
                 throw RunError.missing(problem, for: "\(scenario.file): \(what) needs nats-server \(version)")
             }
