@@ -144,9 +144,17 @@ func connectionLastError(_ nc: OpaquePointer?) -> DriverError? {
     return natsError(s, text: p.map { stripLocation(String(cString: $0)) })
 }
 
-/// The error for a status reported asynchronously (error handler): the
-/// connection's last-error text when it is for the same status.
+/// The error for a status reported asynchronously (error handler). nats.c sets
+/// the callback thread's last error to the error's own text before it calls the
+/// handler; the connection's last error is only the fallback, because a
+/// reconnect that starts before the handler runs clears it (an expired JWT
+/// then read as the status text "Authentication Violation").
 func asyncError(_ nc: OpaquePointer?, _ s: natsStatus) -> DriverError {
+    var ts = NATS_OK
+    if let p = nats_GetLastError(&ts), ts == s {
+        let text = stripLocation(String(cString: p))
+        if !text.isEmpty { return natsError(s, text: text) }
+    }
     if let nc {
         var p: UnsafePointer<CChar>? = nil
         let ls = natsConnection_GetLastError(nc, &p)
