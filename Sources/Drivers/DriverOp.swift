@@ -22,6 +22,12 @@ public enum DriverOp: Sendable, Hashable {
     case stats
     /// Ask the driver to exit (after acking).
     case exit
+    /// v1.1: publish `count` numbered messages to JetStream, each waiting for its acknowledgement.
+    case jsPublish(JSPublish)
+    /// v1.1: consume an existing durable consumer in the background.
+    case jsConsume(JSConsume)
+    /// v1.1: stop the `js_consume` named `sub`.
+    case jsStop(sub: String)
     /// Any op with any fields, as given: for checking how a driver answers what it does not know (conformance).
     case raw(op: String, fields: [String: JSONValue])
 
@@ -39,6 +45,9 @@ public enum DriverOp: Sendable, Hashable {
         case .close: "close"
         case .stats: "stats"
         case .exit: "exit"
+        case .jsPublish: "js_publish"
+        case .jsConsume: "js_consume"
+        case .jsStop: "js_stop"
         case .raw(let op, _): op
         }
     }
@@ -94,6 +103,22 @@ public enum DriverOp: Sendable, Hashable {
             return ["timeout_ms": .int(Int(timeout.milliseconds))]
         case .drain, .close, .stats, .exit:
             return [:]
+        case .jsPublish(let p):
+            var f: [String: JSONValue] = ["subject": .string(p.subject), "stream": .string(p.stream), "count": .int(p.count)]
+            if let rate = p.ratePerSecond { f["rate_per_s"] = .double(rate) }
+            if let bytes = p.payloadBytes { f["payload_bytes"] = .int(bytes) }
+            if let timeout = p.ackTimeout { f["ack_timeout_ms"] = .int(Int(timeout.milliseconds)) }
+            if p.msgID { f["msg_id"] = .bool(true) }
+            if let js = p.jsStream { f["js_stream"] = .string(js) }
+            return f
+        case .jsConsume(let c):
+            var f: [String: JSONValue] = ["sub": .string(c.sub), "js_stream": .string(c.jsStream), "durable": .string(c.durable),
+                                          "mode": .string(c.mode.rawValue), "ack": .bool(c.ack)]
+            if let batch = c.batch { f["batch"] = .int(batch) }
+            if let timeout = c.fetchTimeout { f["fetch_timeout_ms"] = .int(Int(timeout.milliseconds)) }
+            return f
+        case .jsStop(let sub):
+            return ["sub": .string(sub)]
         case .raw(_, let fields):
             return fields
         }

@@ -60,6 +60,13 @@ struct DriverLine: Decodable {
     var library: String?
     var libraryVersion: String?
     var capabilities: [String]?
+    var protocolMinor: Int?
+    var jsStream: String?
+    var jsSeq: Int?
+    var jsSeqFrom: Int?
+    var consumerSeq: Int?
+    var delivered: Int?
+    var duplicate: Bool?
 
     /// What a `hello` line says; nil for any other line.
     var hello: DriverHello? {
@@ -101,6 +108,12 @@ struct DriverLine: Decodable {
         e.ok = ok
         e.latencyNs = latencyNs
         e.callNs = callNs
+        e.jsStream = jsStream
+        e.jsSeq = jsSeq
+        e.jsSeqFrom = jsSeqFrom
+        e.consumerSeq = consumerSeq
+        e.delivered = delivered
+        e.duplicate = duplicate
         return e
     }
 }

@@ -31,6 +31,25 @@ public struct Scenario: Sendable, Codable {
     /// The accounts of the scenario's operator (`accounts:`); when there are any, every server runs in operator mode
     /// and clients authenticate with the creds files of their users (`credentials:`).
     public var accounts: [AccountSpec] = []
+    /// JetStream streams natsfault creates before the timeline starts (`streams:`).
+    public var streams: [StreamSpec] = []
+    /// Durable consumers natsfault creates once their streams exist (`consumers:`).
+    public var consumers: [ConsumerSpec] = []
+
+    /// The servers with JetStream on.
+    public var jetStreamServers: [ServerSpec] { servers.filter { $0.config.jetStream != nil } }
+
+    /// Whether a client of the scenario uses JetStream (a `js_publish`, `js_consume` or `js_stop` step): its driver
+    /// needs the capability `jetstream`.
+    public func usesJetStream(client: String) -> Bool {
+        steps.contains { step in
+            guard case .client(let action, let name) = step.action, name == client else { return false }
+            switch action {
+            case .jsPublish, .jsConsume, .jsStop: return true
+            default: return false
+            }
+        }
+    }
 
     /// Whether the servers run in operator mode (JWT authentication, with the scenario's `accounts`).
     public var operatorMode: Bool { !accounts.isEmpty }
@@ -105,6 +124,7 @@ public struct Scenario: Sendable, Codable {
             guard case .client(let action, let client) = step.action else { continue }
             switch action {
             case .publish(let p) where p.stream == stream: return client
+            case .jsPublish(let p) where p.stream == stream: return client
             case .request(let r) where r.stream == stream: return client
             default: continue
             }
@@ -120,6 +140,7 @@ public struct Scenario: Sendable, Codable {
         case .messages(let m): m.client
         case .publishes(let p): owner(ofStream: p.stream)
         case .requests(let r): owner(ofStream: r.stream)
+        case .jetstream(let j): j.consumerClient ?? owner(ofStream: j.stream)
         }
     }
 }
@@ -281,6 +302,8 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var cluster: String?
     /// The port of the cluster listener (on the server's own address).
     public var clusterPort: Int = 6222
+    /// JetStream, when on (`jetstream:`).
+    public var jetStream: JetStreamConfig? = nil
 
     public init() { users = [] }
 }
@@ -633,6 +656,10 @@ public enum ClientAction: Sendable, Hashable, Codable {
     case flush(timeout: Duration)
     case drain
     case close
+    case jsPublish(JSPublish)
+    case jsConsume(JSConsume)
+    /// Stops the client's `js_consume` of this name.
+    case jsStop(sub: String)
 
     public var name: String {
         switch self {
@@ -644,6 +671,9 @@ public enum ClientAction: Sendable, Hashable, Codable {
         case .flush: "flush"
         case .drain: "drain"
         case .close: "close"
+        case .jsPublish: "js_publish"
+        case .jsConsume: "js_consume"
+        case .jsStop: "js_stop"
         }
     }
 }
@@ -735,6 +765,8 @@ public enum Assertion: Sendable, Hashable, Codable {
     case publishes(PublishOutcomes)
     /// Request outcomes for one stream.
     case requests(RequestOutcomes)
+    /// What became of a JetStream publisher's acknowledged messages.
+    case jetstream(JetStreamAccounting)
 }
 
 public struct MessageAccounting: Sendable, Hashable, Codable {

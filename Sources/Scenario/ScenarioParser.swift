@@ -112,7 +112,7 @@ private func secondOccurrence(of key: String, in text: String, from line: Int) -
 }
 
 /// Builds the model from checked YAML values; holds what later parts need to check references.
-private struct Builder {
+struct Builder {
     let file: String
     let shippedDrivers: [String]
     /// The servers and clients declared so far, which later parts refer to.
@@ -125,6 +125,11 @@ private struct Builder {
     var drivers: [String: [String]] = [:]
     /// Lasting faults still in effect at the current point of the timeline, with their step ids (nil: no id), for `heal`.
     var healable: [(id: String?, fault: any Fault)] = []
+    /// The scenario's JetStream streams and consumers, which steps and assertions refer to.
+    var streams: [StreamSpec] = []
+    var consumers: [ConsumerSpec] = []
+    /// The `js_consume` subs of each client so far, for `js_stop` and `jetstream` assertions.
+    var jsConsumes: [String: [String]] = [:]
 
     init(file: String, shippedDrivers: [String]) {
         self.file = file
@@ -170,6 +175,8 @@ private struct Builder {
             references.clients.append(spec)
         }
 
+        try jetStream(top)
+
         var steps: [Step] = []
         var stepIDs: [String] = []
         let stepValues = try top["timeline"]?.list() ?? []
@@ -212,6 +219,8 @@ private struct Builder {
         scenario.only = only
         scenario.assertionLocations = assertionLocations
         scenario.assertionDrivers = assertionDrivers
+        scenario.streams = streams
+        scenario.consumers = consumers
         try checkStreams(scenario, top)
         scenario.knownDifferences = try knownDifferences(top["known_differences"], scenario: scenario)
         try checkTimeout(scenario, stepValues, given: top["timeout"] != nil)
@@ -266,6 +275,7 @@ private struct Builder {
             }
             config.lameDuckDuration = d
         }
+        if let v = m["jetstream"] { config.jetStream = try jetStreamConfig(v) }
         return ServerSpec(
             name: name, host: "127.0.0.\(index + 1)",
             port: try m["port"]?.int() ?? 4222,
@@ -607,6 +617,9 @@ private struct Builder {
         case "request":
             let (r, c) = try request(body, withClient: true)
             return .client(.request(r), client: c!)
+        case "js_publish": return try jsPublish(body)
+        case "js_consume": return try jsConsume(body)
+        case "js_stop": return try jsStop(body)
         case "wait": return .wait(try body.duration())
         case "proxy": return .fault(AnyFault(try linkFault(body)))
         case "expect_server":
@@ -841,6 +854,8 @@ private struct Builder {
                                            eachBelow: try m["each_below"]?.duration())
             requests.bySeq = try seqOutcomes(m["by_seq"], requests: true)
             return .requests(requests)
+        case "jetstream":
+            return try jetStreamAssertion(body)
         default:
             throw body.error("unknown assertion \"\(key)\"")
         }
@@ -943,6 +958,7 @@ private struct Builder {
             }
         }
         var subscriptions: [String: [String]] = [:]
+        var jsPublished: Set<String> = []
         // How many messages or requests each stream has, for `by_seq`.
         var counts: [String: Int] = [:]
         let clientValues = (try? top["clients"]?.list()) ?? []
@@ -956,6 +972,7 @@ private struct Builder {
             guard case .client(let action, let client) = step.action else { continue }
             switch action {
             case .publish(let p): try claim(p.stream, &published, at: step.location); counts[p.stream] = p.count
+            case .jsPublish(let p): try claim(p.stream, &published, at: step.location); counts[p.stream] = p.count; jsPublished.insert(p.stream)
             case .request(let r): try claim(r.stream, &requested, at: step.location); counts[r.stream] = r.count
             case .subscribe(let s): subscriptions[client, default: []].append(s.name)
             default: break
@@ -977,6 +994,8 @@ private struct Builder {
             case .requests(let a):
                 guard requested.contains(a.stream) else { throw value.error("no requester or probe has stream \"\(a.stream)\"; allowed: \(listing(requested))") }
                 try checkSeqs(a.bySeq, stream: a.stream, count: counts[a.stream], value)
+            case .jetstream(let a):
+                guard jsPublished.contains(a.stream) else { throw value.error("no js_publish has stream \"\(a.stream)\"; allowed: \(listing(jsPublished))") }
             default: break
             }
         }

@@ -16,6 +16,13 @@ public enum ErrorKind: String, Sendable, Hashable, Codable, CaseIterable {
     case ioError = "io_error"
     case protocolError = "protocol_error"
     case permissionsViolation = "permissions_violation"
+    // JetStream (DRIVER-PROTOCOL v1.1)
+    case streamNotFound = "stream_not_found"
+    case wrongLastSequence = "wrong_last_sequence"
+    case consumerNotFound = "consumer_not_found"
+    case consumerDeleted = "consumer_deleted"
+    case heartbeatsMissed = "heartbeats_missed"
+    case jetStreamNotEnabled = "jetstream_not_enabled"
     case other
 }
 
@@ -36,6 +43,14 @@ public enum ClientEventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case exited
     /// A line an application under test (`command:`) wrote on stdout or stderr.
     case output
+    /// The stream acknowledged a `js_publish` message.
+    case jsAck = "js_ack"
+    /// A `js_publish` message got no acknowledgement; the error says why.
+    case jsPublishFailed = "js_publish_failed"
+    /// A durable consumer delivered a message.
+    case jsMessage = "js_message"
+    /// A consumer failed in a way the library reports (missed heartbeats, a deleted consumer, a failed fetch).
+    case jsConsumerError = "js_consumer_error"
 }
 
 extension CaseIterable where Self: RawRepresentable, RawValue == String {

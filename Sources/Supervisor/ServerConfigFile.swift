@@ -9,7 +9,8 @@ public enum ServerConfigFile {
     /// - Parameters:
     ///   - routes: the URLs of the routes to the other members of the server's cluster.
     ///   - trust: in operator mode, the operator the server trusts and the account JWTs its memory resolver preloads.
-    public static func render(_ spec: ServerSpec, config: ServerConfig, routes: [String] = [], trust: OperatorTrust? = nil) -> String {
+    ///   - storeDirectory: where JetStream stores, when the config turns it on.
+    public static func render(_ spec: ServerSpec, config: ServerConfig, routes: [String] = [], trust: OperatorTrust? = nil, storeDirectory: String? = nil) -> String {
         var lines = [
             "server_name: \(quoted(spec.name))",
             "host: \(quoted(spec.host))",
@@ -34,6 +35,14 @@ public enum ServerConfigFile {
             // no route to yet connects to it at once ("implicit routes"). Routes must only run over
             // the links that partitions cut, so the advertised address is one that refuses.
             lines.append("  advertise: \(quoted(unroutableAdvertise))")
+            lines.append("}")
+        }
+        if let js = config.jetStream {
+            lines.append("jetstream {")
+            if let storeDirectory { lines.append("  store_dir: \(quoted(storeDirectory))") }
+            if let v = js.maxMemory { lines.append("  max_memory_store: \(v)") }
+            if let v = js.maxFile { lines.append("  max_file_store: \(v)") }
+            if js.sync == .always { lines.append("  sync_interval: always") }
             lines.append("}")
         }
         if let trust {

@@ -19,6 +19,8 @@ public actor ServerProcess {
     private var config: ServerConfig
     private let configPath: String
     private let logPath: String
+    /// Where its JetStream store is (used only when JetStream is on).
+    private let storeDirectory: String
     private let record: @Sendable (RecordedEvent) -> Void
     private let logger: Logger
     private var process: ChildProcess?
@@ -45,6 +47,7 @@ public actor ServerProcess {
         self.config = spec.config
         self.configPath = "\(workDirectory)/\(spec.name).conf"
         self.logPath = "\(workDirectory)/\(spec.name).log"
+        self.storeDirectory = JetStreamConfig.storeDirectory(server: spec.name, in: workDirectory)
         self.record = record
     }
 
@@ -142,7 +145,7 @@ public actor ServerProcess {
 
     private func writeConfig() throws {
         do {
-            try ServerConfigFile.render(spec, config: config, routes: routes, trust: trust).write(toFile: configPath, atomically: true, encoding: .utf8)
+            try ServerConfigFile.render(spec, config: config, routes: routes, trust: trust, storeDirectory: storeDirectory).write(toFile: configPath, atomically: true, encoding: .utf8)
         } catch {
             throw SupervisorError.cannotWrite(path: configPath, reason: FileProblem.describe(error))
         }

@@ -23,6 +23,8 @@ extension Assertion {
             return outcomes.check(events)
         case .requests(let outcomes):
             return outcomes.check(events)
+        case .jetstream(let accounting):
+            return accounting.check(events)
         }
     }
 }
@@ -133,9 +135,10 @@ extension PublishOutcomes {
     func check(_ events: [RecordedEvent]) -> Check {
         var okCount = 0, failedCount = 0
         var kinds: [String: Int] = [:]
-        for e in events where e.event == .published && e.stream == stream {
+        for e in events where e.stream == stream {
+            guard let succeeded = e.publishSucceeded else { continue }
             let n = e.seqs?.count ?? 1
-            if e.ok == true { okCount += n } else {
+            if succeeded { okCount += n } else {
                 failedCount += n
                 kinds[e.error?.kind ?? "unknown", default: 0] += n
             }
@@ -151,11 +154,11 @@ extension PublishOutcomes {
         let kindText = kinds.isEmpty ? "" : " (" + kinds.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ") + ")"
         var observed = "ok \(okCount), failed \(failedCount)\(kindText)"
         if !bySeq.isEmpty {
-            let outcomes = events.filter { $0.event == .published && $0.stream == stream }
+            let outcomes = events.filter { $0.publishSucceeded != nil && $0.stream == stream }
             let (held, seen) = SeqOutcome.judge(bySeq, outcome: { seq in
                 outcomes.last { $0.seqs?.contains(seq) == true }.map { e in
                     // A range's call time is its longest call: it bounds each of its messages.
-                    (e.ok == true, e.error, e.callNs, e.seqs!.count > 1)
+                    (e.publishSucceeded == true, e.error, e.callNs, e.seqs!.count > 1)
                 }
             })
             wanted += bySeq.map(\.description)

@@ -75,6 +75,15 @@ public struct EventName: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let message = EventName(rawValue: "message")
     public static let published = EventName(rawValue: "published")
     public static let requestResult = EventName(rawValue: "request_result")
+    public static let jsAck = EventName(.jsAck)
+    public static let jsPublishFailed = EventName(.jsPublishFailed)
+    public static let jsMessage = EventName(.jsMessage)
+    public static let jsConsumerError = EventName(.jsConsumerError)
+    /// natsfault read a message back from a JetStream stream at the end (`js_stream`, `js_seq`, and the payload's
+    /// `stream` and `seq`).
+    public static let jsStored = EventName(rawValue: "js_stored")
+    /// What one server's replica of a JetStream stream held at the end (`messages`, `from`…`to`).
+    public static let jsStreamState = EventName(rawValue: "js_stream_state")
 
     // client events
     public static let connected = EventName(.connected)
@@ -122,6 +131,21 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     public var text: String?
     /// For a proxied client's event: the text of the `-ERR` its server sent just before on its link (`WireErrors`).
     public var wireError: String?
+    // JetStream (DRIVER-PROTOCOL v1.1, and natsfault's read-back of streams)
+    /// The JetStream stream of a `js_ack`, `js_message`, `js_stored` or `js_stream_state`.
+    public var jsStream: String?
+    /// The stream sequence of a `js_ack`, `js_message` or `js_stored`.
+    public var jsSeq: Int?
+    /// For a `js_ack` range (`from`…`to`): the stream sequence of `from`; the others follow in step.
+    public var jsSeqFrom: Int?
+    /// For a `js_message`: the consumer sequence, and how many times the message has been delivered.
+    public var consumerSeq: Int?
+    public var delivered: Int?
+    /// For a `js_ack`: the stream already held a message with this msg id.
+    public var duplicate: Bool?
+    /// For a `js_stream_state`: how many messages the server's replica of the stream holds (`from`, `to`: its first
+    /// and last sequence).
+    public var messages: Int?
 
     public init(monoNs: Int64, client: String? = nil, server: String? = nil, event: EventName, error: ClientError? = nil, text: String? = nil) {
         self.monoNs = monoNs
@@ -157,5 +181,16 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
     }
 
     /// Whether it is a high-volume data event, left out of short timelines in reports.
-    public var isTraffic: Bool { [.message, .published, .requestResult].contains(event) }
+    public var isTraffic: Bool { [.message, .published, .requestResult, .jsAck, .jsPublishFailed, .jsMessage, .jsStored].contains(event) }
+
+    /// For an event that reports publishes (`published`, `js_ack`, `js_publish_failed`): whether they succeeded; nil
+    /// for any other event.
+    public var publishSucceeded: Bool? {
+        switch event {
+        case .published: ok == true
+        case .jsAck: true
+        case .jsPublishFailed: false
+        default: nil
+        }
+    }
 }

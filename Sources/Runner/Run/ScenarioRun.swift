@@ -48,8 +48,14 @@ final class ScenarioRun: Sendable {
                 if let proxy { teardown.onTeardown { await proxy.shutdown() } }
                 let authority = scenario.operatorMode ? try CredentialsAuthority(accounts: scenario.accounts) : nil
                 for spec in scenario.servers {
+                    let binary = try target.binary(for: spec)
+                    if spec.config.jetStream?.sync == .always, compareVersions(binary.version, "2.10") < 0 {
+                        result.outcome = .skipped
+                        result.reason = "server \(spec.name) has jetstream sync: always, which needs nats-server 2.10 or later (nats-server \(binary.version) has no sync_interval)"
+                        throw Skipped()
+                    }
                     let routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
-                    let server = ServerProcess(spec: spec, binary: try target.binary(for: spec), workDirectory: target.workDirectory,
+                    let server = ServerProcess(spec: spec, binary: binary, workDirectory: target.workDirectory,
                                                routes: routes, trust: authority?.trust, logger: logger, record: record)
                     servers.append(server)
                     teardown.onTeardown { await server.shutdown() }
@@ -93,6 +99,8 @@ final class ScenarioRun: Sendable {
                     result.reason = missing
                     throw Skipped()
                 }
+                let jetStream = JetStreamRun(scenario: scenario, record: record)
+                try await jetStream.setUp()
                 var credentials: RunCredentials?
                 if let authority {
                     credentials = try await RunCredentials.startingTimeline(authority, accounts: scenario.accounts, directory: target.workDirectory)
@@ -113,6 +121,7 @@ final class ScenarioRun: Sendable {
                         return try await group.next().flatMap { $0 } ?? []
                     }
                 }
+                await jetStream.readBack(log.snapshot())
             } catch is Skipped {
                 // result already says why
             } catch let error as TimedOut {
@@ -270,6 +279,9 @@ final class ScenarioRun: Sendable {
             guard let hello = hellos[client.name] else { continue }
             if let missing = client.requires.first(where: { !hello.capabilities.contains($0) }) {
                 return "client \(client.name)'s driver (\(hello.library) \(hello.libraryVersion)) lacks the capability \"\(missing)\""
+            }
+            if scenario.usesJetStream(client: client.name), !hello.capabilities.contains("jetstream") {
+                return "client \(client.name)'s driver (\(hello.library) \(hello.libraryVersion)) lacks the capability \"jetstream\" (DRIVER-PROTOCOL v1.1), which its js_ steps need"
             }
         }
         return nil

@@ -337,6 +337,9 @@ struct TimelinePlayer: Sendable {
         case .flush(let timeout): record(try await driver.send(.flush(timeout: timeout), timeout: timeout + .seconds(5)), client: name, op: "flush")
         case .drain: record(try await driver.send(.drain, timeout: .seconds(60)), client: name, op: "drain")
         case .close: record(try await driver.send(.close), client: name, op: "close")
+        case .jsPublish(let p): startLongOperation(driver, .jsPublish(p))
+        case .jsConsume(let c): try await expectOK(driver.send(.jsConsume(c)), client: name, op: "js_consume")
+        case .jsStop(let sub): record(try await driver.send(.jsStop(sub: sub), timeout: .seconds(10)), client: name, op: "js_stop")
         }
     }
 

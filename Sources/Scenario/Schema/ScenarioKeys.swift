@@ -13,6 +13,8 @@ public enum ScenarioKeys {
         ScenarioKey("accounts", .list(.mapping(account), atLeast: 1), "Operator mode: every server authenticates JWT users of these accounts."),
         .required("servers", .list(.mapping(server), atLeast: 1), "The nats-server processes, at most 250."),
         .required("clients", .list(.mapping(client), atLeast: 1), "The clients: each a driver process wrapping a NATS client library, or an application under test (command), at most 250."),
+        ScenarioKey("streams", .list(.mapping(stream), atLeast: 1), "JetStream streams natsfault creates before the timeline starts; needs a server with jetstream."),
+        ScenarioKey("consumers", .list(.mapping(consumer), atLeast: 1), "Durable consumers natsfault creates once their streams exist."),
         ScenarioKey("timeline", .list(.mapping(step)), "The steps, run one at a time in file order."),
         ScenarioKey("assert", .list(.mapping(assertion)), "Final assertions over every event recorded before teardown."),
         ScenarioKey("known_differences", .list(.mapping(knownDifference)), "Documented ways a library differs that make one check fail as declared (differs, not failed)."),
@@ -73,7 +75,38 @@ public enum ScenarioKeys {
         ScenarioKey("users", .list(.mapping(user)), "Users with passwords (an authorization block); not with accounts."),
         ScenarioKey("lame_duck_grace_period", .duration(.positive), "nats-server's lame_duck_grace_period: the wait before a lame duck closes its clients."),
         ScenarioKey("lame_duck_duration", .duration(.zero), "nats-server's lame_duck_duration; at least 30s."),
+        ScenarioKey("jetstream", .either([.boolean, .mapping(jetStream)]),
+                    "JetStream on: true, or {store, sync, max_memory, max_file}; its store is in the run's folder, kept across restarts."),
     ]).with(needs: ["cluster_port": "cluster"])
+
+    public static let jetStream = MappingKind(id: "jetstream", what: "a server's JetStream", keys: [
+        ScenarioKey("store", .choice(of: JetStreamConfig.Store.self, what: "store"), "The store streams get when they do not say: file (default) or memory."),
+        ScenarioKey("sync", .choice(of: JetStreamConfig.Sync.self, what: "sync"), "default: nats-server's sync_interval (2 minutes); always: flush every write to disk."),
+        ScenarioKey("max_memory", .byteSize(1...Int.max), "The largest memory store: bytes, or with KB or MB."),
+        ScenarioKey("max_file", .byteSize(1...Int.max), "The largest file store: bytes, or with KB or MB."),
+    ])
+
+    public static let stream = MappingKind(id: "stream", what: "a JetStream stream", keys: [
+        .required("name", .name, "The stream's name, unique."),
+        .required("subjects", .list(.subject, atLeast: 1), "The subjects it stores (wildcards allowed)."),
+        ScenarioKey("replicas", .wholeNumber(1...5), "How many servers hold it; at most the JetStream servers of one cluster. Default: 1."),
+        ScenarioKey("storage", .choice(of: JetStreamConfig.Store.self, what: "storage"), "file or memory. Default: the servers' jetstream store."),
+        ScenarioKey("retention", .choice(of: StreamSpec.Retention.self, what: "retention"), "limits (default), interest or workqueue."),
+        ScenarioKey("max_msgs", .wholeNumber(1...Int.max), "The most messages it keeps."),
+        ScenarioKey("max_age", .duration(.positive), "The oldest message it keeps."),
+        ScenarioKey("server", .name, "The JetStream server natsfault asks to create it. Default: the first."),
+        ScenarioKey("leader", .name, "A replicated stream: the server that leads it when the timeline starts (natsfault has the leader step down until it is)."),
+    ])
+
+    public static let consumer = MappingKind(id: "consumer", what: "a durable consumer", keys: [
+        .required("stream", .name, "A stream of streams."),
+        .required("durable", .name, "The consumer's durable name, unique per stream."),
+        ScenarioKey("mode", .choice(of: ConsumerSpec.Mode.self, what: "mode"), "pull (default) or push (natsfault gives it a deliver subject of its own)."),
+        ScenarioKey("ack_policy", .choice(of: ConsumerSpec.AckPolicy.self, what: "ack policy"), "explicit (default), none or all."),
+        ScenarioKey("ack_wait", .duration(.millisecond), "How long the server waits for an acknowledgement before it redelivers. Default: 30s."),
+        ScenarioKey("max_deliver", .wholeNumber(1...Int(Int32.max)), "The most deliveries of one message. Default: unlimited."),
+        ScenarioKey("heartbeat", .duration(.millisecond), "A push consumer's idle heartbeat (with flow control)."),
+    ]).with(needs: ["heartbeat": "mode"])
 
     public static let user = MappingKind(id: "user", what: "a user", keys: [
         .required("user", .text, "The user name."),
@@ -182,6 +215,9 @@ public enum ScenarioKeys {
         ScenarioKey("flush", .either([.name, .mapping(flush)]), "Flushes the client's connection."),
         ScenarioKey("drain", .name, "Drains the client's connection, then closes it."),
         ScenarioKey("close", .name, "Closes the client's connection."),
+        ScenarioKey("js_publish", .mapping(jsPublishStep), "Starts a JetStream publisher in the background: each message waits for the stream's acknowledgement."),
+        ScenarioKey("js_consume", .mapping(jsConsumeStep), "Starts consuming a durable consumer in the background."),
+        ScenarioKey("js_stop", .mapping(jsStopStep), "Stops a js_consume."),
     ]
 
     /// The steps that are neither faults nor client actions, in the order error messages list them.
@@ -209,6 +245,33 @@ public enum ScenarioKeys {
     public static let replyStep = responder.namingItsClient(id: "reply_step")
     public static let publishStep = publisher.namingItsClient(id: "publish_step")
     public static let requestStep = requester.namingItsClient(id: "request_step")
+
+    public static let jsPublishStep = MappingKind(id: "js_publish_step", what: "a JetStream publisher", keys: [
+        .required("client", .name, "The client that publishes."),
+        .required("subject", .subject, "The subject to publish to: one of a stream's subjects."),
+        ScenarioKey("stream", .stream, "The name of its messages in assertions. Default: the subject."),
+        .required("count", .wholeNumber(1...100_000_000), "How many messages, numbered 1…count."),
+        ScenarioKey("rate", .positiveNumber, "Messages per second. Default: as fast as the acknowledgements come."),
+        ScenarioKey("payload_bytes", .wholeNumber(0...64 * 1024 * 1024, what: "a byte count"), "Pads each payload to this size."),
+        ScenarioKey("ack_timeout", .duration(.millisecond), "How long one publish waits for its acknowledgement. Default: 2s."),
+        ScenarioKey("msg_id", .boolean, "true: each message carries a Nats-Msg-Id, so the stream drops a message stored twice."),
+        ScenarioKey("js_stream", .name, "The stream the messages must land in (Nats-Expected-Stream)."),
+    ])
+
+    public static let jsConsumeStep = MappingKind(id: "js_consume_step", what: "a JetStream consumer", keys: [
+        .required("client", .name, "The client that consumes."),
+        .required("js_stream", .name, "A stream of streams."),
+        .required("durable", .name, "A durable consumer of that stream, from consumers."),
+        ScenarioKey("sub", .name, "Its name in js_message events and jetstream assertions. Default: the durable name."),
+        ScenarioKey("batch", .wholeNumber(1...10_000), "Pull: messages per fetch. Default: 10."),
+        ScenarioKey("fetch_timeout", .duration(.millisecond), "Pull: how long one fetch waits. Default: 1s."),
+        ScenarioKey("ack", .boolean, "false: never acknowledge (the server redelivers after ack_wait). Default: true."),
+    ])
+
+    public static let jsStopStep = MappingKind(id: "js_stop_step", what: "a js_stop", keys: [
+        .required("client", .name, "The consuming client."),
+        .required("sub", .name, "The js_consume's sub."),
+    ])
 
     public static let flush = MappingKind(id: "flush", what: "a flush", keys: [
         .required("client", .name, "The client whose connection is flushed."),
@@ -334,6 +397,7 @@ public enum ScenarioKeys {
         ScenarioKey("messages", .mapping(messages), "Accounts for a stream's messages at a receiving client."),
         ScenarioKey("publishes", .mapping(publishes), "Counts a stream's publish outcomes."),
         ScenarioKey("requests", .mapping(requests), "Counts a stream's request outcomes."),
+        ScenarioKey("jetstream", .mapping(jetStreamAssertion), "Accounts for a JetStream publisher's acknowledged messages."),
     ]
 
     public static let assertion = MappingKind(
@@ -377,6 +441,21 @@ public enum ScenarioKeys {
             ScenarioKey("by_seq", .list(.mapping(requestBySeq), atLeast: 1), "Outcomes of particular requests, by sequence number."),
             ScenarioKey("ok", .count, "How many requests were answered."),
         ] + ErrorKind.allCases.map { ScenarioKey($0.rawValue, .count, "How many requests failed with \($0.rawValue).") })
+
+    public static let jetStreamAssertion = MappingKind(id: "jetstream_assertion", what: "a jetstream assertion", keys: [
+        .required("stream", .stream, "The stream (name) of a js_publish."),
+        .required("js_stream", .name, "The JetStream stream it publishes into."),
+        ScenarioKey("consumer", .mapping(jetStreamConsumerRef), "The client and sub of a js_consume whose deliveries count."),
+        ScenarioKey("acked_lost", .wholeNumber(0...Int.max), "At most this many acknowledged messages neither delivered nor in the stream at the end."),
+        ScenarioKey("max_duplicates", .wholeNumber(0...Int.max), "At most this many deliveries beyond each message's first."),
+        ScenarioKey("order", .choice(["stream"], what: "order"), "stream: stream sequences increase at the consumer, redeliveries aside."),
+        ScenarioKey("replicas_agree", .boolean, "true: every server's replica holds the same messages at the end."),
+    ])
+
+    public static let jetStreamConsumerRef = MappingKind(id: "jetstream_consumer_ref", what: "a consumer reference", keys: [
+        .required("client", .name, "The consuming client."),
+        ScenarioKey("sub", .name, "Its js_consume's sub. Default: the client's only js_consume."),
+    ])
 
     /// A `by_seq` entry of `publishes`, whose successes have no reply to time.
     public static let publishBySeq = MappingKind(id: "publish_by_seq", what: "a by_seq entry", keys: bySeq, exclusive: [["seq", "seqs"]])

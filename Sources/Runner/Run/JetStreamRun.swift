@@ -1,0 +1,158 @@
+import Foundation
+import NATSFaultScenario
+import NATSFaultSupervisor
+import NATSFaultTimeline
+
+/// A run's JetStream work of natsfault's own: the streams and consumers it creates before the timeline, and what it
+/// reads back from the streams at the end for the `jetstream` assertions.
+struct JetStreamRun {
+    let scenario: Scenario
+    let record: @Sendable (RecordedEvent) -> Void
+
+    /// How long the streams and consumers may take to create: a cluster first elects its meta leader, then each
+    /// replicated stream its own.
+    static let setupWindow: Duration = .seconds(30)
+    /// The most messages natsfault reads back from one stream at the end.
+    static let readLimit = 20_000
+
+    /// Where natsfault's requests to `server` go: straight to it, as its first user if it has users.
+    static func target(_ spec: ServerSpec) -> RequestProbe.Target {
+        let user = spec.config.users.first
+        return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password)
+    }
+
+    /// Creates the scenario's streams, then its consumers, each through its stream's server.
+    func setUp() async throws {
+        guard !scenario.streams.isEmpty else { return }
+        let js = scenario.jetStreamServers
+        for stream in scenario.streams {
+            guard let home = stream.server.flatMap(scenario.server(named:)) ?? js.first(where: \.startAtBegin) else {
+                throw ScenarioRunError.setupFailed("stream \(stream.name): no JetStream server is running before the timeline starts")
+            }
+            let store = home.config.jetStream?.store ?? .file
+            do {
+                try await JetStreamAdmin.create(stream, defaultStore: store, on: Self.target(home), within: Self.setupWindow)
+            } catch {
+                throw ScenarioRunError.setupFailed("creating JetStream stream \(stream.name) through server \(home.name): \(error)")
+            }
+            record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: home.name, event: .log,
+                                 text: "stream \(stream.name) created (subjects \(stream.subjects.joined(separator: ", ")), \(stream.replicas) replica(s))"))
+            if let leader = stream.leader {
+                do {
+                    let stepDowns = try await JetStreamAdmin.makeLeader(leader, of: stream.name, on: Self.target(home), within: Self.setupWindow)
+                    record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: leader, event: .log,
+                                         text: "server \(leader) leads stream \(stream.name) (after \(stepDowns) step-down(s))"))
+                } catch {
+                    throw ScenarioRunError.setupFailed("making server \(leader) the leader of stream \(stream.name): \(error)")
+                }
+            }
+            for consumer in scenario.consumers where consumer.stream == stream.name {
+                do {
+                    try await JetStreamAdmin.create(consumer, on: Self.target(home), within: Self.setupWindow)
+                } catch {
+                    throw ScenarioRunError.setupFailed("creating consumer \(consumer.durable) of stream \(stream.name) through server \(home.name): \(error)")
+                }
+                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: home.name, event: .log,
+                                     text: "consumer \(consumer.durable) of stream \(stream.name) created (\(consumer.mode.rawValue), ack \(consumer.ackPolicy.rawValue))"))
+            }
+        }
+    }
+
+    /// For each stream a `jetstream` assertion names: each server's replica state (`js_stream_state`), and the messages
+    /// the assertions cannot account for otherwise (`js_stored`): acknowledged ones the consumer never received, and
+    /// stream sequences no acknowledgement names (failed publishes that landed).
+    func readBack(_ events: [RecordedEvent]) async {
+        let accountings = scenario.assertions.compactMap { a -> JetStreamAccounting? in if case .jetstream(let j) = a { j } else { nil } }
+        guard !accountings.isEmpty else { return }
+        for jsStream in Set(accountings.map(\.jsStream)).sorted() {
+            var answered: ServerSpec?
+            for server in scenario.jetStreamServers {
+                guard let replicas = try? await JetStreamAdmin.replicas(host: server.host, monitorPort: server.monitorPort) else { continue }
+                answered = answered ?? server
+                guard let state = replicas[jsStream] else { continue }
+                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .jsStreamState,
+                                      text: "\(server.name)'s replica of \(jsStream): \(state.messages) messages, \(state.first)-\(state.last)")
+                e.jsStream = jsStream
+                e.messages = state.messages
+                e.from = state.first
+                e.to = state.last
+                record(e)
+            }
+            guard let server = answered else {
+                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: .log, text: "stream \(jsStream) could not be read back: no JetStream server answered"))
+                continue
+            }
+            let wanted = seqsToRead(jsStream, accountings.filter { $0.jsStream == jsStream }, events)
+            do {
+                let state = try await JetStreamAdmin.state(of: jsStream, on: Self.target(server))
+                let unknown = unacknowledgedSeqs(jsStream, events, first: state.first, last: state.last)
+                let seqs = Array(Set(wanted + unknown).sorted().prefix(Self.readLimit))
+                let read = try await JetStreamAdmin.messages(of: jsStream, seqs: seqs, on: Self.target(server))
+                for (jsSeq, payload) in read {
+                    guard let payload else { continue }
+                    let (seq, stream) = Self.parsePayload(payload)
+                    var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .jsStored)
+                    e.jsStream = jsStream
+                    e.jsSeq = jsSeq
+                    e.seq = seq
+                    e.stream = stream
+                    record(e)
+                }
+                if wanted.count + unknown.count > Self.readLimit {
+                    record(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: .log, text: "stream \(jsStream): read back the first \(Self.readLimit) of \(wanted.count + unknown.count) messages to check"))
+                }
+            } catch {
+                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .log, text: "stream \(jsStream) could not be read back: \(error)"))
+            }
+        }
+    }
+
+    /// The stream sequences of acknowledged publishes that no assertion's consumer received.
+    private func seqsToRead(_ jsStream: String, _ accountings: [JetStreamAccounting], _ events: [RecordedEvent]) -> [Int] {
+        var seqs: [Int] = []
+        for a in accountings {
+            var received = Set<Int>()
+            if let client = a.consumerClient {
+                for e in events where e.event == .jsMessage && e.client == client && e.sub == a.consumerSub && e.stream == a.stream {
+                    if let s = e.seq { received.insert(s) }
+                }
+            }
+            for e in events where e.event == .jsAck && e.stream == a.stream && (e.jsStream == nil || e.jsStream == jsStream) {
+                guard let publish = e.seqs else { continue }
+                let firstJS = e.jsSeqFrom ?? e.jsSeq
+                for (offset, seq) in publish.enumerated() where !received.contains(seq) {
+                    if let firstJS { seqs.append(firstJS + offset) }
+                }
+            }
+        }
+        return seqs
+    }
+
+    /// The sequences of `first…last` that no acknowledgement names: what failed publishes may have left in the stream.
+    private func unacknowledgedSeqs(_ jsStream: String, _ events: [RecordedEvent], first: Int, last: Int) -> [Int] {
+        guard first >= 1, last >= first else { return [] }
+        var acked = Set<Int>()
+        for e in events where e.event == .jsAck && (e.jsStream == nil || e.jsStream == jsStream) {
+            guard let publish = e.seqs, let firstJS = e.jsSeqFrom ?? e.jsSeq else { continue }
+            for offset in 0..<publish.count { acked.insert(firstJS + offset) }
+        }
+        var seqs: [Int] = []
+        for s in first...last where !acked.contains(s) {
+            seqs.append(s)
+            if seqs.count >= Self.readLimit { break }
+        }
+        return seqs
+    }
+
+    /// A numbered payload, `"<seq> <stream>"` padded with dots (DRIVER-PROTOCOL's convention): (seq, stream); (0, nil)
+    /// when it is not one.
+    static func parsePayload(_ payload: [UInt8]) -> (Int, String?) {
+        guard let space = payload.firstIndex(of: UInt8(ascii: " ")), space > 0, space <= 18,
+              let seq = Int(String(decoding: payload[..<space], as: UTF8.self)) else { return (0, nil) }
+        var end = payload.endIndex
+        while end > space + 1, payload[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        let stream = String(decoding: payload[(space + 1)..<end], as: UTF8.self)
+        guard !stream.isEmpty, !stream.contains(" ") else { return (0, nil) }
+        return (seq, stream)
+    }
+}

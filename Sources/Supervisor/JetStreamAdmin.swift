@@ -1,0 +1,162 @@
+import Foundation
+public import NATSFaultScenario
+
+/// natsfault's own JetStream administration, over `$JS.API` on a probe connection straight to a server: it waits for
+/// JetStream to be ready, creates the scenario's streams and consumers before the timeline starts, and reads streams
+/// back at the end.
+public enum JetStreamAdmin {
+    /// Why a JetStream request failed: no answer, or the API's own error.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        /// The API's `err_code` (10059 stream not found, 10037 no message found, …), when it answered with one.
+        public var code: Int?
+    }
+
+    /// Sends `requests` (subject, JSON body or nil) one after another on one connection; the decoded JSON answer of
+    /// each, or the failure (timeout, no responders, an API error) of each.
+    public static func exchange(_ target: RequestProbe.Target, _ requests: [(subject: String, body: [String: Any]?)],
+                                timeout: Duration = .seconds(2)) async throws -> [Result<[String: Any], Failure>] {
+        try await exchange(target, payloads: requests.map { ($0.subject, $0.body.map(json) ?? []) }, timeout: timeout)
+    }
+
+    static func exchange(_ target: RequestProbe.Target, payloads requests: [(subject: String, payload: [UInt8])],
+                         timeout: Duration) async throws -> [Result<[String: Any], Failure>] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    let connection = try RequestProbe.Connection(target)
+                    defer { connection.close() }
+                    var answers: [Result<[String: Any], Failure>] = []
+                    for (index, (subject, payload)) in requests.enumerated() {
+                        answers.append(decode(try connection.request(subject: subject, payload: payload, timeout: timeout, gather: false, index: index), subject: subject))
+                    }
+                    continuation.resume(returning: answers)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// One request; throws its failure.
+    public static func request(_ target: RequestProbe.Target, _ subject: String, _ body: [String: Any]? = nil, timeout: Duration = .seconds(2)) async throws -> [String: Any] {
+        try await exchange(target, [(subject, body)], timeout: timeout)[0].get()
+    }
+
+    static func request(_ target: RequestProbe.Target, _ subject: String, payload: [UInt8], timeout: Duration) async throws -> [String: Any] {
+        try await exchange(target, payloads: [(subject, payload)], timeout: timeout)[0].get()
+    }
+
+    static func json(_ object: [String: Any]) -> [UInt8] {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map(Array.init) ?? []
+    }
+
+    private static func decode(_ outcome: RequestProbe.Outcome, subject: String) -> Result<[String: Any], Failure> {
+        switch outcome {
+        case .noResponders: return .failure(Failure(description: "no responders for \(subject): JetStream is not enabled on that server, or not ready"))
+        case .timeout(let ns): return .failure(Failure(description: "no answer to \(subject) within \(ns / 1_000_000) ms"))
+        case .replies(let replies, _):
+            guard let body = replies.first, let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+                return .failure(Failure(description: "\(subject) answered with something other than a JSON object"))
+            }
+            if let error = object["error"] as? [String: Any] {
+                let text = error["description"] as? String ?? "an error"
+                return .failure(Failure(description: "\(subject): \(text)", code: error["err_code"] as? Int))
+            }
+            return .success(object)
+        }
+    }
+
+    /// Asks `what` until it succeeds, or `within` has passed (then throws the last failure): a cluster's JetStream
+    /// answers "temporarily unavailable" until it has elected its meta leader, and a stream's replicas need their own.
+    public static func retrying(within: Duration, _ what: @Sendable () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + within
+        while true {
+            do {
+                return try await what()
+            } catch let failure as Failure where failure.code == nil || retryable.contains(failure.code!) {
+                if ContinuousClock.now >= deadline { throw failure }
+            } catch let failure as RequestProbe.Failure {
+                if ContinuousClock.now >= deadline { throw failure }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// API errors that mean "not yet": JetStream temporarily unavailable (10008), cluster not available (10009), no suitable
+    /// peers yet (10005), and insufficient resources (10023), which a cluster reports while its peers are still joining.
+    static let retryable: Set<Int> = [10008, 10009, 10005, 10023]
+
+    /// Creates `stream` (an existing stream of the same config is fine) through `target`.
+    public static func create(_ stream: StreamSpec, defaultStore: JetStreamConfig.Store, on target: RequestProbe.Target, within: Duration) async throws {
+        let body = json(stream.createRequest(defaultStore: defaultStore))
+        try await retrying(within: within) { _ = try await request(target, "$JS.API.STREAM.CREATE.\(stream.name)", payload: body, timeout: .seconds(5)) }
+    }
+
+    /// Creates the durable `consumer` through `target`.
+    public static func create(_ consumer: ConsumerSpec, on target: RequestProbe.Target, within: Duration) async throws {
+        let body = json(consumer.createRequest)
+        try await retrying(within: within) {
+            _ = try await request(target, "$JS.API.CONSUMER.DURABLE.CREATE.\(consumer.stream).\(consumer.durable)", payload: body, timeout: .seconds(5))
+        }
+    }
+
+    /// Has `stream` led by the server named `leader`: while another leads, asks it to step down, and waits for the next
+    /// election; throws when `within` passes first. Returns how many step-downs it took.
+    public static func makeLeader(_ leader: String, of stream: String, on target: RequestProbe.Target, within: Duration) async throws -> Int {
+        let deadline = ContinuousClock.now + within
+        var stepDowns = 0
+        var current: String?
+        while ContinuousClock.now < deadline {
+            let info = try? await request(target, "$JS.API.STREAM.INFO.\(stream)", timeout: .seconds(2))
+            current = (info?["cluster"] as? [String: Any])?["leader"] as? String
+            if current == leader { return stepDowns }
+            if current != nil {
+                if (try? await request(target, "$JS.API.STREAM.LEADER.STEPDOWN.\(stream)", timeout: .seconds(2))) != nil { stepDowns += 1 }
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw Failure(description: "server \(leader) did not become the leader of stream \(stream) within \(within) (\(stepDowns) step-downs; the leader is \(current ?? "unknown"))")
+    }
+
+    /// The stream's state as the server answering `$JS.API.STREAM.INFO` (its leader) has it: (messages, first, last).
+    public static func state(of stream: String, on target: RequestProbe.Target) async throws -> (messages: Int, first: Int, last: Int) {
+        let info = try await request(target, "$JS.API.STREAM.INFO.\(stream)", timeout: .seconds(5))
+        let state = info["state"] as? [String: Any] ?? [:]
+        return (state["messages"] as? Int ?? 0, state["first_seq"] as? Int ?? 0, state["last_seq"] as? Int ?? 0)
+    }
+
+    /// Reads messages of `stream` by stream sequence on one connection: each one's payload, or nil when the stream
+    /// does not hold it (deleted, never stored).
+    public static func messages(of stream: String, seqs: [Int], on target: RequestProbe.Target) async throws -> [(seq: Int, payload: [UInt8]?)] {
+        let answers = try await exchange(target, seqs.map { ("$JS.API.STREAM.MSG.GET.\(stream)", ["seq": $0]) }, timeout: .seconds(5))
+        var read: [(Int, [UInt8]?)] = []
+        for (seq, answer) in zip(seqs, answers) {
+            switch answer {
+            case .success(let object):
+                let data = (object["message"] as? [String: Any])?["data"] as? String
+                read.append((seq, data.flatMap { Data(base64Encoded: $0) }.map(Array.init) ?? []))
+            case .failure(let failure) where failure.code == 10037:
+                read.append((seq, nil))
+            case .failure(let failure):
+                throw failure
+            }
+        }
+        return read
+    }
+
+    /// Each stream a server's replica holds, from its monitoring port (`/jsz?accounts=true&streams=true`):
+    /// name → (messages, first, last).
+    public static func replicas(host: String, monitorPort: Int) async throws -> [String: (messages: Int, first: Int, last: Int)] {
+        let jsz = try await Monitoring.get(host: host, port: monitorPort, path: "/jsz?accounts=true&streams=true")
+        var found: [String: (Int, Int, Int)] = [:]
+        for account in jsz["account_details"] as? [[String: Any]] ?? [] {
+            for stream in account["stream_detail"] as? [[String: Any]] ?? [] {
+                guard let name = stream["name"] as? String else { continue }
+                let state = stream["state"] as? [String: Any] ?? [:]
+                found[name] = (state["messages"] as? Int ?? 0, state["first_seq"] as? Int ?? 0, state["last_seq"] as? Int ?? 0)
+            }
+        }
+        return found
+    }
+}
