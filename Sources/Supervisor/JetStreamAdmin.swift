@@ -126,6 +126,12 @@ public enum JetStreamAdmin {
         return (state["messages"] as? Int ?? 0, state["first_seq"] as? Int ?? 0, state["last_seq"] as? Int ?? 0)
     }
 
+    /// A durable consumer's acknowledgement floor: the stream sequence up to which every message is acknowledged.
+    public static func ackFloor(of durable: String, stream: String, on target: RequestProbe.Target) async throws -> Int {
+        let info = try await request(target, "$JS.API.CONSUMER.INFO.\(stream).\(durable)", timeout: .seconds(5))
+        return (info["ack_floor"] as? [String: Any])?["stream_seq"] as? Int ?? 0
+    }
+
     /// Reads messages of `stream` by stream sequence on one connection: each one's payload, or nil when the stream
     /// does not hold it (deleted, never stored).
     public static func messages(of stream: String, seqs: [Int], on target: RequestProbe.Target) async throws -> [(seq: Int, payload: [UInt8]?)] {

@@ -28,6 +28,8 @@ public struct JetStreamTally: Sendable {
     public var readBack = 0
     /// Whether natsfault read the stream's state at the end (false: the stream could not be read).
     public var streamRead = false
+    /// The consumer's acknowledgement floor at the end (stream sequence), when natsfault read it.
+    public var ackFloor: Int? = nil
 
     /// Whether every replica read holds the same messages.
     public var replicasAgree: Bool {
@@ -46,7 +48,16 @@ extension JetStreamAccounting {
         for e in events where e.stream == stream && (e.event == .jsAck || e.event == .jsPublishFailed) {
             if let s = e.seqs { highest = Swift.max(highest, s.upperBound) }
         }
-        // Per publish sequence: 0 no outcome, 1 acknowledged, 2 failed; bit 4: read back from the stream.
+        // A message the stream still holds counts as not lost only while the consumer has yet to acknowledge it (above its
+        // acknowledgement floor): one at or below the floor was acknowledged by the consumer, so it was delivered, and a
+        // delivery the client never reported is a message the application lost.
+        var floor = 0
+        for e in events where e.event == .jsConsumerState && e.jsStream == jsStream && e.client == consumerClient && e.sub == consumerSub {
+            floor = e.jsSeq ?? 0
+            t.ackFloor = floor
+        }
+        // Per publish sequence: 0 no outcome, 1 acknowledged, 2 failed; bit 4: in the stream and not yet acknowledged by
+        // the consumer (or in the stream at all, without a consumer).
         var state = [UInt8](repeating: 0, count: highest + 1)
         var deliveries = [UInt16](repeating: 0, count: highest + 1)
         var lastJSSeq = 0
@@ -74,7 +85,7 @@ extension JetStreamAccounting {
                 }
             case .jsStored where e.jsStream == jsStream && e.stream == stream:
                 t.readBack += 1
-                if let seq = e.seq, seq >= 1, seq <= highest { state[seq] |= 4 }
+                if let seq = e.seq, seq >= 1, seq <= highest, (e.jsSeq ?? .max) > floor { state[seq] |= 4 }
             case .jsStreamState where e.jsStream == jsStream:
                 t.streamRead = true
                 t.replicas.append((e.server ?? "?", e.messages ?? 0, e.from ?? 0, e.to ?? 0))
@@ -135,6 +146,7 @@ extension JetStreamAccounting {
         if t.streamRead {
             observed += "; at the end " + t.replicas.map { "\($0.server) held \($0.messages) (\($0.first)-\($0.last))" }.joined(separator: ", ")
             if t.readBack > 0 { observed += ", \(t.readBack) read back" }
+            if let floor = t.ackFloor { observed += ", the consumer's acknowledgement floor at stream seq \(floor)" }
         } else {
             observed += "; natsfault could not read stream \(jsStream) at the end"
         }

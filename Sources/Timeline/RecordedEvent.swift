@@ -84,6 +84,9 @@ public struct EventName: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let jsStored = EventName(rawValue: "js_stored")
     /// What one server's replica of a JetStream stream held at the end (`messages`, `from`…`to`).
     public static let jsStreamState = EventName(rawValue: "js_stream_state")
+    /// A durable consumer's acknowledgement floor at the end (`js_seq`: every stream sequence up to it is acknowledged),
+    /// for the `js_consume` of `client` named `sub`.
+    public static let jsConsumerState = EventName(rawValue: "js_consumer_state")
 
     // client events
     public static let connected = EventName(.connected)

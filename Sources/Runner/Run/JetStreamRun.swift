@@ -83,6 +83,20 @@ struct JetStreamRun {
                 continue
             }
             let wanted = seqsToRead(jsStream, accountings.filter { $0.jsStream == jsStream }, events)
+            for a in accountings where a.jsStream == jsStream {
+                guard let client = a.consumerClient, let sub = a.consumerSub, let durable = durable(client: client, sub: sub) else { continue }
+                do {
+                    let floor = try await JetStreamAdmin.ackFloor(of: durable, stream: jsStream, on: Self.target(server))
+                    var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, server: server.name, event: .jsConsumerState,
+                                          text: "consumer \(durable) of \(jsStream): every message up to stream sequence \(floor) acknowledged")
+                    e.sub = sub
+                    e.jsStream = jsStream
+                    e.jsSeq = floor
+                    record(e)
+                } catch {
+                    record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .log, text: "consumer \(durable) of \(jsStream) could not be read: \(error)"))
+                }
+            }
             do {
                 let state = try await JetStreamAdmin.state(of: jsStream, on: Self.target(server))
                 let unknown = unacknowledgedSeqs(jsStream, events, first: state.first, last: state.last)
@@ -105,6 +119,14 @@ struct JetStreamRun {
                 record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .log, text: "stream \(jsStream) could not be read back: \(error)"))
             }
         }
+    }
+
+    /// The durable consumer that `client`'s `js_consume` named `sub` consumes.
+    private func durable(client: String, sub: String) -> String? {
+        for step in scenario.steps {
+            if case .client(.jsConsume(let c), let name) = step.action, name == client, c.sub == sub { return c.durable }
+        }
+        return nil
     }
 
     /// The stream sequences of acknowledged publishes that no assertion's consumer received.

@@ -86,7 +86,7 @@ public enum ScenarioKeys {
         ScenarioKey("max_file", .byteSize(1...Int.max), "The largest file store: bytes, or with KB or MB."),
     ])
 
-    public static let stream = MappingKind(id: "stream", what: "a JetStream stream", keys: [
+    public static let stream = MappingKind(id: "jetstream_stream", what: "a JetStream stream", keys: [
         .required("name", .name, "The stream's name, unique."),
         .required("subjects", .list(.subject, atLeast: 1), "The subjects it stores (wildcards allowed)."),
         ScenarioKey("replicas", .wholeNumber(1...5), "How many servers hold it; at most the JetStream servers of one cluster. Default: 1."),
@@ -98,7 +98,7 @@ public enum ScenarioKeys {
         ScenarioKey("leader", .name, "A replicated stream: the server that leads it when the timeline starts (natsfault has the leader step down until it is)."),
     ])
 
-    public static let consumer = MappingKind(id: "consumer", what: "a durable consumer", keys: [
+    public static let consumer = MappingKind(id: "jetstream_consumer", what: "a durable consumer", keys: [
         .required("stream", .name, "A stream of streams."),
         .required("durable", .name, "The consumer's durable name, unique per stream."),
         ScenarioKey("mode", .choice(of: ConsumerSpec.Mode.self, what: "mode"), "pull (default) or push (natsfault gives it a deliver subject of its own)."),
