@@ -155,6 +155,7 @@ let package = Package(
             name: "natsfault-driver-c",
             dependencies: ["CNATS"],
             path: "Sources/natsfault-driver-c",
+            exclude: ["README.md", "tests"],
             // The driver is the client under test: optimized in every build, so that a debug build of natsfault
             // does not make nats.c look slow (unoptimized, it published about 2,900 messages/s instead of 1,000,000+).
             swiftSettings: [.unsafeFlags(["-O"])]

@@ -13,6 +13,11 @@ final class ConnCtx: @unchecked Sendable {
     private var _closed = false
     private var subNames: [OpaquePointer: String] = [:]
     private var asyncErrors: [(mono: UInt64, status: natsStatus, error: DriverError)] = []
+    /// The connection's JetStream context (natsConnection_JetStream), made at the first JetStream op.
+    private var _js: OpaquePointer?
+    /// JetStream consumers under way, by report name, and by their libnats subscription.
+    private var consumers: [String: JsConsumer] = [:]
+    private var consumerSubs: [OpaquePointer: JsConsumer] = [:]
 
     let drainTimeoutMs: Int64?
 
@@ -72,6 +77,58 @@ final class ConnCtx: @unchecked Sendable {
         guard let sub else { return nil }
         cond.lock(); defer { cond.unlock() }
         return subNames[sub]
+    }
+
+    /// The JetStream context, made once per connection and never destroyed (a
+    /// publish or a subscription under way may still use it).
+    func jetStream() throws -> OpaquePointer {
+        cond.lock(); defer { cond.unlock() }
+        if let js = _js { return js }
+        guard let nc = _nc else { throw DriverError.other("no connection: send a successful connect first") }
+        var js: OpaquePointer? = nil
+        let s = natsConnection_JetStream(&js, nc, nil)
+        guard s == NATS_OK, let js else { throw lastThreadError(s) }
+        _js = js
+        return js
+    }
+
+    /// Registers a consumer under its report name; false if the name is taken.
+    func addConsumer(_ c: JsConsumer) -> Bool {
+        cond.lock(); defer { cond.unlock() }
+        if consumers[c.name] != nil { return false }
+        consumers[c.name] = c
+        return true
+    }
+
+    func setConsumerSub(_ sub: OpaquePointer, _ c: JsConsumer) {
+        cond.lock(); consumerSubs[sub] = c; cond.unlock()
+    }
+
+    func removeConsumer(_ c: JsConsumer) {
+        cond.lock()
+        if consumers[c.name] === c { consumers[c.name] = nil }
+        for (sub, other) in consumerSubs where other === c { consumerSubs[sub] = nil }
+        cond.unlock()
+    }
+
+    func consumer(named name: String) -> JsConsumer? {
+        cond.lock(); defer { cond.unlock() }
+        return consumers[name]
+    }
+
+    func consumer(forSub sub: OpaquePointer?) -> JsConsumer? {
+        guard let sub else { return nil }
+        cond.lock(); defer { cond.unlock() }
+        return consumerSubs[sub]
+    }
+
+    /// Stops every consumer (close, exit): all are told at once, then each is waited for.
+    func stopConsumers() {
+        cond.lock()
+        let all = Array(consumers.values)
+        cond.unlock()
+        for c in all { c.requestStop() }
+        for c in all { c.stop(ctx: self) }
     }
 
     func noteAsyncError(_ s: natsStatus, _ e: DriverError, mono: UInt64) {
@@ -153,8 +210,15 @@ func cbError(_ nc: OpaquePointer?, _ sub: OpaquePointer?, _ status: natsStatus,
              _ closure: UnsafeMutableRawPointer?) {
     let mono = monoNow()
     let ctx = ConnCtx.from(closure)
-    let e = asyncError(nc, status)
+    var e = asyncError(nc, status)
     ctx?.noteAsyncError(status, e, mono: mono)
+    // An error on a JetStream consumer's subscription (missed heartbeats, a sequence mismatch,
+    // a slow consumer) is that consumer's: js_consumer_error, at most one a second.
+    if let consumer = ctx?.consumer(forSub: sub) {
+        e = jsErrorKinds(e, status: status, code: jsErrCode(rawValue: 0))
+        consumer.reportError(e, mono: mono)
+        return
+    }
     var f: [(String, Out)] = [("error", e.json)]
     if let name = ctx?.subName(sub) { f.append(("sub", .str(name))) }
     events.emit("error", f, mono: mono)

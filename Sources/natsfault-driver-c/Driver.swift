@@ -1,4 +1,4 @@
-// The ops of DRIVER-PROTOCOL v1 on top of libnats.
+// The ops of DRIVER-PROTOCOL v1 on top of libnats (the JetStream ops of v1.1 are in JetStream.swift).
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +9,7 @@ import Foundation
 let capabilities = [
     "publish", "subscribe", "queue_subscribe", "request", "reply", "flush", "drain", "stats",
     "lame_duck", "discovered_servers", "retry_on_failed_connect", "reconnect_jitter",
-    "reconnect_buffer", "no_randomize", "ignore_discovered_servers", "credentials",
+    "reconnect_buffer", "no_randomize", "ignore_discovered_servers", "credentials", "jetstream",
 ]
 
 /// Connect options this driver maps onto natsOptions_*.
@@ -49,6 +49,23 @@ func check(_ s: natsStatus, _ what: String) throws {
 func sleepUntil(_ mono: UInt64) {
     var ts = timespec(tv_sec: Int(mono / 1_000_000_000), tv_nsec: Int(mono % 1_000_000_000))
     while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
+}
+
+/// Paces a loop of sends to `rate_per_s`: message `seq` (from 1) is due at
+/// start + (seq - 1) / rate, on CLOCK_MONOTONIC. Without a rate, no waiting.
+/// A send that took longer than the interval is followed by the overdue ones at once.
+struct Pacer {
+    let start: UInt64
+    let interval: Double?
+
+    init(ratePerS: Double?) {
+        start = monoNow()
+        interval = ratePerS.map { 1_000_000_000.0 / $0 }
+    }
+
+    func wait(forSeq seq: Int64) {
+        if let interval { sleepUntil(start + UInt64(Double(seq - 1) * interval)) }
+    }
 }
 
 /// Starts a detached worker thread.
@@ -114,6 +131,9 @@ final class Driver: @unchecked Sendable {
             case "drain": try drain(cmd.id)
             case "close": ack(cmd.id, .success(try close()))
             case "stats": ack(cmd.id, .success(try stats()))
+            case "js_publish": try jsPublish(cmd.id, cmd.fields)
+            case "js_consume": ack(cmd.id, .success(try jsConsume(cmd.fields)))
+            case "js_stop": try jsStop(cmd.id, cmd.fields)
             case "service":
                 throw DriverError.other("nats.c has no micro-service API (service op unsupported)")
             default:
@@ -132,6 +152,8 @@ final class Driver: @unchecked Sendable {
     /// callback, then gives ops under way a moment to finish and ack.
     func shutdown() {
         exiting.set()
+        // JetStream consumers first: a fetch under way finishes and acks what it got.
+        conn?.stopConsumers()
         if let ctx = conn, let nc = ctx.nc, !ctx.isClosed {
             natsConnection_Close(nc)
             if !ctx.waitClosed(timeoutMs: 5000) {
@@ -143,7 +165,7 @@ final class Driver: @unchecked Sendable {
         }
     }
 
-    private func requireConn() throws -> (ConnCtx, OpaquePointer) {
+    func requireConn() throws -> (ConnCtx, OpaquePointer) {
         guard let ctx = conn, let nc = ctx.nc else {
             throw DriverError.other("no connection: send a successful connect first")
         }
@@ -348,13 +370,10 @@ final class Driver: @unchecked Sendable {
                     }
                 }
             }
-            let start = monoNow()
-            let interval = rate.map { 1_000_000_000.0 / $0 } ?? 0
+            let pacer = Pacer(ratePerS: rate)
             var seq: Int64 = 1
             while seq <= count && !exiting.isSet {
-                if rate != nil {
-                    sleepUntil(start + UInt64(Double(seq - 1) * interval))
-                }
+                pacer.wait(forSeq: seq)
                 let payload = makePayload(seq: seq, stream: stream, size: size)
                 let sent = monoNow()
                 let s = payload.withUnsafeBytes { buf in
@@ -465,6 +484,9 @@ final class Driver: @unchecked Sendable {
     /// Acks once the connection has drained and closed.
     private func drain(_ id: Int64) throws {
         let (ctx, nc0) = try requireConn()
+        // JetStream consumers stop first (as for close): a fetch under way finishes and acks
+        // what it got, rather than failing when nats.c drains its subscription.
+        ctx.stopConsumers()
         let started = monoNow()
         let s: natsStatus
         if let t = ctx.drainTimeoutMs {
@@ -492,6 +514,7 @@ final class Driver: @unchecked Sendable {
 
     private func close() throws -> Fieldset {
         let (ctx, nc) = try requireConn()
+        ctx.stopConsumers()
         natsConnection_Close(nc)
         if !ctx.waitClosed(timeoutMs: 5000) {
             events.log("close: no closed callback within 5 s")

@@ -1,4 +1,4 @@
-// natsfault-driver-c: the nats.c (libnats) client driver, DRIVER-PROTOCOL v1.
+// natsfault-driver-c: the nats.c (libnats) client driver, DRIVER-PROTOCOL v1.1 (v1 and JetStream).
 // Commands on stdin, events on stdout, one JSON object per line.
 
 #if canImport(Glibc)
@@ -7,10 +7,11 @@ import Glibc
 import Foundation
 
 signal(SIGPIPE, SIG_IGN)
-stderrLine("nats.c \(libraryVersion), pid \(getpid()), DRIVER-PROTOCOL v1")
+stderrLine("nats.c \(libraryVersion), pid \(getpid()), DRIVER-PROTOCOL v1.1")
 
 events.emit("hello", [
     ("protocol", .int(1)),
+    ("protocol_minor", .int(1)),
     ("library", .str("nats.c")),
     ("library_version", .str(libraryVersion)),
     ("capabilities", .arr(capabilities.map { .str($0) })),
