@@ -5,15 +5,22 @@ import Synchronization
 /// The events of one scenario run, appended from every driver and server as they happen.
 ///
 /// Lifecycle events (everything but message traffic) are also kept apart: expectations are judged
-/// against them many times a second, and a run may record hundreds of thousands of messages.
+/// against them many times a second, and a run may record hundreds of thousands of messages. Traffic
+/// of the kinds given as `watched` (JetStream acknowledgements and deliveries, which expectations may
+/// name) is kept with them.
 final class EventLog: Sendable {
     private struct Store {
         var all: [RecordedEvent] = []
         var lifecycle: [RecordedEvent] = []
+        /// Whether `lifecycle` is in time order (events from different processes may arrive out of it).
+        var lifecycleInOrder = true
         var wireErrors = WireErrors()
     }
 
     private let store = Mutex(Store())
+    private let watched: Set<EventName>
+
+    init(watched: Set<EventName> = []) { self.watched = watched }
     /// Set by the first `output_limit` event: a driver or program natsfault had to stop, which ends the run.
     let stopped = OneShot<String>()
 
@@ -23,7 +30,10 @@ final class EventLog: Sendable {
         store.withLock {
             $0.wireErrors.annotate(&event)
             $0.all.append(event)
-            if !event.isTraffic { $0.lifecycle.append(event) }
+            if !event.isTraffic || watched.contains(event.event) {
+                if let last = $0.lifecycle.last, event.monoNs < last.monoNs { $0.lifecycleInOrder = false }
+                $0.lifecycle.append(event)
+            }
         }
         if event.event == .outputLimit { stopped.fulfil(event.text ?? "a driver broke its output limits") }
     }
@@ -33,9 +43,16 @@ final class EventLog: Sendable {
         store.withLock { $0.all }.sorted { $0.monoNs < $1.monoNs }
     }
 
-    /// Everything but message traffic, in time order: what expectations are judged on.
+    /// Everything but message traffic (and the watched traffic), in time order: what expectations are judged on.
+    /// Sorted in place only when an event came out of order, so that a poll every millisecond costs no copy.
     func lifecycleSnapshot() -> [RecordedEvent] {
-        store.withLock { $0.lifecycle }.sorted { $0.monoNs < $1.monoNs }
+        store.withLock {
+            if !$0.lifecycleInOrder {
+                $0.lifecycle.sort { $0.monoNs < $1.monoNs }
+                $0.lifecycleInOrder = true
+            }
+            return $0.lifecycle
+        }
     }
 
     var count: Int { store.withLock { $0.all.count } }

@@ -19,11 +19,14 @@ import Glibc
 final class ScenarioRun: Sendable {
     let scenario: Scenario
     let target: RunTarget
-    private let log = EventLog()
+    private let log: EventLog
 
     init(scenario: Scenario, target: RunTarget) {
         self.scenario = scenario
         self.target = target
+        // Expectations may name JetStream acknowledgements and deliveries, which are traffic.
+        let jetStream = scenario.clients.contains { scenario.usesJetStream(client: $0.name) }
+        log = EventLog(watched: jetStream ? [.jsAck, .jsPublishFailed, .jsMessage] : [])
     }
 
     func run() async -> ScenarioResult {
