@@ -29,6 +29,14 @@ type connection struct {
 
 	subNames sync.Map // *nats.Subscription → name for reports
 
+	// JetStream (jetstream.go).
+	jsOnce      sync.Once
+	js          nats.JetStreamContext
+	jsErr       error
+	consumersMu sync.Mutex
+	consumers   map[string]*jsConsumer // js_consume sub name → consumer
+	jsSubs      sync.Map               // *nats.Subscription → *jsConsumer
+
 	mu          sync.Mutex
 	asyncErrors []asyncError
 }
@@ -40,7 +48,8 @@ type asyncError struct {
 }
 
 func newConnection() *connection {
-	return &connection{connected: make(chan struct{}), closed: make(chan struct{})}
+	return &connection{connected: make(chan struct{}), closed: make(chan struct{}),
+		consumers: map[string]*jsConsumer{}}
 }
 
 // isClosed is true once the closed callback ran (or nats.go says so).
@@ -184,9 +193,15 @@ func (c *connection) onClosed(nc *nats.Conn) {
 
 // onAsyncError reports slow consumers, permission violations, auth errors
 // while reconnecting and drain timeouts. sub is nil for connection-level errors.
+// An error of a js_consume subscription (nats.ErrConsumerNotActive: missed
+// heartbeats, a slow consumer, ...) is that consumer's js_consumer_error.
 func (c *connection) onAsyncError(nc *nats.Conn, sub *nats.Subscription, err error) {
 	mono := monoNow()
 	c.noteAsyncError(err, mono)
+	if cons := c.jsConsumerOf(sub); cons != nil {
+		cons.reportError(err, false)
+		return
+	}
 	f := fields{{"error", classify(err)}}
 	if name, ok := c.subName(sub); ok {
 		f = append(f, field{"sub", name})

@@ -19,7 +19,7 @@ const libraryName = "nats.go"
 var capabilities = []string{
 	"publish", "subscribe", "queue_subscribe", "request", "reply", "flush", "drain", "stats",
 	"lame_duck", "discovered_servers", "retry_on_failed_connect", "reconnect_jitter",
-	"reconnect_buffer", "no_randomize", "service", "credentials",
+	"reconnect_buffer", "no_randomize", "service", "credentials", "jetstream",
 }
 
 // knownConnectOptions are the connect options this driver understands; any
@@ -107,6 +107,12 @@ func (d *driver) handle(cmd *command) {
 		extra, err = d.service(cmd.fields)
 	case "publish":
 		err = d.publish(cmd.id, cmd.fields)
+	case "js_publish":
+		err = d.jsPublish(cmd.id, cmd.fields)
+	case "js_consume":
+		extra, err = d.jsConsume(cmd.fields)
+	case "js_stop":
+		err = d.jsStop(cmd.fields)
 	case "request":
 		err = d.request(cmd.id, cmd.fields)
 	case "drain":
@@ -131,7 +137,7 @@ func (d *driver) handle(cmd *command) {
 
 // isAsync is true for ops that ack from their own goroutine once started.
 func isAsync(op string) bool {
-	return op == "publish" || op == "request" || op == "drain"
+	return op == "publish" || op == "js_publish" || op == "request" || op == "drain"
 }
 
 // run runs an op's body on its own goroutine, counted until it returns.
@@ -148,6 +154,7 @@ func (d *driver) run(body func()) {
 func (d *driver) shutdown() {
 	close(exiting)
 	if c := d.current(); c != nil && !c.isClosed() {
+		c.stopConsumers()
 		c.nc.Close()
 		if !c.waitClosed(5 * time.Second) {
 			events.log("exit: no closed callback within 5 s")
@@ -435,32 +442,84 @@ func streamArgs(a args) (subject, stream string, count int64, err error) {
 	return
 }
 
+// publishArgs are what publish and js_publish share.
+type publishArgs struct {
+	subject, stream string
+	count           int64
+	hasRate         bool
+	rate            float64
+	size            int
+}
+
+func readPublishArgs(a args) (p publishArgs, err error) {
+	if p.subject, p.stream, p.count, err = streamArgs(a); err != nil {
+		return
+	}
+	if p.rate, err = a.float("rate_per_s", 0); err != nil {
+		return
+	}
+	var size int64
+	if size, err = a.int("payload_bytes", 0); err != nil {
+		return
+	}
+	p.size = int(size)
+	p.hasRate = a.has("rate_per_s")
+	switch {
+	case p.count < 0:
+		err = badf("field 'count' must be >= 0")
+	case p.hasRate && !(p.rate > 0):
+		err = badf("field 'rate_per_s' must be > 0")
+	case size < 0:
+		err = badf("field 'payload_bytes' must be >= 0")
+	}
+	return
+}
+
+// paced calls send(seq) for seq 1…count, the k-th call no earlier than
+// (k-1)/rate after the first when the command has a rate (a call that took
+// long is caught up on, as a fixed schedule). It returns the first seq not
+// sent: count+1 unless the driver started exiting.
+func (p publishArgs) paced(send func(seq int64)) int64 {
+	start := time.Now()
+	interval := time.Duration(0)
+	if p.hasRate {
+		interval = time.Duration(float64(time.Second) / p.rate)
+	}
+	seq := int64(1)
+	for ; seq <= p.count; seq++ {
+		if p.hasRate && !sleepUntil(start.Add(time.Duration(seq-1)*interval)) {
+			break
+		}
+		if isClosedChan(exiting) {
+			break
+		}
+		send(seq)
+	}
+	return seq
+}
+
+// ackLongOp acks publish, js_publish and request with their succeeded and
+// failed counts, once `next` (the first seq not attempted) says they are done.
+func ackLongOp(id, next, count, okCount, failed int64, firstErr *driverError) {
+	extra := fields{{"succeeded", okCount}, {"failed", failed}}
+	switch {
+	case next <= count:
+		ack(id, otherError("cancelled: driver exiting after %d of %d", next-1, count), extra)
+	case firstErr != nil:
+		ack(id, firstErr, extra)
+	default:
+		ack(id, nil, extra)
+	}
+}
+
 func (d *driver) publish(id int64, a args) error {
 	c, err := d.requireConn()
 	if err != nil {
 		return err
 	}
-	subject, stream, count, err := streamArgs(a)
+	p, err := readPublishArgs(a)
 	if err != nil {
 		return err
-	}
-	rate, err := a.float("rate_per_s", 0)
-	if err != nil {
-		return err
-	}
-	size, err := a.int("payload_bytes", 0)
-	if err != nil {
-		return err
-	}
-	hasRate := a.has("rate_per_s")
-	if count < 0 {
-		return badf("field 'count' must be >= 0")
-	}
-	if hasRate && !(rate > 0) {
-		return badf("field 'rate_per_s' must be > 0")
-	}
-	if size < 0 {
-		return badf("field 'payload_bytes' must be >= 0")
 	}
 
 	d.run(func() {
@@ -469,25 +528,13 @@ func (d *driver) publish(id int64, a args) error {
 		// Unpaced floods are batched into ranges; paced publishes get one
 		// event per message.
 		var batcher *publishedBatcher
-		if !hasRate {
-			batcher = newPublishedBatcher(stream)
+		if !p.hasRate {
+			batcher = newPublishedBatcher(p.stream)
 		}
-		start := time.Now()
-		interval := time.Duration(0)
-		if hasRate {
-			interval = time.Duration(float64(time.Second) / rate)
-		}
-		seq := int64(1)
-		for ; seq <= count; seq++ {
-			if hasRate && !sleepUntil(start.Add(time.Duration(seq-1)*interval)) {
-				break
-			}
-			if isClosedChan(exiting) {
-				break
-			}
-			payload := makePayload(seq, stream, int(size))
+		next := p.paced(func(seq int64) {
+			payload := makePayload(seq, p.stream, p.size)
 			sent := monoNow()
-			perr := c.nc.Publish(subject, payload)
+			perr := c.nc.Publish(p.subject, payload)
 			mono := monoNow()
 			var de *driverError
 			if perr == nil {
@@ -502,25 +549,17 @@ func (d *driver) publish(id int64, a args) error {
 			if batcher != nil {
 				batcher.add(seq, de, mono, mono-sent)
 			} else {
-				f := fields{{"stream", stream}, {"seq", seq}, {"ok", de == nil}, {"call_ns", mono - sent}}
+				f := fields{{"stream", p.stream}, {"seq", seq}, {"ok", de == nil}, {"call_ns", mono - sent}}
 				if de != nil {
 					f = append(f, field{"error", de})
 				}
 				events.emitAt("published", f, mono)
 			}
-		}
+		})
 		if batcher != nil {
 			batcher.stop()
 		}
-		extra := fields{{"succeeded", okCount}, {"failed", failed}}
-		switch {
-		case seq <= count:
-			ack(id, otherError("cancelled: driver exiting after %d of %d", seq-1, count), extra)
-		case firstErr != nil:
-			ack(id, firstErr, extra)
-		default:
-			ack(id, nil, extra)
-		}
+		ackLongOp(id, next, p.count, okCount, failed, firstErr)
 	})
 	return nil
 }
@@ -690,15 +729,7 @@ func (d *driver) request(id int64, a args) error {
 			f = append(f, field{"latency_ns", t1 - t0})
 			events.emitAt("request_result", f, t1)
 		}
-		extra := fields{{"succeeded", okCount}, {"failed", failed}}
-		switch {
-		case seq <= count:
-			ack(id, otherError("cancelled: driver exiting after %d of %d", seq-1, count), extra)
-		case firstErr != nil:
-			ack(id, firstErr, extra)
-		default:
-			ack(id, nil, extra)
-		}
+		ackLongOp(id, seq, count, okCount, failed, firstErr)
 	})
 	return nil
 }
@@ -736,6 +767,9 @@ func (d *driver) drain(id int64) error {
 		return nil
 	}
 	started := monoNow()
+	// Pull consumers stop fetching first (push subscriptions drain with the
+	// connection, their handlers finishing what was delivered).
+	c.stopPullConsumers()
 	// nats.go 1.22.1 closes the connection and returns
 	// ErrConnectionReconnecting when asked to drain while reconnecting.
 	if err := c.nc.Drain(); err != nil {
@@ -766,6 +800,7 @@ func (d *driver) close() error {
 	if err != nil {
 		return err
 	}
+	c.stopConsumers()
 	c.nc.Close()
 	if !c.waitClosed(5 * time.Second) {
 		events.log("close: no closed callback within 5 s")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -104,5 +105,59 @@ func TestMutantFlag(t *testing.T) {
 	}
 	if is("") || is("closed-early") {
 		t.Fatal("without the flag no mutant is on")
+	}
+}
+
+func TestClassifyJetStream(t *testing.T) {
+	cases := []struct {
+		err          error
+		kind, native string
+	}{
+		{nats.ErrNoStreamResponse, "no_responders", "nats.ErrNoStreamResponse"},
+		{nats.ErrConsumerNotFound, "consumer_not_found", "nats.ErrConsumerNotFound"},
+		{nats.ErrConsumerDeleted, "consumer_deleted", "nats.ErrConsumerDeleted"},
+		{nats.ErrConsumerNotActive, "heartbeats_missed", "nats.ErrConsumerNotActive"},
+		{nats.ErrJetStreamNotEnabled, "jetstream_not_enabled", "nats.ErrJetStreamNotEnabled"},
+		{context.DeadlineExceeded, "timeout", "context.DeadlineExceeded"},
+		// Server errors as a publish gets them: the *nats.APIError of its acknowledgement.
+		{&nats.APIError{Code: 404, ErrorCode: 10059, Description: "stream not found"}, "stream_not_found", "nats.ErrStreamNotFound"},
+		{&nats.APIError{Code: 400, ErrorCode: 10060, Description: "expected stream does not match"}, "stream_not_found", "*nats.APIError 10060"},
+		{&nats.APIError{Code: 400, ErrorCode: 10071, Description: "wrong last sequence: 4"}, "wrong_last_sequence", "*nats.APIError 10071"},
+		{&nats.APIError{Code: 503, ErrorCode: 10039, Description: "jetstream not enabled for account"}, "jetstream_not_enabled", "nats.ErrJetStreamNotEnabledForAccount"},
+		{&nats.APIError{Code: 400, ErrorCode: 10070, Description: "wrong last msg ID: x"}, "other", "*nats.APIError 10070"},
+	}
+	for _, c := range cases {
+		e := classify(c.err)
+		if e.kind != c.kind || e.native != c.native || e.message != c.err.Error() {
+			t.Errorf("%v: got %s/%s/%s", c.err, e.kind, e.native, e.message)
+		}
+	}
+}
+
+func TestJSAckBatcherRanges(t *testing.T) {
+	// Only the grouping is checked here: add must start a new range when the
+	// stream sequence does not run in step or the duplicate flag changes
+	// (the ranges it writes are dropped: no stdout in tests).
+	events.mu.Lock()
+	events.broken = true
+	events.mu.Unlock()
+	defer func() {
+		events.mu.Lock()
+		events.broken = false
+		events.mu.Unlock()
+	}()
+	b := &jsAckBatcher{stream: "p", done: make(chan struct{}), tickerDone: make(chan struct{})}
+	b.add(1, &nats.PubAck{Stream: "S", Sequence: 10}, 1, 1)
+	b.add(2, &nats.PubAck{Stream: "S", Sequence: 11}, 2, 1)
+	if !b.have || b.from != 1 || b.to != 2 || b.jsSeqFrom != 10 {
+		t.Fatalf("in-step acks not one range: %+v", b)
+	}
+	b.add(3, &nats.PubAck{Stream: "S", Sequence: 20}, 3, 1)
+	if b.from != 3 || b.to != 3 || b.jsSeqFrom != 20 {
+		t.Fatalf("out-of-step ack must start a new range: %+v", b)
+	}
+	b.add(4, &nats.PubAck{Stream: "S", Sequence: 21, Duplicate: true}, 4, 1)
+	if b.from != 4 || b.to != 4 || !b.duplicate {
+		t.Fatalf("a duplicate must start a new range: %+v", b)
 	}
 }

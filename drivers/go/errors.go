@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -88,8 +89,44 @@ var sentinels = []sentinel{
 	{nats.ErrSecureConnRequired, "nats.ErrSecureConnRequired", "other"},
 	{nats.ErrSecureConnWanted, "nats.ErrSecureConnWanted", "other"},
 	{nats.ErrJsonParse, "nats.ErrJsonParse", "other"},
+	{context.DeadlineExceeded, "context.DeadlineExceeded", "timeout"},
+	// JetStream (protocol 1.1). The API errors among them (stream and
+	// consumer not found, JetStream not enabled) match a server's error by
+	// its err_code, also when nats.go passes the server's *nats.APIError on.
+	{nats.ErrJetStreamNotEnabled, "nats.ErrJetStreamNotEnabled", "jetstream_not_enabled"},
+	{nats.ErrJetStreamNotEnabledForAccount, "nats.ErrJetStreamNotEnabledForAccount", "jetstream_not_enabled"},
+	{nats.ErrStreamNotFound, "nats.ErrStreamNotFound", "stream_not_found"},
+	{nats.ErrConsumerNotFound, "nats.ErrConsumerNotFound", "consumer_not_found"},
+	{nats.ErrConsumerDeleted, "nats.ErrConsumerDeleted", "consumer_deleted"},
+	// Missed heartbeats: nats.go's only report of them (push consumers with
+	// idle heartbeats, through the async error handler).
+	{nats.ErrConsumerNotActive, "nats.ErrConsumerNotActive", "heartbeats_missed"},
+	// A JetStream publish that met no responders (after nats.go's own retries).
+	{nats.ErrNoStreamResponse, "nats.ErrNoStreamResponse", "no_responders"},
+	{nats.ErrConsumerLeadershipChanged, "nats.ErrConsumerLeadershipChanged", "other"},
+	{nats.ErrInvalidJSAck, "nats.ErrInvalidJSAck", "other"},
+	{nats.ErrPullSubscribeToPushConsumer, "nats.ErrPullSubscribeToPushConsumer", "other"},
+	{nats.ErrPullSubscribeRequired, "nats.ErrPullSubscribeRequired", "other"},
+	{nats.ErrSubjectMismatch, "nats.ErrSubjectMismatch", "other"},
+	{nats.ErrMsgAlreadyAckd, "nats.ErrMsgAlreadyAckd", "other"},
+	{nats.ErrNotJSMessage, "nats.ErrNotJSMessage", "other"},
+	{nats.ErrInvalidStreamName, "nats.ErrInvalidStreamName", "other"},
+	{nats.ErrInvalidConsumerName, "nats.ErrInvalidConsumerName", "other"},
+	{nats.ErrStreamNameRequired, "nats.ErrStreamNameRequired", "other"},
+	{nats.ErrConsumerNameRequired, "nats.ErrConsumerNameRequired", "other"},
 	{micro.ErrConfigValidation, "micro.ErrConfigValidation", "other"},
 	{micro.ErrRespond, "micro.ErrRespond", "other"},
+}
+
+// apiErrorKinds are the kinds of JetStream API error codes that nats.go has
+// no error value for (nats-server's JSErrCodes); any other code is "other".
+var apiErrorKinds = map[nats.ErrorCode]string{
+	10060: "stream_not_found",      // JSStreamNotMatchErr: expected stream does not match
+	10071: "wrong_last_sequence",   // JSStreamWrongLastSequenceErrF: wrong last sequence: N
+	10014: "consumer_not_found",    // JSConsumerNotFoundErr (also a nats.go error value)
+	10059: "stream_not_found",      // JSStreamNotFoundErr (also a nats.go error value)
+	10076: "jetstream_not_enabled", // JSNotEnabledErr
+	10039: "jetstream_not_enabled", // JSNotEnabledForAccountErr
 }
 
 // serverErrorKinds are kinds for the texts of server -ERR lines that nats.go
@@ -149,6 +186,15 @@ func classifyLibraryError(err error) *driverError {
 		}
 	}
 	native := fmt.Sprintf("%T", err)
+	// Other JetStream API errors: the server's err_code says what it was.
+	var apiErr *nats.APIError
+	if errors.As(err, &apiErr) {
+		kind, ok := apiErrorKinds[apiErr.ErrorCode]
+		if !ok {
+			kind = "other"
+		}
+		return &driverError{kind: kind, message: msg, native: fmt.Sprintf("*nats.APIError %d", apiErr.ErrorCode)}
+	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		name := errnoNames[errno]

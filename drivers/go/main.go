@@ -1,4 +1,4 @@
-// natsfault-driver-go: the nats.go client driver, DRIVER-PROTOCOL v1.
+// natsfault-driver-go: the nats.go client driver, DRIVER-PROTOCOL v1.1 (JetStream: jetstream.go).
 // Commands on stdin, events on stdout, one JSON object per line.
 //
 // Build (Debian's nats.go 1.22.1 and Go 1.19, GOPATH mode, no downloads):
@@ -32,10 +32,11 @@ func main() {
 		os.Exit(2)
 	}
 	mutant = m
-	stderrLine(fmt.Sprintf("%s %s, pid %d, DRIVER-PROTOCOL v1", libraryName, nats.Version, os.Getpid()))
+	stderrLine(fmt.Sprintf("%s %s, pid %d, DRIVER-PROTOCOL v1.1", libraryName, nats.Version, os.Getpid()))
 
 	events.emit("hello", fields{
 		{"protocol", 1},
+		{"protocol_minor", 1},
 		{"library", libraryName},
 		{"library_version", nats.Version},
 		{"capabilities", capabilities},

@@ -34,6 +34,7 @@ var goMutants = map[string]string{
 	"reconnect-wait-zero":        "reconnect_wait forced to 0, no jitter: hammers the server",
 	"drain-closes-at-once":       "drain closes the connection at once, dropping what is in flight",
 	"closed-early":               "reports closed as soon as the connection is lost, while still reconnecting",
+	"js-ack-before-process":      "js_consume acknowledges each message before reporting it, and loses every 100th (acked, never reported)",
 }
 
 // mutant is the defect this process has; "" for the real driver.
