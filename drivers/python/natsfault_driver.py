@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""natsfault driver for nats.py (nats-py 2.16, asyncio): DRIVER-PROTOCOL v1.
+"""natsfault driver for nats.py (nats-py 2.16, asyncio): DRIVER-PROTOCOL v1.1 (v1 plus JetStream).
 
 Commands arrive on stdin and events leave on stdout, one JSON object per line
 (see docs/driver-protocol.md). stderr is free text. Python 3.11 stdlib plus
@@ -8,9 +8,10 @@ nats-py only. Start it as `python3 drivers/python/natsfault_driver.py`.
 This mirrors the nats.c driver (Sources/natsfault-driver-c): the same ops,
 event fields, payload format, batching of `published` ranges, acks with
 succeeded/failed counts, and handling of bad input. Commands are carried out
-in the order they arrive; `publish`, `request` and `drain` run as background
-tasks that ack when done, so a later `stats` or `close` is not held up by
-them. Where nats.py differs from nats.c, the driver reports what nats.py
+in the order they arrive; `publish`, `request`, `js_publish` and `drain` run as
+background tasks that ack when done, so a later `stats` or `close` is not held
+up by them; `js_consume` acks once bound and consumes in a task of its own
+until `js_stop`, `close` or exit. Where nats.py differs from nats.c, the driver reports what nats.py
 does rather than papering over it (see the notes on `connect`).
 """
 
@@ -26,6 +27,7 @@ import time
 import traceback
 
 try:
+    import nats.js.errors as nats_js_errors
     import nats.micro
     from nats import errors as nats_errors
     from nats.aio.client import Client
@@ -36,12 +38,13 @@ except ImportError as exc:  # pragma: no cover - environment problem
     sys.exit(2)
 
 PROTOCOL = 1
+PROTOCOL_MINOR = 1  # version 1.1: JetStream
 LIBRARY = "nats.py"
 
 CAPABILITIES = [
     "publish", "subscribe", "queue_subscribe", "request", "reply", "flush", "drain", "stats",
     "lame_duck", "discovered_servers", "retry_on_failed_connect", "reconnect_buffer",
-    "no_randomize", "service",
+    "no_randomize", "service", "jetstream",
     # Not claimed: "reconnect_jitter" and "ignore_discovered_servers" (nats.py has neither).
 ]
 try:
@@ -67,6 +70,8 @@ KNOWN_CONNECT_OPTIONS = {
 # driver: a normal run is never a mutant. (The other mutants are the go driver's: drivers/go/mutant.go.)
 MUTANTS = {
     "pings-out-doubled": "notices a stale connection twice as late as configured (max_pings_out doubled)",
+    "js-ack-before-process": "js_consume acknowledges each message before reporting it, and drops "
+                             "every 100th message received (acked, never reported)",
 }
 mutant = None  # the defect this process has; None for the real driver
 
@@ -88,6 +93,15 @@ WORKERS_WAIT_S = 3.0      # exit: give ops under way this long to ack
 BATCH_FLUSH_S = 0.05      # unpaced publish: emit the batched `published` range this often
 SUB_FLUSH_TIMEOUT_S = 2.0  # subscribe / reply / service: flush after SUB when connected
 DEFAULT_DRAIN_TIMEOUT_S = 30.0  # nats.py's default drain_timeout
+# JetStream (protocol 1.1) defaults and limits.
+JS_DEFAULT_ACK_TIMEOUT_MS = 2000   # js_publish: how long one publish waits for the server's ack
+JS_DEFAULT_BATCH = 10              # js_consume pull: messages per fetch
+JS_DEFAULT_FETCH_TIMEOUT_MS = 1000  # js_consume pull: how long one fetch waits
+JS_ERROR_EVERY_NS = 1_000_000_000  # js_consumer_error: at most one per second per sub
+JS_FETCH_RETRY_S = 0.1             # a fetch that failed at once is tried again after this pause
+JS_CONSUMER_INFO_TIMEOUT_S = 1.0   # a fetch met no responders: is the consumer still there?
+JS_STOP_GRACE_S = 2.0              # js_stop: wait this long past fetch_timeout for the fetch under way
+JS_MUTANT_DROP_EVERY = 100         # js-ack-before-process: every 100th message received is dropped
 # An unpaced publish loop yields to the event loop this often, so that message
 # callbacks, the stdin reader and the library's flusher keep running. Without
 # it, nats.py's publish() does not yield until its pending buffer is full.
@@ -237,7 +251,38 @@ _CLASS_KINDS = [
 ]
 
 
+# JetStream API errors (the server's err_code, from nats-server's errors.json) onto the 1.1 kinds.
+_JS_ERR_CODES = {
+    10014: "consumer_not_found",     # consumer not found
+    10059: "stream_not_found",       # stream not found
+    10060: "stream_not_found",       # expected stream does not match (Nats-Expected-Stream)
+    10071: "wrong_last_sequence",    # wrong last sequence: {seq}
+    10164: "wrong_last_sequence",    # wrong last sequence
+    10039: "jetstream_not_enabled",  # JetStream not enabled for account
+    10076: "jetstream_not_enabled",  # JetStream not enabled
+}
+
+
+def js_error_kind(exc):
+    """The 1.1 kind of a nats.py JetStream exception, or None to map it as any other."""
+    if isinstance(exc, nats_js_errors.NoStreamResponseError):
+        # js.publish() turns the server's no-responders status (no stream has the subject) into this.
+        return "no_responders"
+    if isinstance(exc, nats_js_errors.APIError):
+        kind = _JS_ERR_CODES.get(exc.err_code)
+        if kind is not None:
+            return kind
+        if isinstance(exc, nats_js_errors.ServiceUnavailableError) and exc.err_code is None:
+            # Raised bare for a no-responders status: on a $JS.API request (nats.py's
+            # _api_request) or on a pull request's inbox (fetch).
+            return "no_responders"
+    return None
+
+
 def error_kind(exc, text):
+    kind = js_error_kind(exc)
+    if kind is not None:
+        return kind
     t = text.lower()
     for needle, kind in _TEXT_KINDS:
         if needle in t:
@@ -255,7 +300,11 @@ def from_exception(exc):
     if isinstance(exc, DriverError):
         return exc
     text = str(exc) or native_name(exc)
-    return DriverError(error_kind(exc, text), text, native_name(exc))
+    native = native_name(exc)
+    err_code = getattr(exc, "err_code", None)
+    if isinstance(exc, nats_js_errors.APIError) and err_code is not None:
+        native += " err_code=%s" % err_code  # the JetStream API's own code
+    return DriverError(error_kind(exc, text), text, native)
 
 
 # --------------------------------------------------------------------------
@@ -453,6 +502,8 @@ class Conn:
         self.last_try_error = None  # last error reported while connecting
         self.slow = {}            # sub name -> SlowConsumerRun
         self.services = []
+        self.js = None            # nats.py's JetStreamContext, made at the first JetStream op
+        self.js_consumers = {}    # js_consume sub name -> JsConsumer
         # nats.py keeps its last error until the next one (even across a
         # successful reconnect) and clears it right before calling the
         # disconnected callback when it reconnects. The error a
@@ -673,6 +724,294 @@ class PublishedBatcher:
 
 
 # --------------------------------------------------------------------------
+# JetStream (protocol 1.1): js_ack / js_publish_failed batching, consumers.
+# --------------------------------------------------------------------------
+
+class JsPublishBatcher:
+    """Merges the outcomes of an unpaced `js_publish` into ranges: consecutive `js_ack`s whose
+    stream sequences run in step with the publish sequences (same `js_stream` and `duplicate`),
+    and consecutive `js_publish_failed` with the same error. A paced `js_publish` emits one event
+    per message (emit_js_outcome)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.have = False
+        self.first = self.last = 0
+        self.ack = None           # PubAck of the first message of the range, or None
+        self.error = None         # DriverError of the range, or None
+        self.first_mono = self.last_mono = 0
+        self.longest_call = 0
+
+    def _continues(self, seq, ack, error):
+        if not self.have or seq != self.last + 1:
+            return False
+        if error is not None or self.error is not None:
+            return error is not None and self.error is not None and error.key == self.error.key
+        return (ack.stream == self.ack.stream and bool(ack.duplicate) == bool(self.ack.duplicate)
+                and ack.seq == self.ack.seq + (seq - self.first))
+
+    def add(self, seq, ack, error, mono, call):
+        if self._continues(seq, ack, error):
+            self.last = seq
+            self.last_mono = mono
+            self.longest_call = max(self.longest_call, call)
+            return
+        self.flush()
+        self.have = True
+        self.first = self.last = seq
+        self.ack, self.error = ack, error
+        self.first_mono = self.last_mono = mono
+        self.longest_call = call
+
+    def flush(self):
+        if not self.have:
+            return
+        self.have = False
+        if self.first == self.last:
+            emit_js_outcome(self.stream, self.first, self.ack, self.error, self.last_mono,
+                            self.longest_call)
+            return
+        f = {"stream": self.stream, "from": self.first, "to": self.last}
+        if self.error is None:
+            f["js_stream"] = self.ack.stream
+            f["js_seq_from"] = self.ack.seq
+            f["js_seq_to"] = self.ack.seq + (self.last - self.first)
+            f["duplicate"] = bool(self.ack.duplicate)
+        else:
+            f["error"] = self.error.to_json()
+        f["call_ns"] = self.longest_call
+        f["first_mono_ns"] = self.first_mono
+        events.emit("js_publish_failed" if self.error is not None else "js_ack", f,
+                    mono=self.last_mono)
+
+
+def emit_js_outcome(stream, seq, ack, error, mono, call):
+    """One `js_ack` (the server's PubAck) or `js_publish_failed` (no acknowledgement)."""
+    if error is None:
+        events.emit("js_ack", {"stream": stream, "seq": seq, "js_stream": ack.stream,
+                               "js_seq": ack.seq, "duplicate": bool(ack.duplicate),
+                               "call_ns": call}, mono=mono)
+    else:
+        events.emit("js_publish_failed", {"stream": stream, "seq": seq, "error": error.to_json(),
+                                          "call_ns": call}, mono=mono)
+
+
+class JsConsumer:
+    """One `js_consume`: bound to an existing durable consumer, never creating one.
+
+    pull: nats.py's pull_subscribe_bind, then fetch(batch, fetch_timeout) over and over in a
+    background task. push: nats.py's subscribe_bind on the durable's deliver subject (and deliver
+    group), with manual acks. Each message is reported as `js_message`, then acknowledged (with
+    `ack`). A message is reported and acked under `lock`, so that stopping never cuts in between."""
+
+    def __init__(self, conn, name, js_stream, durable, mode, batch, fetch_timeout_s, ack):
+        self.conn = conn
+        self.name = name
+        self.js_stream = js_stream
+        self.durable = durable
+        self.mode = mode
+        self.batch = batch
+        self.fetch_timeout_s = fetch_timeout_s
+        self.ack = ack
+        self.js = None            # nats.py's JetStreamContext
+        self.psub = None          # nats.py's PullSubscription / PushSubscription
+        self.task = None          # pull: the fetch loop
+        self.lock = asyncio.Lock()
+        self.stopping = False     # no fetch after the one under way
+        self.dropping = False     # messages not reported yet are left alone (redelivered later)
+        self.fetching = False     # the pull task is waiting in fetch()
+        self.received = 0         # messages received (the mutant's count)
+        self.last_error_mono = None
+        self.unreported = 0       # errors not reported since the last js_consumer_error
+
+    # ---- binding -------------------------------------------------------------
+
+    async def bind(self, js):
+        """Binds to the durable consumer; raises DriverError when it cannot."""
+        self.js = js
+        try:
+            info = await js.consumer_info(self.js_stream, self.durable)
+        except nats_js_errors.ServiceUnavailableError as e:
+            err = from_exception(e)
+            if e.err_code is None:
+                # Nobody answers $JS.API: the server (or account) has no JetStream.
+                err.kind = "jetstream_not_enabled"
+            raise err
+        config = info.config
+        if self.mode == "pull":
+            if config.deliver_subject:
+                raise DriverError.other("js_consume: durable '%s' of stream '%s' is a push consumer "
+                                        "(deliver subject '%s'): use mode push"
+                                        % (self.durable, self.js_stream, config.deliver_subject))
+            self.psub = await js.pull_subscribe_bind(durable=self.durable, stream=self.js_stream)
+            self.task = asyncio.get_running_loop().create_task(self._pull_loop())
+            return
+        if not config.deliver_subject:
+            raise DriverError.other("js_consume: durable '%s' of stream '%s' is a pull consumer "
+                                    "(no deliver subject): use mode pull"
+                                    % (self.durable, self.js_stream))
+        if not config.deliver_group and info.push_bound:
+            # nats.py's js.subscribe() refuses this with the same text; subscribe_bind (used here
+            # so that a consumer is never created) does not check it.
+            raise DriverError("other", "nats: JetStream.Error consumer is already bound to a "
+                              "subscription", "nats.js.errors.Error")
+        self.psub = await js.subscribe_bind(stream=self.js_stream, config=config,
+                                            consumer=self.durable, cb=self.on_message,
+                                            manual_ack=True)
+
+    # ---- messages ------------------------------------------------------------
+
+    async def on_message(self, msg):
+        """A message of the consumer: `js_message`, then the ack (push: nats.py's callback)."""
+        async with self.lock:
+            if self.dropping:
+                return
+            self.received += 1
+            try:
+                meta = msg.metadata
+            except Exception as e:  # not a JetStream message (no $JS.ACK reply subject)
+                self.report_error(from_exception(e))
+                return
+            seq, stream = parse_payload(msg.data)
+            ev = {"sub": self.name, "subject": msg.subject, "seq": seq}
+            if stream is not None:
+                ev["stream"] = stream
+            ev.update({
+                "js_stream": meta.stream, "js_seq": meta.sequence.stream,
+                "consumer_seq": meta.sequence.consumer, "delivered": meta.num_delivered,
+                "redelivered": meta.num_delivered > 1,
+            })
+            if mutant == "js-ack-before-process":
+                # The defect: the message is acknowledged as soon as it arrives, before the
+                # application has dealt with it; every 100th is then lost (acked, never reported).
+                if self.ack or self.received % JS_MUTANT_DROP_EVERY == 0:
+                    await self._ack(msg)
+                if self.received % JS_MUTANT_DROP_EVERY == 0:
+                    return
+                events.emit("js_message", ev)
+                return
+            events.emit("js_message", ev)
+            if self.ack:
+                await self._ack(msg)
+
+    async def _ack(self, msg):
+        try:
+            await msg.ack()
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            self.report_error(from_exception(e))
+
+    def _too_soon(self):
+        return (self.last_error_mono is not None
+                and mono_ns() - self.last_error_mono < JS_ERROR_EVERY_NS)
+
+    def report_error(self, err, extra=None):
+        """`js_consumer_error`, at most one per second: the ones in between are counted, and the
+        next report carries that count as `suppressed`."""
+        if self._too_soon():
+            self.unreported += 1
+            return
+        now = mono_ns()
+        f = {"sub": self.name, "error": err.to_json()}
+        if extra:
+            f.update(extra)
+        if self.unreported:
+            f["suppressed"] = self.unreported
+        self.unreported = 0
+        self.last_error_mono = now
+        events.emit("js_consumer_error", f, mono=now)
+
+    # ---- pull ----------------------------------------------------------------
+
+    async def _pull_loop(self):
+        nc = self.conn.nc
+        while not self.stopping:
+            self.fetching = True
+            try:
+                msgs = await self.psub.fetch(self.batch, timeout=self.fetch_timeout_s)
+            except asyncio.CancelledError:
+                raise
+            except TimeoutError:
+                # Every nats.py fetch timeout (nats.errors.TimeoutError, its FetchTimeoutError,
+                # asyncio's) is a builtin TimeoutError: no messages in time, reported as nothing.
+                # nats.py also ends a fetch this way when the server answers 404/408/409.
+                continue
+            except Exception as e:
+                await self._fetch_failed(e)
+                if nc.is_closed:
+                    return  # nothing more can come: the connection is closed for good
+                await asyncio.sleep(JS_FETCH_RETRY_S)
+                continue
+            finally:
+                self.fetching = False
+            for msg in msgs:
+                if self.dropping:
+                    break
+                await self.on_message(msg)
+
+    async def finish_fetching(self):
+        """Pull: no fetch after the one under way, whose messages are still reported and acked
+        (js_stop, and drain before nats.py drains the subscriptions). Push: nothing to do."""
+        self.stopping = True
+        task = self.task
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=self.fetch_timeout_s + JS_STOP_GRACE_S)
+
+    async def _fetch_failed(self, exc):
+        """A fetch that failed with more than a timeout. nats.py swallows the server's
+        `409 Consumer Deleted` inside fetch(); the fetches after it meet no responders (nobody
+        serves the consumer's pull requests any more) and raise a bare ServiceUnavailableError,
+        as they do while JetStream shuts down. The driver then asks consumer_info (one library
+        call, at most once per report) and reports consumer_deleted or stream_not_found when
+        that says the consumer or its stream is gone; its error goes along as consumer_info_error."""
+        if self._too_soon():
+            self.unreported += 1
+            return
+        err = from_exception(exc)
+        extra = None
+        if isinstance(exc, nats_js_errors.ServiceUnavailableError) and exc.err_code is None:
+            try:
+                await self.js.consumer_info(self.js_stream, self.durable,
+                                            timeout=JS_CONSUMER_INFO_TIMEOUT_S)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                why = from_exception(e)
+                if why.kind == "consumer_not_found":
+                    err.kind = "consumer_deleted"
+                elif why.kind == "stream_not_found":
+                    err.kind = "stream_not_found"
+                if err.kind != "no_responders":
+                    extra = {"consumer_info_error": why.to_json()}
+        self.report_error(err, extra)
+
+    # ---- stopping ------------------------------------------------------------
+
+    async def stop(self, graceful):
+        """Stops consuming and unsubscribes (the durable consumer stays). Graceful (js_stop): a
+        fetch under way may finish, and what it brings is reported and acked; otherwise (close,
+        exit) it is cancelled and what was not reported yet is left to be redelivered."""
+        if graceful:
+            await self.finish_fetching()
+        self.stopping = True
+        task = self.task
+        self.dropping = True
+        if task is not None and not task.done():
+            if self.fetching:
+                task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        async with self.lock:  # a message being reported and acked is finished first
+            pass
+        if self.psub is not None and not self.conn.nc.is_closed:
+            try:
+                await self.psub.unsubscribe()
+            except Exception as e:
+                events.log("js_stop %s: nats.py unsubscribe failed: %s"
+                           % (self.name, from_exception(e).message))
+
+
+# --------------------------------------------------------------------------
 # Acks.
 # --------------------------------------------------------------------------
 
@@ -694,6 +1033,49 @@ async def sleep_until(mono):
     delay = mono - mono_ns()
     if delay > 0:
         await asyncio.sleep(delay / 1e9)
+
+
+def ack_counts(cid, done, count, ok_count, failed, first_error):
+    """The ack of a long operation (`publish`, `request`, `js_publish`): `succeeded` and `failed`
+    counts; ok:false with the first error if any failed, or if the driver is exiting before all
+    `count` were done."""
+    extra = {"succeeded": ok_count, "failed": failed}
+    if done < count:
+        ack_error(cid, DriverError.other("cancelled: driver exiting after %d of %d"
+                                         % (done, count)), extra)
+    elif first_error is not None:
+        ack_error(cid, first_error, extra)
+    else:
+        ack_ok(cid, extra)
+
+
+class Pacer:
+    """Paces messages 1…count (`publish`, `js_publish`). With a rate, message `seq` is due at
+    start + (seq - 1) / rate, so a slow call does not shift the ones after it; without one, the
+    loop yields to the event loop every PUBLISH_YIELD_EVERY messages."""
+
+    def __init__(self, rate):
+        self.rate = rate
+        self.start = mono_ns()
+        self.interval_ns = 1e9 / rate if rate is not None else 0.0
+
+    async def wait(self, seq):
+        if self.rate is not None:
+            await sleep_until(self.start + int((seq - 1) * self.interval_ns))
+        elif seq % PUBLISH_YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+
+
+def flush_periodically(batcher):
+    """A task that flushes `batcher` every BATCH_FLUSH_S (None when there is no batcher)."""
+    if batcher is None:
+        return None
+
+    async def loop():
+        while True:
+            await asyncio.sleep(BATCH_FLUSH_S)
+            batcher.flush()
+    return asyncio.get_running_loop().create_task(loop())
 
 
 # --------------------------------------------------------------------------
@@ -726,6 +1108,12 @@ class Driver:
                 self.publish(cmd.id, f)
             elif op == "request":
                 self.request(cmd.id, f)
+            elif op == "js_publish":
+                self.js_publish(cmd.id, f)
+            elif op == "js_consume":
+                ack_ok(cmd.id, await self.js_consume(f))
+            elif op == "js_stop":
+                ack_ok(cmd.id, await self.js_stop(f))
             elif op == "flush":
                 ack_ok(cmd.id, await self.flush(f))
             elif op == "drain":
@@ -1026,8 +1414,9 @@ class Driver:
 
     # ---- publish -------------------------------------------------------------
 
-    def publish(self, cid, f):
-        conn = self.require_conn()
+    @staticmethod
+    def _publish_fields(f):
+        """The fields `publish` and `js_publish` share: (subject, stream, count, rate, size)."""
         subject = f.required_string("subject")
         stream = f.string("stream") or subject
         count = f.int("count")
@@ -1040,6 +1429,11 @@ class Driver:
             raise BadCommand("field 'rate_per_s' must be > 0")
         if size < 0:
             raise BadCommand("field 'payload_bytes' must be >= 0")
+        return subject, stream, count, rate, size
+
+    def publish(self, cid, f):
+        conn = self.require_conn()
+        subject, stream, count, rate, size = self._publish_fields(f)
         self.spawn(self._publish(cid, conn, subject, stream, count, rate, size))
 
     async def _publish(self, cid, conn, subject, stream, count, rate, size):
@@ -1047,24 +1441,14 @@ class Driver:
         ok_count = failed = 0
         first_error = None
         batcher = PublishedBatcher(stream) if rate is None else None
-        flusher = None
-        if batcher is not None:
-            async def flush_periodically():
-                while True:
-                    await asyncio.sleep(BATCH_FLUSH_S)
-                    batcher.flush()
-            flusher = asyncio.get_running_loop().create_task(flush_periodically())
-        start = mono_ns()
-        interval_ns = 1e9 / rate if rate is not None else 0.0
+        flusher = flush_periodically(batcher)
+        pacer = Pacer(rate)
         seq = 1
         try:
             while seq <= count and not self.exiting:
-                if rate is not None:
-                    await sleep_until(start + int((seq - 1) * interval_ns))
-                    if self.exiting:
-                        break
-                elif seq % PUBLISH_YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
+                await pacer.wait(seq)
+                if self.exiting:
+                    break
                 err = None
                 payload = make_payload(seq, stream, size)
                 sent = mono_ns()
@@ -1092,14 +1476,7 @@ class Driver:
                 flusher.cancel()
             if batcher is not None:
                 batcher.flush()
-        extra = {"succeeded": ok_count, "failed": failed}
-        if seq <= count:
-            ack_error(cid, DriverError.other("cancelled: driver exiting after %d of %d"
-                                             % (seq - 1, count)), extra)
-        elif first_error is not None:
-            ack_error(cid, first_error, extra)
-        else:
-            ack_ok(cid, extra)
+        ack_counts(cid, seq - 1, count, ok_count, failed, first_error)
 
     # ---- request -------------------------------------------------------------
 
@@ -1153,14 +1530,116 @@ class Driver:
             ev["latency_ns"] = t1 - t0
             events.emit("request_result", ev, mono=t1)
             seq += 1
-        extra = {"succeeded": ok_count, "failed": failed}
-        if seq <= count:
-            ack_error(cid, DriverError.other("cancelled: driver exiting after %d of %d"
-                                             % (seq - 1, count)), extra)
-        elif first_error is not None:
-            ack_error(cid, first_error, extra)
-        else:
-            ack_ok(cid, extra)
+        ack_counts(cid, seq - 1, count, ok_count, failed, first_error)
+
+    # ---- JetStream (protocol 1.1) ---------------------------------------------
+
+    @staticmethod
+    def js_context(conn):
+        if conn.js is None:
+            conn.js = conn.nc.jetstream()
+        return conn.js
+
+    def js_publish(self, cid, f):
+        conn = self.require_conn()
+        subject, stream, count, rate, size = self._publish_fields(f)
+        ack_timeout_ms = f.int("ack_timeout_ms")
+        ack_timeout_ms = JS_DEFAULT_ACK_TIMEOUT_MS if ack_timeout_ms is None else ack_timeout_ms
+        if ack_timeout_ms <= 0:
+            raise BadCommand("field 'ack_timeout_ms' must be > 0")
+        msg_id = bool(f.bool("msg_id"))
+        js_stream = f.string("js_stream")
+        self.spawn(self._js_publish(cid, conn, subject, stream, count, rate, size,
+                                    ack_timeout_ms / 1000.0, msg_id, js_stream))
+
+    async def _js_publish(self, cid, conn, subject, stream, count, rate, size, ack_timeout_s,
+                          msg_id, js_stream):
+        """nats.py's js.publish(): a request to the subject that waits for the stream's PubAck
+        (ack_timeout_s); `stream=` sends Nats-Expected-Stream. Paced as `publish`, never retried."""
+        js = self.js_context(conn)
+        ok_count = failed = 0
+        first_error = None
+        batcher = JsPublishBatcher(stream) if rate is None else None
+        flusher = flush_periodically(batcher)
+        pacer = Pacer(rate)
+        seq = 1
+        try:
+            while seq <= count and not self.exiting:
+                await pacer.wait(seq)
+                if self.exiting:
+                    break
+                payload = make_payload(seq, stream, size)
+                headers = {"Nats-Msg-Id": "%s-%d" % (stream, seq)} if msg_id else None
+                ack = err = None
+                sent = mono_ns()
+                try:
+                    ack = await js.publish(subject, payload, timeout=ack_timeout_s,
+                                           stream=js_stream, headers=headers)
+                except Exception as e:
+                    err = from_exception(e)
+                mono = mono_ns()
+                if err is None:
+                    ok_count += 1
+                else:
+                    failed += 1
+                    if first_error is None:
+                        first_error = err
+                if batcher is not None:
+                    batcher.add(seq, ack, err, mono, mono - sent)
+                else:
+                    emit_js_outcome(stream, seq, ack, err, mono, mono - sent)
+                seq += 1
+        finally:
+            if flusher is not None:
+                flusher.cancel()
+            if batcher is not None:
+                batcher.flush()
+        ack_counts(cid, seq - 1, count, ok_count, failed, first_error)
+
+    async def js_consume(self, f):
+        conn = self.require_conn()
+        name = f.required_string("sub")
+        js_stream = f.required_string("js_stream")
+        durable = f.required_string("durable")
+        mode = f.string("mode") or "pull"
+        if mode not in ("pull", "push"):
+            raise BadCommand("field 'mode' must be \"pull\" or \"push\", got \"%s\"" % mode)
+        batch = f.int("batch")
+        batch = JS_DEFAULT_BATCH if batch is None else batch
+        if batch <= 0:
+            raise BadCommand("field 'batch' must be > 0")
+        fetch_timeout_ms = f.int("fetch_timeout_ms")
+        if fetch_timeout_ms is None:
+            fetch_timeout_ms = JS_DEFAULT_FETCH_TIMEOUT_MS
+        if fetch_timeout_ms <= 0:
+            raise BadCommand("field 'fetch_timeout_ms' must be > 0")
+        ack = f.bool("ack")
+        ack = True if ack is None else ack
+        if name in conn.js_consumers:
+            raise DriverError.other("js_consume: sub '%s' is already consuming; js_stop it first"
+                                    % name)
+        consumer = JsConsumer(conn, name, js_stream, durable, mode, batch,
+                              fetch_timeout_ms / 1000.0, ack)
+        await consumer.bind(self.js_context(conn))
+        conn.js_consumers[name] = consumer
+        if mode == "push":
+            return await self._flush_after_sub(conn, "js_consume " + name)
+        return None
+
+    async def js_stop(self, f):
+        conn = self.require_conn()
+        name = f.required_string("sub")
+        consumer = conn.js_consumers.pop(name, None)
+        if consumer is None:
+            raise DriverError.other("js_stop: no js_consume with sub '%s'" % name)
+        await consumer.stop(graceful=True)
+        return None
+
+    async def _stop_js_consumers(self, conn):
+        consumers = list(conn.js_consumers.values())
+        conn.js_consumers.clear()
+        for consumer in consumers:
+            await consumer.stop(graceful=False)
 
     # ---- flush / drain / close / stats ----------------------------------------
 
@@ -1180,6 +1659,10 @@ class Driver:
     async def _drain(self, cid, conn):
         """Acks once the connection has drained and closed."""
         started = mono_ns()
+        # Pull consumers stop fetching first (their last fetch is still reported and acked), or
+        # their loops would fetch on a draining connection; push consumers drain with the rest.
+        consumers = list(conn.js_consumers.values())
+        await asyncio.gather(*(c.finish_fetching() for c in consumers))
         try:
             # nats.py drains the subscriptions, flushes, then closes (closed
             # callback) within drain() itself; a drain timeout goes to the
@@ -1206,6 +1689,7 @@ class Driver:
         return None
 
     async def _close_conn(self, conn, what):
+        await self._stop_js_consumers(conn)
         task = conn.connect_task
         if task is not None and not task.done():
             # A pending connect still retrying: stop it, or nats.py's connect
@@ -1290,10 +1774,11 @@ async def open_stdin(queue):
 
 async def main():
     driver = Driver()
-    stderr_line("nats.py %s, python %s, pid %d, DRIVER-PROTOCOL v1"
+    stderr_line("nats.py %s, python %s, pid %d, DRIVER-PROTOCOL v1.1"
                 % (NATS_PY_VERSION, sys.version.split()[0], os.getpid()))
     events.emit("hello", {
         "protocol": PROTOCOL,
+        "protocol_minor": PROTOCOL_MINOR,
         "library": LIBRARY,
         "library_version": NATS_PY_VERSION,
         "capabilities": CAPABILITIES,
