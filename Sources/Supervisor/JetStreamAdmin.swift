@@ -10,6 +10,11 @@ public enum JetStreamAdmin {
         public var description: String
         /// The API's `err_code` (10059 stream not found, 10037 no message found, …), when it answered with one.
         public var code: Int?
+
+        public init(description: String, code: Int? = nil) {
+            self.description = description
+            self.code = code
+        }
     }
 
     /// Sends `requests` (subject, JSON body or nil) one after another on one connection; the decoded JSON answer of

@@ -30,6 +30,10 @@ public struct JetStreamTally: Sendable {
     public var streamRead = false
     /// The consumer's acknowledgement floor at the end (stream sequence), when natsfault read it.
     public var ackFloor: Int? = nil
+    /// How long after the timeline the replicas took to agree (or natsfault gave up waiting).
+    public var convergedAfterNs: Int64? = nil
+    /// Why natsfault could not read the stream's messages back, when it could not.
+    public var readFailure: String? = nil
 
     /// Whether every replica read holds the same messages.
     public var replicasAgree: Bool {
@@ -86,8 +90,11 @@ extension JetStreamAccounting {
             case .jsStored where e.jsStream == jsStream && e.stream == stream:
                 t.readBack += 1
                 if let seq = e.seq, seq >= 1, seq <= highest, (e.jsSeq ?? .max) > floor { state[seq] |= 4 }
+            case .log where e.jsStream == jsStream:
+                t.readFailure = e.text
             case .jsStreamState where e.jsStream == jsStream:
                 t.streamRead = true
+                t.convergedAfterNs = e.latencyNs
                 t.replicas.append((e.server ?? "?", e.messages ?? 0, e.from ?? 0, e.to ?? 0))
             default: continue
             }
@@ -145,11 +152,15 @@ extension JetStreamAccounting {
         if let o = t.firstOutOfOrder { observed += "; \(t.outOfOrder) out of stream order, first #\(o.seq) at stream seq \(o.jsSeq) after \(o.after)" }
         if t.streamRead {
             observed += "; at the end " + t.replicas.map { "\($0.server) held \($0.messages) (\($0.first)-\($0.last))" }.joined(separator: ", ")
+            if let ns = t.convergedAfterNs, ns >= 1_000_000_000 {
+                observed += t.replicasAgree ? " (agreeing \(String(format: "%.1f", Double(ns) / 1e9)) s after the timeline)" : " (still apart \(String(format: "%.0f", Double(ns) / 1e9)) s after the timeline)"
+            }
             if t.readBack > 0 { observed += ", \(t.readBack) read back" }
             if let floor = t.ackFloor { observed += ", the consumer's acknowledgement floor at stream seq \(floor)" }
         } else {
             observed += "; natsfault could not read stream \(jsStream) at the end"
         }
+        if let failure = t.readFailure { observed += "; \(failure)" }
         let who = consumerClient.map { " at \($0)/\(consumerSub ?? "")" } ?? ""
         return Check(passed: passed, expected: "JetStream stream \(jsStream), publisher stream \(stream)\(who): " + wanted.joined(separator: ", "), observed: observed)
     }

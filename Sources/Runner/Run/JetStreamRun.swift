@@ -14,6 +14,13 @@ struct JetStreamRun {
     static let setupWindow: Duration = .seconds(30)
     /// The most messages natsfault reads back from one stream at the end.
     static let readLimit = 20_000
+    /// How long after the timeline the replicas of a stream may take to agree, read every 200 ms; what they hold then is
+    /// judged. A node partitioned while it led the stream was seen catching up 55 s after the heal (nats-server 2.15.1,
+    /// "Expected first catchup entry to be a snapshot and peerstate, will retry"): lag, which the check reports with the
+    /// time it took, not divergence.
+    static let convergenceWindow: Duration = .seconds(90)
+    /// How long natsfault keeps asking the servers' `$JS.API` for the read-back.
+    static let apiWindow: Duration = .seconds(15)
 
     /// Where natsfault's requests to `server` go: straight to it, as its first user if it has users.
     static func target(_ spec: ServerSpec) -> RequestProbe.Target {
@@ -58,66 +65,112 @@ struct JetStreamRun {
         }
     }
 
-    /// For each stream a `jetstream` assertion names: each server's replica state (`js_stream_state`), and the messages
-    /// the assertions cannot account for otherwise (`js_stored`): acknowledged ones the consumer never received, and
-    /// stream sequences no acknowledgement names (failed publishes that landed).
+    /// For each stream a `jetstream` assertion names: each server's replica state (`js_stream_state`), the consumers'
+    /// acknowledgement floors (`js_consumer_state`), and the messages the assertions cannot account for otherwise
+    /// (`js_stored`): acknowledged ones the consumer never received, and stream sequences no acknowledgement names
+    /// (failed publishes that landed). What cannot be read is recorded as a `log` event naming the stream, which the
+    /// assertion shows.
     func readBack(_ events: [RecordedEvent]) async {
         let accountings = scenario.assertions.compactMap { a -> JetStreamAccounting? in if case .jetstream(let j) = a { j } else { nil } }
         guard !accountings.isEmpty else { return }
         for jsStream in Set(accountings.map(\.jsStream)).sorted() {
-            var answered: ServerSpec?
-            for server in scenario.jetStreamServers {
-                guard let replicas = try? await JetStreamAdmin.replicas(host: server.host, monitorPort: server.monitorPort) else { continue }
-                answered = answered ?? server
-                guard let state = replicas[jsStream] else { continue }
+            let began = ContinuousClock.now
+            let states = await replicaStates(jsStream)
+            let tookNs = (ContinuousClock.now - began).nanoseconds
+            for (server, state) in states {
                 var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .jsStreamState,
                                       text: "\(server.name)'s replica of \(jsStream): \(state.messages) messages, \(state.first)-\(state.last)")
                 e.jsStream = jsStream
                 e.messages = state.messages
                 e.from = state.first
                 e.to = state.last
+                e.latencyNs = tookNs
                 record(e)
             }
-            guard let server = answered else {
-                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: .log, text: "stream \(jsStream) could not be read back: no JetStream server answered"))
-                continue
-            }
-            let wanted = seqsToRead(jsStream, accountings.filter { $0.jsStream == jsStream }, events)
-            for a in accountings where a.jsStream == jsStream {
-                guard let client = a.consumerClient, let sub = a.consumerSub, let durable = durable(client: client, sub: sub) else { continue }
-                do {
-                    let floor = try await JetStreamAdmin.ackFloor(of: durable, stream: jsStream, on: Self.target(server))
-                    var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, server: server.name, event: .jsConsumerState,
-                                          text: "consumer \(durable) of \(jsStream): every message up to stream sequence \(floor) acknowledged")
-                    e.sub = sub
-                    e.jsStream = jsStream
-                    e.jsSeq = floor
-                    record(e)
-                } catch {
-                    record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .log, text: "consumer \(durable) of \(jsStream) could not be read: \(error)"))
-                }
-            }
             do {
-                let state = try await JetStreamAdmin.state(of: jsStream, on: Self.target(server))
-                let unknown = unacknowledgedSeqs(jsStream, events, first: state.first, last: state.last)
-                let seqs = Array(Set(wanted + unknown).sorted().prefix(Self.readLimit))
-                let read = try await JetStreamAdmin.messages(of: jsStream, seqs: seqs, on: Self.target(server))
-                for (jsSeq, payload) in read {
-                    guard let payload else { continue }
-                    let (seq, stream) = Self.parsePayload(payload)
-                    var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .jsStored)
-                    e.jsStream = jsStream
-                    e.jsSeq = jsSeq
-                    e.seq = seq
-                    e.stream = stream
-                    record(e)
-                }
-                if wanted.count + unknown.count > Self.readLimit {
-                    record(RecordedEvent(monoNs: MonotonicClock.nowNs(), event: .log, text: "stream \(jsStream): read back the first \(Self.readLimit) of \(wanted.count + unknown.count) messages to check"))
-                }
+                try await readMessages(jsStream, accountings.filter { $0.jsStream == jsStream }, events)
             } catch {
-                record(RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .log, text: "stream \(jsStream) could not be read back: \(error)"))
+                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), event: .log, text: "stream \(jsStream) could not be read back: \(error)")
+                e.jsStream = jsStream
+                record(e)
             }
+        }
+    }
+
+    /// Each JetStream server's replica of `jsStream` (from its monitoring port), read every 200 ms until they agree or
+    /// `convergenceWindow` has passed: followers apply what the leader replicated a little later, and a node that was
+    /// cut off or restarted catches up over seconds, so a reading taken meanwhile is lag, not divergence.
+    private func replicaStates(_ jsStream: String) async -> [(ServerSpec, (messages: Int, first: Int, last: Int))] {
+        let began = ContinuousClock.now
+        var states: [(ServerSpec, (messages: Int, first: Int, last: Int))] = []
+        while true {
+            states = []
+            for server in scenario.jetStreamServers {
+                guard let replicas = try? await JetStreamAdmin.replicas(host: server.host, monitorPort: server.monitorPort),
+                      let state = replicas[jsStream] else { continue }
+                states.append((server, state))
+            }
+            let agree = Set(states.map { "\($0.1.messages) \($0.1.first) \($0.1.last)" }).count <= 1
+            if agree || ContinuousClock.now - began >= Self.convergenceWindow { return states }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Reads the consumers' acknowledgement floors and the messages to check through the first JetStream server whose
+    /// `$JS.API` answers (a node that was cut off may answer only once its cluster has a meta leader again), for up to
+    /// `apiWindow`.
+    private func readMessages(_ jsStream: String, _ accountings: [JetStreamAccounting], _ events: [RecordedEvent]) async throws {
+        let deadline = ContinuousClock.now + Self.apiWindow
+        var lastError: (any Error)?
+        while ContinuousClock.now < deadline {
+            for server in scenario.jetStreamServers {
+                do {
+                    try await readMessages(jsStream, accountings, events, through: server)
+                    return
+                } catch {
+                    lastError = error
+                }
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw lastError ?? JetStreamAdmin.Failure(description: "no JetStream server answered", code: nil)
+    }
+
+    private func readMessages(_ jsStream: String, _ accountings: [JetStreamAccounting], _ events: [RecordedEvent], through server: ServerSpec) async throws {
+        let target = Self.target(server)
+        let state = try await JetStreamAdmin.state(of: jsStream, on: target)
+        var floors: [RecordedEvent] = []
+        for a in accountings {
+            guard let client = a.consumerClient, let sub = a.consumerSub, let durable = durable(client: client, sub: sub) else { continue }
+            let floor = try await JetStreamAdmin.ackFloor(of: durable, stream: jsStream, on: target)
+            var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), client: client, server: server.name, event: .jsConsumerState,
+                                  text: "consumer \(durable) of \(jsStream): every message up to stream sequence \(floor) acknowledged")
+            e.sub = sub
+            e.jsStream = jsStream
+            e.jsSeq = floor
+            floors.append(e)
+        }
+        let wanted = seqsToRead(jsStream, accountings, events)
+        let unknown = unacknowledgedSeqs(jsStream, events, first: state.first, last: state.last)
+        let seqs = Array(Set(wanted + unknown).sorted().prefix(Self.readLimit))
+        let read = try await JetStreamAdmin.messages(of: jsStream, seqs: seqs, on: target)
+        // Recorded only once everything was read, so that a retry through another server records nothing twice.
+        floors.forEach(record)
+        for (jsSeq, payload) in read {
+            guard let payload else { continue }
+            let (seq, stream) = Self.parsePayload(payload)
+            var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .jsStored)
+            e.jsStream = jsStream
+            e.jsSeq = jsSeq
+            e.seq = seq
+            e.stream = stream
+            record(e)
+        }
+        if wanted.count + unknown.count > Self.readLimit {
+            var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), event: .log,
+                                  text: "stream \(jsStream): read back the first \(Self.readLimit) of \(wanted.count + unknown.count) messages to check")
+            e.jsStream = jsStream
+            record(e)
         }
     }
 

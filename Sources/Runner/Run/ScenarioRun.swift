@@ -57,7 +57,12 @@ final class ScenarioRun: Sendable {
                         result.reason = "server \(spec.name) has jetstream sync: always, which needs nats-server 2.10 or later (nats-server \(binary.version) has no sync_interval)"
                         throw Skipped()
                     }
-                    let routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
+                    var routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
+                    // Clustered JetStream refuses to start without a configured route; the first node dials no peer (the
+                    // later ones dial it), so it is given a route to itself, which nats-server detects and ignores.
+                    if routes.isEmpty, spec.config.jetStream != nil, spec.config.cluster != nil {
+                        routes = ["nats-route://\(spec.host):\(spec.config.clusterPort)"]
+                    }
                     let server = ServerProcess(spec: spec, binary: binary, workDirectory: target.workDirectory,
                                                routes: routes, trust: authority?.trust, logger: logger, record: record)
                     servers.append(server)
