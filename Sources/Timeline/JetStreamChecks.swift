@@ -35,10 +35,26 @@ public struct JetStreamTally: Sendable {
     /// Why natsfault could not read the stream's messages back, when it could not.
     public var readFailure: String? = nil
 
-    /// Whether every replica read holds the same messages.
+    /// Whether every replica read holds the same messages (by count and sequence range).
     public var replicasAgree: Bool {
         guard let first = replicas.first else { return true }
         return replicas.allSatisfy { ($0.messages, $0.first, $0.last) == (first.messages, first.first, first.last) }
+    }
+
+    /// Replicas that hold less than the most advanced one, and only that: a prefix of its sequences (catching up).
+    public var lagging: [String] {
+        guard let ahead = replicas.max(by: { $0.last < $1.last }) else { return [] }
+        return replicas.filter { $0.last < ahead.last && $0.messages <= ahead.messages }.map(\.server)
+    }
+
+    /// Replicas whose state no lag explains: the same last sequence with other messages, or more messages than the
+    /// most advanced replica. natsfault compares what each server reports of its replica (counts and sequence ranges),
+    /// not message contents.
+    public var divergent: [String] {
+        guard let ahead = replicas.max(by: { ($0.last, $0.messages) < ($1.last, $1.messages) }) else { return [] }
+        return replicas.filter { r in
+            (r.last == ahead.last && (r.messages, r.first) != (ahead.messages, ahead.first)) || r.messages > ahead.messages
+        }.map(\.server)
     }
 }
 
@@ -134,8 +150,8 @@ extension JetStreamAccounting {
             passed = passed && t.outOfOrder == 0
         }
         if replicasAgree {
-            wanted.append("replicas agree")
-            passed = passed && t.streamRead && t.replicasAgree
+            wanted.append("replicas agree (a replica still catching up is shown, not failed)")
+            passed = passed && t.streamRead && t.divergent.isEmpty
         }
         // Without a consumer, the read-back is the only evidence: a stream that could not be read judges nothing.
         if consumerClient == nil, !t.streamRead, t.acked > 0 {
@@ -152,8 +168,13 @@ extension JetStreamAccounting {
         if let o = t.firstOutOfOrder { observed += "; \(t.outOfOrder) out of stream order, first #\(o.seq) at stream seq \(o.jsSeq) after \(o.after)" }
         if t.streamRead {
             observed += "; at the end " + t.replicas.map { "\($0.server) held \($0.messages) (\($0.first)-\($0.last))" }.joined(separator: ", ")
-            if let ns = t.convergedAfterNs, ns >= 1_000_000_000 {
-                observed += t.replicasAgree ? " (agreeing \(String(format: "%.1f", Double(ns) / 1e9)) s after the timeline)" : " (still apart \(String(format: "%.0f", Double(ns) / 1e9)) s after the timeline)"
+            let after = t.convergedAfterNs.map { " \(String(format: "%.1f", Double($0) / 1e9)) s after the timeline" } ?? ""
+            if !t.divergent.isEmpty {
+                observed += " (divergent: \(t.divergent.joined(separator: ", "))\(after.isEmpty ? "" : ",")\(after))"
+            } else if !t.replicasAgree {
+                observed += " (\(t.lagging.joined(separator: ", ")) still catching up\(after))"
+            } else if let ns = t.convergedAfterNs, ns >= 1_000_000_000 {
+                observed += " (agreeing\(after))"
             }
             if t.readBack > 0 { observed += ", \(t.readBack) read back" }
             if let floor = t.ackFloor { observed += ", the consumer's acknowledgement floor at stream seq \(floor)" }
