@@ -21,6 +21,8 @@ struct ScenarioSchemaTests {
         ScenarioKeys.closedCheck, ScenarioKeys.routesCheck, ScenarioKeys.openCheck, ScenarioKeys.varzCheck, ScenarioKeys.probe,
         ScenarioKeys.probeService, ScenarioKeys.proxy, ScenarioKeys.assertion, ScenarioKeys.events, ScenarioKeys.order,
         ScenarioKeys.messages, ScenarioKeys.publishes, ScenarioKeys.requests, ScenarioKeys.publishBySeq, ScenarioKeys.requestBySeq,
+        ScenarioKeys.jetStream, ScenarioKeys.stream, ScenarioKeys.consumer, ScenarioKeys.jsPublishStep, ScenarioKeys.jsConsumeStep,
+        ScenarioKeys.jsStopStep, ScenarioKeys.jetStreamAssertion, ScenarioKeys.jetStreamConsumerRef,
     ] + FaultCatalog.all.filter { $0.target == .link || !$0.parameters.isEmpty }.map { $0.keys }
 
     /// The keys the schema gives a mapping kind and which it requires: its own properties, and for a kind whose
