@@ -18,7 +18,8 @@ public struct JetStreamTally: Sendable {
     public var ackedLost: [Int] = []
     /// Publishes that failed (no acknowledgement) yet were delivered or found in the stream: not a loss, but shown.
     public var unackedLanded: [Int] = []
-    /// First deliveries whose stream sequence was not above every earlier one at the consumer.
+    /// First deliveries whose stream sequence was not above every earlier one at the consumer (a message received again is
+    /// a duplicate, counted in `duplicates`, not disorder).
     public var outOfOrder = 0
     /// The first of them: (payload seq, its stream sequence, the highest stream sequence seen before it).
     public var firstOutOfOrder: (seq: Int, jsSeq: Int, after: Int)? = nil
@@ -93,11 +94,14 @@ extension JetStreamAccounting {
                 for seq in s where seq >= 1 && state[seq] & 3 == 0 { state[seq] = (state[seq] & 4) | 2 }
             case .jsMessage where e.stream == stream && e.client == consumerClient && e.sub == consumerSub:
                 guard let seq = e.seq, seq >= 1 else { continue }
+                // A message this consumer had already received is a duplicate, not disorder, whatever its delivery count
+                // says (a consumer leader that took over after a crash may resend with the count still 1).
+                let again = seq <= highest && deliveries[seq] > 0
                 if seq <= highest, deliveries[seq] < .max { deliveries[seq] += 1 }
                 let redelivery = (e.delivered ?? 1) > 1
                 if redelivery { t.redelivered += 1 }
                 if let js = e.jsSeq {
-                    if !redelivery, js <= lastJSSeq {
+                    if !redelivery, !again, js <= lastJSSeq {
                         t.outOfOrder += 1
                         if t.firstOutOfOrder == nil { t.firstOutOfOrder = (seq, js, lastJSSeq) }
                     }
