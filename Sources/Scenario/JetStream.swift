@@ -46,6 +46,8 @@ public struct StreamSpec: Sendable, Hashable, Codable {
             "name": name, "subjects": subjects, "num_replicas": replicas,
             "storage": (storage ?? defaultStore).rawValue, "retention": retention.rawValue,
             "discard": "old",
+            // natsfault reads each replica's messages at the end with direct gets (JetStreamAdmin.directMessages).
+            "allow_direct": true,
         ]
         if let maxMsgs { config["max_msgs"] = maxMsgs }
         if let maxAge { config["max_age"] = maxAge.nanoseconds }

@@ -156,6 +156,36 @@ public enum JetStreamAdmin {
         return read
     }
 
+    /// Reads messages of `stream` by stream sequence from the replica on the server `target` connects to, with
+    /// `$JS.API.DIRECT.GET` (the stream allows direct gets): every replica answers direct gets in one queue group, and
+    /// nats-server hands a request to a queue member on the server it arrived at, so the answer is that server's own
+    /// replica. Each one's payload, or nil when that replica does not hold it.
+    public static func directMessages(of stream: String, seqs: [Int], on target: RequestProbe.Target) async throws -> [(seq: Int, payload: [UInt8]?)] {
+        let requests = seqs.map { json(["seq": $0]) }
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    let connection = try RequestProbe.Connection(target)
+                    defer { connection.close() }
+                    var read: [(Int, [UInt8]?)] = []
+                    for (index, (seq, body)) in zip(seqs, requests).enumerated() {
+                        guard let answer = try connection.exchange(subject: "$JS.API.DIRECT.GET.\(stream)", payload: body, timeout: .seconds(2), index: index) else {
+                            throw Failure(description: "no answer to a direct get of \(stream) seq \(seq) within 2 s")
+                        }
+                        switch answer.status {
+                        case nil: read.append((seq, answer.payload))
+                        case 404?: read.append((seq, nil))
+                        case let status?: throw Failure(description: "a direct get of \(stream) seq \(seq) answered status \(status)")
+                        }
+                    }
+                    continuation.resume(returning: read)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
     /// Each stream a server's replica holds, from its monitoring port (`/jsz?accounts=true&streams=true`):
     /// name → (messages, first, last).
     public static func replicas(host: String, monitorPort: Int) async throws -> [String: (messages: Int, first: Int, last: Int)] {

@@ -149,6 +149,18 @@ public enum RequestProbe {
             return .timeout(latencyNs: (ContinuousClock.now - started).nanoseconds)
         }
 
+        /// One request and its first answer: the status of a header-only answer (404, 503, …; nil for a plain message)
+        /// and the payload; nil when nothing came within `timeout`.
+        func exchange(subject: String, payload: [UInt8], timeout: Duration, index: Int) throws -> (status: Int?, payload: [UInt8])? {
+            let reply = "\(inbox).\(index)"
+            try write("PUB \(subject) \(reply) \(payload.count)\r\n", payload, "\r\n")
+            let deadline = ContinuousClock.now + timeout
+            while let message = try readMessage(until: deadline) {
+                if message.subject == reply { return (message.status, message.payload) }
+            }
+            return nil
+        }
+
         // MARK: protocol
 
         private struct Message {

@@ -35,6 +35,9 @@ public struct JetStreamTally: Sendable {
     public var convergedAfterNs: Int64? = nil
     /// Why natsfault could not read the stream's messages back, when it could not.
     public var readFailure: String? = nil
+    /// How many sequences natsfault compared on every replica, and where contents differed: (server, sequence, what).
+    public var replicaSample = 0
+    public var contentDiffers: [(server: String, jsSeq: Int, text: String)] = []
 
     /// Whether every replica read holds the same messages (by count and sequence range).
     public var replicasAgree: Bool {
@@ -48,14 +51,14 @@ public struct JetStreamTally: Sendable {
         return replicas.filter { $0.last < ahead.last && $0.messages <= ahead.messages }.map(\.server)
     }
 
-    /// Replicas whose state no lag explains: the same last sequence with other messages, or more messages than the
-    /// most advanced replica. natsfault compares what each server reports of its replica (counts and sequence ranges),
-    /// not message contents.
+    /// Replicas whose state no lag explains: the same last sequence with other messages, more messages than the most
+    /// advanced replica, or other contents at a sequence they all hold (of those natsfault compared).
     public var divergent: [String] {
         guard let ahead = replicas.max(by: { ($0.last, $0.messages) < ($1.last, $1.messages) }) else { return [] }
-        return replicas.filter { r in
+        let byState = replicas.filter { r in
             (r.last == ahead.last && (r.messages, r.first) != (ahead.messages, ahead.first)) || r.messages > ahead.messages
         }.map(\.server)
+        return Array(Set(byState + contentDiffers.map(\.server))).sorted()
     }
 }
 
@@ -112,6 +115,10 @@ extension JetStreamAccounting {
                 if let seq = e.seq, seq >= 1, seq <= highest, (e.jsSeq ?? .max) > floor { state[seq] |= 4 }
             case .log where e.jsStream == jsStream:
                 t.readFailure = e.text
+            case .jsReplicaSample where e.jsStream == jsStream:
+                t.replicaSample = e.messages ?? 0
+            case .jsReplicaDiffers where e.jsStream == jsStream:
+                t.contentDiffers.append((e.server ?? "?", e.jsSeq ?? 0, e.text ?? ""))
             case .jsStreamState where e.jsStream == jsStream:
                 t.streamRead = true
                 t.convergedAfterNs = e.latencyNs
@@ -182,6 +189,10 @@ extension JetStreamAccounting {
             }
             if t.readBack > 0 { observed += ", \(t.readBack) read back" }
             if let floor = t.ackFloor { observed += ", the consumer's acknowledgement floor at stream seq \(floor)" }
+            if t.replicaSample > 0 { observed += "; contents of \(t.replicaSample) sequences compared on every replica" }
+            if !t.contentDiffers.isEmpty {
+                observed += ", differing: " + t.contentDiffers.prefix(3).map(\.text).joined(separator: "; ") + (t.contentDiffers.count > 3 ? " … (\(t.contentDiffers.count) in all)" : "")
+            }
         } else {
             observed += "; natsfault could not read stream \(jsStream) at the end"
         }

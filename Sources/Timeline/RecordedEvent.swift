@@ -87,6 +87,10 @@ public struct EventName: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     /// A durable consumer's acknowledgement floor at the end (`js_seq`: every stream sequence up to it is acknowledged),
     /// for the `js_consume` of `client` named `sub`.
     public static let jsConsumerState = EventName(rawValue: "js_consumer_state")
+    /// natsfault compared `messages` sequences of a stream on this server's replica with the same sequences on the others.
+    public static let jsReplicaSample = EventName(rawValue: "js_replica_sample")
+    /// This server's replica holds other contents at `js_seq` than the first replica compared (`text`: what differs).
+    public static let jsReplicaDiffers = EventName(rawValue: "js_replica_differs")
 
     // client events
     public static let connected = EventName(.connected)

@@ -101,6 +101,21 @@ struct JetStreamCheckTests {
         #expect(split.observed.contains("divergent: b"), "\(split.observed)")
     }
 
+    /// Replicas that agree by counts but hold other contents at a sequence (split brain healed into the same length) fail.
+    @Test func replicasWithOtherContentsAtASequenceDiverge() {
+        var events: [RecordedEvent] = []
+        for seq in 1...10 { events += [Self.ack(seq, js: seq), Self.delivered(seq, js: seq)] }
+        events += [Self.state("a", messages: 10, first: 1, last: 10), Self.state("b", messages: 10, first: 1, last: 10)]
+        var sample = RecordedEvent(monoNs: 9_000_000_001, server: "b", event: .jsReplicaSample)
+        (sample.jsStream, sample.messages) = ("S", 10)
+        var differs = RecordedEvent(monoNs: 9_000_000_002, server: "b", event: .jsReplicaDiffers, text: "seq 7: b holds message 8 of p, a holds message 7 of p")
+        (differs.jsStream, differs.jsSeq) = ("S", 7)
+        #expect(Assertion.jetstream(accounting).check(events + [sample]).passed)
+        let check = Assertion.jetstream(accounting).check(events + [sample, differs])
+        #expect(!check.passed)
+        #expect(check.observed.contains("contents of 10 sequences compared on every replica, differing: seq 7: b holds message 8 of p"), "\(check.observed)")
+    }
+
     /// Without a consumer the stream's contents are the only evidence: a stream natsfault could not read fails the check.
     @Test func withoutAConsumerAnUnreadStreamJudgesNothing() {
         let bare = JetStreamAccounting(stream: "p", jsStream: "S", consumerClient: nil, consumerSub: nil, ackedLost: 0, maxDuplicates: nil, orderStream: false, replicasAgree: false)

@@ -87,6 +87,7 @@ struct JetStreamRun {
                 e.latencyNs = tookNs
                 record(e)
             }
+            if states.count > 1 { await compareReplicas(jsStream, states) }
             do {
                 try await readMessages(jsStream, accountings.filter { $0.jsStream == jsStream }, events)
             } catch {
@@ -114,6 +115,50 @@ struct JetStreamRun {
             if agree || ContinuousClock.now - began >= Self.convergenceWindow { return states }
             try? await Task.sleep(for: .milliseconds(200))
         }
+    }
+
+    /// Compares the contents of the replicas over the sequences they all hold: the last 100, and up to 100 more spread
+    /// over the rest, read from each server's own replica (direct gets). A sequence whose payload differs between
+    /// replicas, or that one replica lacks, is recorded as `js_replica_differs` for that server.
+    private func compareReplicas(_ jsStream: String, _ states: [(ServerSpec, (messages: Int, first: Int, last: Int))]) async {
+        let low = states.map(\.1.first).max() ?? 0, high = states.map(\.1.last).min() ?? 0
+        guard low >= 1, high >= low else { return }
+        var seqs = Set(Swift.max(low, high - 99)...high)
+        let span = high - low + 1
+        if span > 100 { for i in 0..<100 { seqs.insert(low + i * (span - 1) / 99) } }
+        let sample = seqs.sorted()
+        var reference: (server: String, payloads: [Int: [UInt8]?])?
+        for (server, _) in states {
+            do {
+                let read = try await JetStreamAdmin.directMessages(of: jsStream, seqs: sample, on: Self.target(server))
+                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .jsReplicaSample,
+                                      text: "\(server.name)'s replica of \(jsStream): \(sample.count) sequences of \(low)-\(high) read")
+                e.jsStream = jsStream
+                e.messages = sample.count
+                record(e)
+                let payloads = Dictionary(uniqueKeysWithValues: read.map { ($0.seq, $0.payload) })
+                guard let ref = reference else { reference = (server.name, payloads); continue }
+                for seq in sample where payloads[seq] != ref.payloads[seq] {
+                    let mine = payloads[seq].flatMap { $0 }, theirs = ref.payloads[seq].flatMap { $0 }
+                    var d = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .jsReplicaDiffers,
+                                          text: "seq \(seq): \(server.name) holds \(Self.describe(mine)), \(ref.server) holds \(Self.describe(theirs))")
+                    d.jsStream = jsStream
+                    d.jsSeq = seq
+                    record(d)
+                }
+            } catch {
+                var e = RecordedEvent(monoNs: MonotonicClock.nowNs(), server: server.name, event: .log,
+                                      text: "\(server.name)'s replica of \(jsStream) could not be read: \(error)")
+                e.jsStream = jsStream
+                record(e)
+            }
+        }
+    }
+
+    private static func describe(_ payload: [UInt8]?) -> String {
+        guard let payload else { return "nothing" }
+        let (seq, stream) = parsePayload(payload)
+        return stream.map { "message \(seq) of \($0)" } ?? "\(payload.count) bytes"
     }
 
     /// Reads the consumers' acknowledgement floors and the messages to check through the first JetStream server whose
