@@ -24,6 +24,7 @@ extension Scenario {
             switch step.action {
             case .client(.publish(let p), _): background(p.expectedDuration)
             case .client(.request(let r), _): background(r.expectedDuration)
+            case .client(.jsPublish(let p), _): background(p.ratePerSecond.map { .seconds(Double(p.count) / $0) } ?? .zero)
             case .probe(let p) where p.within == nil: background(p.interval.map { $0 * p.count } ?? .zero)
             default: now = max(now + step.action.expectedDuration, Self.sinceEnd(of: step.action, starts: starts))
             }
