@@ -8,7 +8,9 @@ struct ConformanceCheckCommand: AsyncParsableCommand {
         discussion: """
         Checks the handshake, an ack for every op, events on the shared monotonic clock, the error kinds of \
         conditions natsfault causes for certain (connection refused, no responders, request timeout, closed after \
-        max reconnects) and a clean exit on end of stdin and on `exit`. Exit codes: 0 every check passed, \
+        max reconnects), a clean exit on end of stdin and on `exit`, and, for a driver listing `jetstream`, the \
+        JetStream ops of protocol 1.1 against a JetStream server (for one that does not: that it refuses them). \
+        Exit codes: 0 every check passed, \
         1 a check failed, 2 invalid arguments, 3 the driver or server is missing.
         """
     )

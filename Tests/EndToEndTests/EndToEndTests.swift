@@ -219,18 +219,38 @@ struct EndToEndTests {
         #expect(outcome.output.contains("PASS  graceful-server-restart [c × "))
     }
 
-    /// `natsfault conformance` passes every check for each shipped driver, on both server versions.
+    /// `natsfault conformance` passes every check for each shipped driver, on both server versions: each lists
+    /// `jetstream`, so the six JetStream checks (v1.1) run too.
     @Test(arguments: ["c", "go", "python"], ["2.9", "2.15"])
     func conformancePassesForEveryShippedDriver(_ driver: String, _ server: String) throws {
         let outcome = try Self.run(["conformance", "--driver", driver, "--server", server], limit: 120)
         #expect(outcome.status == 0, "\(outcome.output)")
         let checks = outcome.output.split(separator: "\n").filter { $0.hasPrefix("PASS ") || $0.hasPrefix("FAIL ") || $0.hasPrefix("---- ") }
-        #expect(checks.count == 19 && checks.allSatisfy { $0.hasPrefix("PASS ") }, "\(outcome.output)")
-        #expect(outcome.output.contains("19 checks: 19 passed, 0 failed, 0 not run"))
+        #expect(checks.count == 25 && checks.allSatisfy { $0.hasPrefix("PASS ") }, "\(outcome.output)")
+        for name in ["js_publish + js_ack", "js_publish failures", "js_consume pull", "js_consume push", "js_consume ack false", "js_consume unknown durable"] {
+            #expect(checks.contains { $0.hasPrefix("PASS  \(name)  ") }, "\(name): \(outcome.output)")
+        }
+        #expect(outcome.output.contains("25 checks: 25 passed, 0 failed, 0 not run"))
+    }
+
+    /// A DRIVER-PROTOCOL 1.0 driver (the nats.go driver without `jetstream` in its hello, refusing the JetStream ops as
+    /// unknown) passes: the one gated check `jetstream` in place of the six JetStream checks.
+    @Test func conformanceOfADriverWithoutJetStreamChecksThatItRefusesTheOps() throws {
+        let driver = Self.fixtures.appendingPathComponent("drivers/go-without-jetstream").path
+        let places = try Places()
+        defer { try? FileManager.default.removeItem(at: places.base) }
+        let outcome = try Self.run(["conformance", "--driver", driver, "--results", places.results.path], limit: 120, environment: places.environment)
+        #expect(outcome.status == 0, "\(outcome.output)")
+        let gated = outcome.output.split(separator: "\n").first { $0.hasPrefix("PASS  jetstream ") }
+        #expect(gated?.hasSuffix(" capability not listed, and js_publish is refused: other") == true, "\(outcome.output)")
+        #expect(!outcome.output.contains("js_publish + js_ack"))
+        #expect(outcome.output.contains("20 checks: 20 passed, 0 failed, 0 not run"))
+        #expect(places.leftovers.isEmpty, "left in TMPDIR: \(places.leftovers)")
     }
 
     /// A driver with a wall-clock timestamp, an error kind outside the vocabulary, a close without its kind and publishes
-    /// without their call times fails exactly the checks for those.
+    /// without their call times fails exactly the checks for those (the made-up kind for no responders also fails the
+    /// JetStream publish to a subject no stream has).
     @Test func conformanceNamesWhatABuggyDriverGetsWrong() throws {
         let skewed = Self.fixtures.appendingPathComponent("drivers/skewed").path
         let places = try Places()
@@ -244,12 +264,14 @@ struct EndToEndTests {
         #expect(places.leftovers.isEmpty, "left in TMPDIR: \(places.leftovers)")
         let failed = outcome.output.split(separator: "\n").filter { $0.hasPrefix("FAIL ") }
             .map { $0.dropFirst(6).components(separatedBy: "  ").first ?? "" }
-        #expect(Set(failed) == ["no responders", "shared clock", "error kinds", "closed after max reconnects", "subscribe + publish"], "\(outcome.output)")
+        #expect(Set(failed) == ["no responders", "shared clock", "error kinds", "closed after max reconnects", "subscribe + publish", "js_publish failures"],
+                "\(outcome.output)")
         #expect(outcome.output.contains("expected error kind no_responders, got nobody_home"))
         #expect(outcome.output.contains("events off the shared CLOCK_MONOTONIC"))
         #expect(outcome.output.contains("closed with no error; a close after exhausted reconnects reports kind no_servers"))
         #expect(outcome.output.contains("published events lack an integer call_ns"))
-        #expect(outcome.output.contains("19 checks: 14 passed, 5 failed, 0 not run"))
+        #expect(outcome.output.contains("a subject no stream has: expected error kind no_responders, got nobody_home"))
+        #expect(outcome.output.contains("25 checks: 19 passed, 6 failed, 0 not run"))
     }
 
     @Test func conformanceOfAMissingDriverExitsThreeWithTheFix() throws {

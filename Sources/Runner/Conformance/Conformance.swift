@@ -13,7 +13,8 @@ import Synchronization
 /// Checks a driver against DRIVER-PROTOCOL v1 with real nats-servers: the handshake, an ack for every op,
 /// events on the shared monotonic clock, the error kinds of conditions natsfault can cause for certain
 /// (connection refused, no responders, request timeout, closed after max reconnects), and a clean exit
-/// when stdin closes or on `exit`.
+/// when stdin closes or on `exit`; with the capability `jetstream`, the v1.1 ops against a JetStream server
+/// (ConformanceJetStream.swift), and without it, that `js_publish` is refused.
 ///
 /// Every driver process runs in turn, each with its own transcript of the lines it wrote; the checks that
 /// span all of them (clock, error kinds, output, acks) are judged at the end.
@@ -51,6 +52,7 @@ public struct Conformance: Sendable {
             report.checks += await refusedAndExit(transcripts: &transcripts)
             report.checks += await closedAfterMaxReconnects(server: b, transcripts: &transcripts)
             report.checks += await credentialsExpire(transcripts: &transcripts, servers: &servers)
+            report.checks += await jetStream(transcripts: &transcripts, servers: &servers)
         } catch {
             report.checks.append(ConformanceCheck(name: "setup", verdict: .fail, detail: FileProblem.describe(error)))
         }
@@ -77,18 +79,18 @@ public struct Conformance: Sendable {
         }
     }
 
-    private func startServer(_ name: String, host: String, trust: OperatorTrust? = nil) async throws -> ServerProcess {
+    func startServer(_ name: String, host: String, trust: OperatorTrust? = nil, config: ServerConfig = ServerConfig()) async throws -> ServerProcess {
         guard let port = LoopbackPorts.free(host: host), let monitor = LoopbackPorts.free(host: host) else {
             throw RunError.environment("no free port on \(host)")
         }
-        let server = ServerProcess(spec: ServerSpec(name: name, host: host, port: port, monitorPort: monitor), binary: binary,
+        let server = ServerProcess(spec: ServerSpec(name: name, host: host, port: port, monitorPort: monitor, config: config), binary: binary,
                                    workDirectory: workDirectory, trust: trust, logger: logger, record: { _ in })
         try await server.start()
         return server
     }
 
     /// Starts a driver process and judges its hello (only the first session's hello is reported as a check).
-    private func session(_ label: String, transcripts: inout [Transcript]) async throws -> (session: Session?, hello: DriverHello?, checks: [ConformanceCheck]) {
+    func session(_ label: String, transcripts: inout [Transcript]) async throws -> (session: Session?, hello: DriverHello?, checks: [ConformanceCheck]) {
         let transcript = Transcript(label: label)
         transcripts.append(transcript)
         let driver = ClientDriver(client: label, command: command, workDirectory: workDirectory, logger: logger, record: { _ in },
@@ -237,7 +239,7 @@ public struct Conformance: Sendable {
     }
 
     /// Connect options of the checks: reconnects, their wait and the connect timeout.
-    private static func options(maxReconnects: Int, reconnectWait: Duration? = nil, connectTimeout: Duration) -> ConnectOptions {
+    static func options(maxReconnects: Int, reconnectWait: Duration? = nil, connectTimeout: Duration) -> ConnectOptions {
         var options = ConnectOptions()
         options.maxReconnects = maxReconnects
         options.reconnectWait = reconnectWait
@@ -400,6 +402,10 @@ public struct Conformance: Sendable {
             problems.append("\"capabilities\" must be a list of strings")
         }
         if line.int("mono_ns") == nil { problems.append("\"mono_ns\" missing") }
+        // Version 1.1: a driver that lists jetstream says so in its hello.
+        if case .array(let items)? = line.object["capabilities"], items.contains(.string("jetstream")), (line.int("protocol_minor") ?? 0) < 1 {
+            problems.append("\"capabilities\" lists jetstream (DRIVER-PROTOCOL v1.1), so \"protocol_minor\" must be 1")
+        }
         return problems
     }
 
@@ -464,16 +470,16 @@ public struct Conformance: Sendable {
 
     // MARK: helpers
 
-    /// Every `published` event carries `call_ns`: how long the publish call took, so that `fails_within` can be judged;
-    /// it was sent (`mono_ns - call_ns`) after the publish command was.
-    static func callTimeProblems(_ published: [Transcript.Line], sentNs: Int64) -> [String] {
+    /// Every `published` event (or `js_ack` / `js_publish_failed`: `event`) carries `call_ns`: how long the publish call
+    /// took, so that `fails_within` can be judged; it was sent (`mono_ns - call_ns`) after the `command` was.
+    static func callTimeProblems(_ published: [Transcript.Line], sentNs: Int64, event: String = "published", command: String = "publish") -> [String] {
         let missing = published.filter { $0.int("call_ns") == nil }
-        if !missing.isEmpty { return ["\(missing.count) published events lack an integer call_ns (the publish call's duration), e.g. \(missing[0].raw.prefix(120))"] }
+        if !missing.isEmpty { return ["\(missing.count) \(event) events lack an integer call_ns (the publish call's duration), e.g. \(missing[0].raw.prefix(120))"] }
         let wrong = published.filter { line in
             guard let call = line.int("call_ns"), let mono = line.int("mono_ns") else { return true }
             return call < 0 || Int64(mono - call) < sentNs
         }
-        return wrong.isEmpty ? [] : ["\(wrong.count) published events have a call_ns that puts the call before the publish command, e.g. \(wrong[0].raw.prefix(120))"]
+        return wrong.isEmpty ? [] : ["\(wrong.count) \(event) events have a call_ns that puts the call before the \(command) command, e.g. \(wrong[0].raw.prefix(120))"]
     }
 
     static func expectOK(_ result: Result<DriverAck, DriverError>, _ what: String) -> [String] {

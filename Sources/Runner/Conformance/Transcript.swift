@@ -54,6 +54,9 @@ final class Transcript: Sendable {
 
     func first(where predicate: (Line) -> Bool) -> Line? { lines(since: 0).first(where: predicate) }
 
+    /// The ack of command `id` (commands are numbered 1, 2, … in the order they were sent), if the driver wrote one.
+    func ack(id: Int) -> Line? { lines(since: 0).last { $0.event == "ack" && $0.int("id") == id } }
+
     /// Waits until a line after `mark` satisfies `predicate` (polling every 5 ms), or `timeout` passes.
     func wait(since mark: Int, timeout: Duration, _ predicate: @Sendable (Line) -> Bool) async -> Line? {
         let deadline = ContinuousClock.now + timeout
