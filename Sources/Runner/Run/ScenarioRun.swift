@@ -57,12 +57,7 @@ final class ScenarioRun: Sendable {
                         result.reason = "server \(spec.name) has jetstream sync: always, which needs nats-server 2.10 or later (nats-server \(binary.version) has no sync_interval)"
                         throw Skipped()
                     }
-                    var routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
-                    // Clustered JetStream refuses to start without a configured route; the first node dials no peer (the
-                    // later ones dial it), so it is given a route to itself, which nats-server detects and ignores.
-                    if routes.isEmpty, spec.config.jetStream != nil, spec.config.cluster != nil {
-                        routes = ["nats-route://\(spec.host):\(spec.config.clusterPort)"]
-                    }
+                    let routes = routeLinks(from: spec).map { "nats-route://\($0.host):\($0.peer.config.clusterPort)" }
                     let server = ServerProcess(spec: spec, binary: binary, workDirectory: target.workDirectory,
                                                routes: routes, trust: authority?.trust, logger: logger, record: record)
                     servers.append(server)
@@ -194,10 +189,16 @@ final class ScenarioRun: Sendable {
     /// nats-server drops one route as a duplicate and sometimes both, and then waits a second or two
     /// before dialling again. A node restarted by a fault still gets its routes back: the later peers
     /// keep dialling it, and it dials the earlier ones.
+    ///
+    /// A JetStream node dials every peer, as clustered JetStream is configured in production: it refuses to start
+    /// without a configured route, and a node that dials none (or only itself) was seen electing itself meta
+    /// leader of a group of one before its peers connected, so that an R3 stream found no peers for 30 s
+    /// (nats-server 2.10.26). Partitions cut both directions of a pair.
     private func routeLinks(from server: ServerSpec) -> [(host: String, peer: ServerSpec)] {
         guard let from = scenario.servers.firstIndex(of: server) else { return [] }
+        let everyPeer = server.config.jetStream != nil
         return scenario.peers(of: server).compactMap { peer in
-            guard let to = scenario.servers.firstIndex(of: peer), to < from else { return nil }
+            guard let to = scenario.servers.firstIndex(of: peer), to < from || (everyPeer && peer.config.jetStream != nil) else { return nil }
             return (Scenario.routeHost(from: from, to: to), peer)
         }
     }
