@@ -136,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "natsfault",
             dependencies: [
-                "NATSFaultRunner", "NATSFaultProxy", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultScenario",
+                "NATSFaultRunner", "NATSFaultProxy", "NATSFaultDrivers", "NATSFaultReporting", "NATSFaultScenario", "NATSFaultTimeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

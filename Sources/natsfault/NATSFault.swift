@@ -13,7 +13,7 @@ struct NATSFault: AsyncParsableCommand {
         Exit codes: 0 all passed, 1 a scenario failed, 2 invalid input, 3 the environment cannot run it, \
         130 or 143 interrupted by SIGINT or SIGTERM. Shell completions: natsfault --generate-completion-script bash|zsh|fish.
         """,
-        subcommands: [Run.self, Merge.self, Replay.self, Validate.self, List.self, Schema.self, ConformanceCheckCommand.self, Doctor.self, Servers.self, Proxy.self, SandboxedEntry.self, FirewallBench.self, IngestBenchCommand.self, FaultLagBenchCommand.self]
+        subcommands: [Run.self, Merge.self, Replay.self, Validate.self, List.self, Schema.self, ConformanceCheckCommand.self, Doctor.self, Servers.self, Proxy.self, SandboxedEntry.self, FirewallBench.self, IngestBenchCommand.self, FaultLagBenchCommand.self, JetStreamCheckBench.self]
     )
 
     @Flag(help: "Print natsfault's version, the shipped client libraries' versions and the installed nats-servers'.")

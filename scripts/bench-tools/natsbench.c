@@ -9,6 +9,12 @@
  *   natsbench throughput --url URL ...          (publisher and subscriber on URL)
  *   natsbench latency --url URL [--count N] [--size BYTES] [--warmup N]
  *                     [--request-timeout MS] [--no-send-asap] [--subject SUBJ]
+ *   natsbench jsstream --url URL --stream NAME --subject SUBJ
+ *                     (re)creates a JetStream stream with file storage: deleted first if it exists
+ *   natsbench jspublish --url URL --stream NAME --subject SUBJ [--count N] [--size BYTES] [--warmup N]
+ *                      [--async WINDOW]
+ *                      acknowledged publishes: js_Publish (publish, wait for the ack) N times, or with
+ *                      --async, js_PublishAsync with at most WINDOW unacknowledged
  *
  * Prints exactly one JSON line on stdout. Diagnostics go to stderr.
  * Exit status: 0 success; 1 usage, connection or protocol failure (no JSON);
@@ -168,6 +174,8 @@ struct args {
     double stall_timeout_s;
     long request_timeout_ms;
     int send_asap; /* -1 unset, 0 no, 1 yes */
+    const char *stream;
+    long long async_window; /* 0: synchronous js_Publish */
 };
 
 static void usage(void)
@@ -177,7 +185,10 @@ static void usage(void)
             "  natsbench throughput (--url URL | --pub-url URL --sub-url URL) [--count N] [--size BYTES]\n"
             "                       [--stall-timeout SECONDS] [--subject SUBJ]\n"
             "  natsbench latency --url URL [--count N] [--size BYTES] [--warmup N]\n"
-            "                    [--request-timeout MS] [--no-send-asap] [--subject SUBJ]\n");
+            "                    [--request-timeout MS] [--no-send-asap] [--subject SUBJ]\n"
+            "  natsbench jsstream --url URL --stream NAME --subject SUBJ\n"
+            "  natsbench jspublish --url URL --stream NAME --subject SUBJ [--count N] [--size BYTES]\n"
+            "                      [--warmup N] [--async WINDOW]\n");
     exit(1);
 }
 
@@ -199,7 +210,7 @@ static struct args parse_args(int argc, char **argv)
     a.mode = argv[1];
     a.count = -1;
     a.size = 128;
-    a.warmup = 1000;
+    a.warmup = -1; /* per mode: 1000 for latency, 200 for jspublish */
     a.stall_timeout_s = 10.0;
     a.request_timeout_ms = 5000;
     a.send_asap = -1;
@@ -218,6 +229,8 @@ static struct args parse_args(int argc, char **argv)
         else if (!strcmp(f, "--pub-url")) a.pub_url = v;
         else if (!strcmp(f, "--sub-url")) a.sub_url = v;
         else if (!strcmp(f, "--subject")) a.subject = v;
+        else if (!strcmp(f, "--stream")) a.stream = v;
+        else if (!strcmp(f, "--async")) a.async_window = parse_int(f, v, 1, 1000000);
         else if (!strcmp(f, "--count")) a.count = parse_int(f, v, 1, 1000000000LL);
         else if (!strcmp(f, "--size")) a.size = (long)parse_int(f, v, 0, 64 * 1024 * 1024);
         else if (!strcmp(f, "--warmup")) a.warmup = parse_int(f, v, 0, 1000000000LL);
@@ -432,8 +445,12 @@ static double pct_us(const int64_t *sorted, long long n, double q)
     return (double)sorted[rank - 1] / 1000.0;
 }
 
-static int run_latency(const struct args *a)
+static int run_latency(const struct args *a_in)
 {
+    struct args a_copy = *a_in;
+    const struct args *a = &a_copy;
+    if (a_copy.warmup < 0)
+        a_copy.warmup = 1000;
     if (!a->url)
         die("latency needs --url");
     long long count = a->count > 0 ? a->count : 10000;
@@ -509,6 +526,207 @@ static int run_latency(const struct args *a)
     return 0;
 }
 
+/* ---------- JetStream ---------- */
+
+static void check_js(natsStatus s, jsErrCode jerr, const char *what)
+{
+    if (s != NATS_OK) {
+        natsStatus ls;
+        const char *detail = nats_GetLastError(&ls);
+        die("%s failed: %s (JetStream error %d)%s%s", what, natsStatus_GetText(s), (int)jerr,
+            detail ? " — " : "", detail ? detail : "");
+    }
+}
+
+static int run_jsstream(const struct args *a)
+{
+    if (!a->url || !a->stream || !a->subject)
+        die("jsstream needs --url, --stream and --subject");
+    static struct conn_events ev;
+    natsConnection *nc = connect_to(a->url, "natsbench-jsstream", &ev, false);
+    jsCtx *js = NULL;
+    check(natsConnection_JetStream(&js, nc, NULL), "natsConnection_JetStream");
+    jsErrCode jerr = 0;
+    natsStatus s = js_DeleteStream(js, a->stream, NULL, &jerr);
+    bool deleted = s == NATS_OK;
+    if (s != NATS_OK && s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr)
+        check_js(s, jerr, "js_DeleteStream");
+    jsStreamConfig cfg;
+    check(jsStreamConfig_Init(&cfg), "jsStreamConfig_Init");
+    const char *subjects[] = {a->subject};
+    cfg.Name = a->stream;
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Storage = js_FileStorage;
+    jsStreamInfo *si = NULL;
+    jerr = 0;
+    check_js(js_AddStream(&si, js, &cfg, NULL, &jerr), jerr, "js_AddStream");
+    printf("{\"mode\":\"jsstream\",\"stream\":");
+    json_str(stdout, a->stream);
+    printf(",\"subject\":");
+    json_str(stdout, a->subject);
+    printf(",\"storage\":\"file\",\"replaced\":%s}\n", deleted ? "true" : "false");
+    fflush(stdout);
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    nats_Close();
+    return 0;
+}
+
+/* Asynchronous publishes: each payload carries its index; the ack handler records the latency from the call. */
+struct js_async_state {
+    int64_t *sent_ns;
+    int64_t *samples;
+    long long total;   /* warmup + count */
+    long long warmup;
+    atomic_llong acked;
+    atomic_llong failed;
+    atomic_llong last_ack_ns;
+    atomic_int last_error; /* natsStatus */
+    atomic_int last_js_error;
+};
+
+static void js_async_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+    (void)js;
+    struct js_async_state *st = closure;
+    int64_t t = now_ns();
+    long long i = -1;
+    if (natsMsg_GetDataLength(msg) >= (int)sizeof i)
+        memcpy(&i, natsMsg_GetData(msg), sizeof i);
+    if (pa != NULL && pae == NULL) {
+        if (i >= st->warmup && i < st->total)
+            st->samples[i - st->warmup] = t - st->sent_ns[i];
+        atomic_fetch_add(&st->acked, 1);
+    } else {
+        atomic_fetch_add(&st->failed, 1);
+        if (pae != NULL) {
+            atomic_store(&st->last_error, (int)pae->Err);
+            atomic_store(&st->last_js_error, (int)pae->ErrCode);
+        }
+    }
+    atomic_store(&st->last_ack_ns, t);
+    natsMsg_Destroy(msg);
+}
+
+static int run_jspublish(const struct args *a)
+{
+    if (!a->url || !a->stream || !a->subject)
+        die("jspublish needs --url, --stream and --subject");
+    long long count = a->count > 0 ? a->count : 10000;
+    long long warmup = a->warmup >= 0 ? a->warmup : 200;
+    long size = a->size < 8 ? 8 : a->size; /* room for the message's index */
+    if (size != a->size)
+        fprintf(stderr, "natsbench: jspublish payload raised to %ld bytes to carry an index\n", size);
+    long long total = warmup + count;
+
+    static struct conn_events ev;
+    natsConnection *nc = connect_to(a->url, "natsbench-jspublish", &ev, false);
+    static struct js_async_state st;
+    jsOptions jo;
+    check(jsOptions_Init(&jo), "jsOptions_Init");
+    jo.Wait = 10000;
+    if (a->async_window > 0) {
+        jo.PublishAsync.MaxPending = a->async_window;
+        jo.PublishAsync.AckHandler = js_async_ack;
+        jo.PublishAsync.AckHandlerClosure = &st;
+        jo.PublishAsync.StallWait = 10000;
+    }
+    jsCtx *js = NULL;
+    check(natsConnection_JetStream(&js, nc, &jo), "natsConnection_JetStream");
+
+    char *payload = malloc((size_t)size);
+    int64_t *samples = malloc((size_t)count * sizeof *samples);
+    int64_t *sent_ns = a->async_window > 0 ? malloc((size_t)total * sizeof *sent_ns) : NULL;
+    if (!payload || !samples || (a->async_window > 0 && !sent_ns))
+        die("out of memory");
+    for (long i = 0; i < size; i++)
+        payload[i] = (char)('a' + i % 26);
+
+    uint64_t last_seq = 0;
+    long long out_of_order = 0;
+    int64_t t_start = 0, t_end = 0;
+    if (a->async_window == 0) {
+        for (long long i = 0; i < total; i++) {
+            memcpy(payload, &i, sizeof i);
+            if (i == warmup)
+                t_start = now_ns();
+            jsPubAck *pa = NULL;
+            jsErrCode jerr = 0;
+            int64_t t1 = now_ns();
+            natsStatus s = js_Publish(&pa, js, a->subject, payload, (int)size, NULL, &jerr);
+            int64_t t2 = now_ns();
+            if (s != NATS_OK)
+                die("js_Publish %lld of %lld failed: %s (JetStream error %d) %s", i + 1, total,
+                    natsStatus_GetText(s), (int)jerr, conn_error_text(nc));
+            if (pa->Sequence <= last_seq)
+                out_of_order++;
+            last_seq = pa->Sequence;
+            jsPubAck_Destroy(pa);
+            if (i >= warmup)
+                samples[i - warmup] = t2 - t1;
+        }
+        t_end = now_ns();
+    } else {
+        st.sent_ns = sent_ns;
+        st.samples = samples;
+        st.total = total;
+        st.warmup = warmup;
+        for (long long i = 0; i < total; i++) {
+            memcpy(payload, &i, sizeof i);
+            if (i == warmup) {
+                /* The warm-up's acks first, so that the timed part starts with an empty window. */
+                jsPubOptions po;
+                jsPubOptions_Init(&po);
+                po.MaxWait = 60000;
+                check(js_PublishAsyncComplete(js, &po), "js_PublishAsyncComplete (warm-up)");
+                t_start = now_ns();
+            }
+            sent_ns[i] = now_ns();
+            natsStatus s = js_PublishAsync(js, a->subject, payload, (int)size, NULL);
+            if (s != NATS_OK)
+                die("js_PublishAsync %lld of %lld failed: %s %s", i + 1, total, natsStatus_GetText(s),
+                    conn_error_text(nc));
+        }
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = 60000;
+        check(js_PublishAsyncComplete(js, &po), "js_PublishAsyncComplete");
+        t_end = atomic_load(&st.last_ack_ns);
+        if (atomic_load(&st.failed) > 0)
+            die("%lld asynchronous publishes failed (last: %s, JetStream error %d)", (long long)atomic_load(&st.failed),
+                natsStatus_GetText((natsStatus)atomic_load(&st.last_error)), atomic_load(&st.last_js_error));
+        if (atomic_load(&st.acked) != total)
+            die("%lld of %lld asynchronous publishes acknowledged", (long long)atomic_load(&st.acked), total);
+    }
+    double seconds = (double)(t_end - t_start) / 1e9;
+
+    qsort(samples, (size_t)count, sizeof *samples, cmp_i64);
+    double sum = 0;
+    for (long long i = 0; i < count; i++)
+        sum += (double)samples[i];
+    printf("{\"mode\":\"jspublish\",\"async_window\":%lld,\"count\":%lld,\"warmup\":%lld,\"size\":%ld,"
+           "\"seconds\":%.6f,\"msgs_per_s\":%.1f,"
+           "\"ack_p50_us\":%.1f,\"ack_p90_us\":%.1f,\"ack_p99_us\":%.1f,\"ack_max_us\":%.1f,"
+           "\"ack_min_us\":%.1f,\"ack_mean_us\":%.1f,\"out_of_order_acks\":%lld,\"stream\":",
+           a->async_window, count, warmup, size, seconds, seconds > 0 ? (double)count / seconds : 0.0,
+           pct_us(samples, count, 0.50), pct_us(samples, count, 0.90), pct_us(samples, count, 0.99),
+           (double)samples[count - 1] / 1000.0, (double)samples[0] / 1000.0, sum / (double)count / 1000.0,
+           out_of_order);
+    json_str(stdout, a->stream);
+    printf("}\n");
+    fflush(stdout);
+
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    free(sent_ns);
+    free(samples);
+    free(payload);
+    nats_Close();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct args a = parse_args(argc, argv);
@@ -516,6 +734,10 @@ int main(int argc, char **argv)
         return run_throughput(&a);
     if (!strcmp(a.mode, "latency"))
         return run_latency(&a);
+    if (!strcmp(a.mode, "jsstream"))
+        return run_jsstream(&a);
+    if (!strcmp(a.mode, "jspublish"))
+        return run_jspublish(&a);
     usage();
     return 1;
 }
