@@ -35,9 +35,10 @@ public struct JetStreamTally: Sendable {
     public var convergedAfterNs: Int64? = nil
     /// Why natsfault could not read the stream's messages back, when it could not.
     public var readFailure: String? = nil
-    /// How many sequences natsfault compared on every replica, and where contents differed: (server, sequence, what).
+    /// How many sequences natsfault read on the replicas, and where two replicas hold different messages at one
+    /// sequence: (sequence, what was found).
     public var replicaSample = 0
-    public var contentDiffers: [(server: String, jsSeq: Int, text: String)] = []
+    public var contentDiffers: [(jsSeq: Int, text: String)] = []
 
     /// Whether every replica read holds the same messages (by count and sequence range).
     public var replicasAgree: Bool {
@@ -51,15 +52,17 @@ public struct JetStreamTally: Sendable {
         return replicas.filter { $0.last < ahead.last && $0.messages <= ahead.messages }.map(\.server)
     }
 
-    /// Replicas whose state no lag explains: the same last sequence with other messages, more messages than the most
-    /// advanced replica, or other contents at a sequence they all hold (of those natsfault compared).
+    /// Replicas whose state no lag explains: the same last sequence with other messages, or more messages than the most
+    /// advanced replica (by what each server reports). Content differences (`contentDiffers`) cannot be pinned on one.
     public var divergent: [String] {
         guard let ahead = replicas.max(by: { ($0.last, $0.messages) < ($1.last, $1.messages) }) else { return [] }
-        let byState = replicas.filter { r in
+        return replicas.filter { r in
             (r.last == ahead.last && (r.messages, r.first) != (ahead.messages, ahead.first)) || r.messages > ahead.messages
         }.map(\.server)
-        return Array(Set(byState + contentDiffers.map(\.server))).sorted()
     }
+
+    /// Whether the replicas diverged: by their states, or by holding different messages at one sequence.
+    public var diverged: Bool { !divergent.isEmpty || !contentDiffers.isEmpty }
 }
 
 extension JetStreamAccounting {
@@ -118,7 +121,7 @@ extension JetStreamAccounting {
             case .jsReplicaSample where e.jsStream == jsStream:
                 t.replicaSample = e.messages ?? 0
             case .jsReplicaDiffers where e.jsStream == jsStream:
-                t.contentDiffers.append((e.server ?? "?", e.jsSeq ?? 0, e.text ?? ""))
+                t.contentDiffers.append((e.jsSeq ?? 0, e.text ?? ""))
             case .jsStreamState where e.jsStream == jsStream:
                 t.streamRead = true
                 t.convergedAfterNs = e.latencyNs
@@ -162,7 +165,7 @@ extension JetStreamAccounting {
         }
         if replicasAgree {
             wanted.append("replicas agree (a replica still catching up is shown, not failed)")
-            passed = passed && t.streamRead && t.divergent.isEmpty
+            passed = passed && t.streamRead && !t.diverged
         }
         // Without a consumer, the read-back is the only evidence: a stream that could not be read judges nothing.
         if consumerClient == nil, !t.streamRead, t.acked > 0 {
@@ -182,6 +185,8 @@ extension JetStreamAccounting {
             let after = t.convergedAfterNs.map { " \(String(format: "%.1f", Double($0) / 1e9)) s after the timeline" } ?? ""
             if !t.divergent.isEmpty {
                 observed += " (divergent: \(t.divergent.joined(separator: ", "))\(after.isEmpty ? "" : ",")\(after))"
+            } else if !t.contentDiffers.isEmpty {
+                observed += " (diverged: different messages at one sequence\(after.isEmpty ? "" : ",")\(after))"
             } else if !t.replicasAgree {
                 observed += " (\(t.lagging.joined(separator: ", ")) still catching up\(after))"
             } else if let ns = t.convergedAfterNs, ns >= 1_000_000_000 {
@@ -189,9 +194,9 @@ extension JetStreamAccounting {
             }
             if t.readBack > 0 { observed += ", \(t.readBack) read back" }
             if let floor = t.ackFloor { observed += ", the consumer's acknowledgement floor at stream seq \(floor)" }
-            if t.replicaSample > 0 { observed += "; contents of \(t.replicaSample) sequences compared on every replica" }
+            if t.replicaSample > 0 { observed += "; contents of \(t.replicaSample) sequences compared across the replicas" }
             if !t.contentDiffers.isEmpty {
-                observed += ", differing: " + t.contentDiffers.prefix(3).map(\.text).joined(separator: "; ") + (t.contentDiffers.count > 3 ? " … (\(t.contentDiffers.count) in all)" : "")
+                observed += ", \(t.contentDiffers.count) with different messages on different replicas: " + t.contentDiffers.prefix(3).map(\.text).joined(separator: "; ") + (t.contentDiffers.count > 3 ? " …" : "")
             }
         } else {
             observed += "; natsfault could not read stream \(jsStream) at the end"
