@@ -60,7 +60,6 @@ struct DriverLine: Decodable {
     var library: String?
     var libraryVersion: String?
     var capabilities: [String]?
-    var protocolMinor: Int?
     var jsStream: String?
     var jsSeq: Int?
     var jsSeqFrom: Int?

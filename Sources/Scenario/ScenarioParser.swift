@@ -221,6 +221,10 @@ struct Builder {
         scenario.assertionDrivers = assertionDrivers
         scenario.streams = streams
         scenario.consumers = consumers
+        // A client with JetStream steps needs a DRIVER-PROTOCOL 1.1 driver: the capability joins its `requires`.
+        for i in scenario.clients.indices where scenario.usesJetStream(client: scenario.clients[i].name) && !scenario.clients[i].requires.contains("jetstream") {
+            scenario.clients[i].requires.append("jetstream")
+        }
         try checkStreams(scenario, top)
         scenario.knownDifferences = try knownDifferences(top["known_differences"], scenario: scenario)
         try checkTimeout(scenario, stepValues, given: top["timeout"] != nil)

@@ -17,39 +17,21 @@ public enum JetStreamAdmin {
         }
     }
 
-    /// Sends `requests` (subject, JSON body or nil) one after another on one connection; the decoded JSON answer of
-    /// each, or the failure (timeout, no responders, an API error) of each.
-    public static func exchange(_ target: RequestProbe.Target, _ requests: [(subject: String, body: [String: Any]?)],
-                                timeout: Duration = .seconds(2)) async throws -> [Result<[String: Any], Failure>] {
-        try await exchange(target, payloads: requests.map { ($0.subject, $0.body.map(json) ?? []) }, timeout: timeout)
-    }
-
-    static func exchange(_ target: RequestProbe.Target, payloads requests: [(subject: String, payload: [UInt8])],
+    /// Sends `requests` (subject, payload: a JSON body or nothing) one after another on one connection; the decoded
+    /// JSON answer of each, or the failure (timeout, no responders, an API error) of each.
+    static func exchange(_ target: RequestProbe.Target, _ requests: [(subject: String, payload: [UInt8])],
                          timeout: Duration) async throws -> [Result<[String: Any], Failure>] {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    let connection = try RequestProbe.Connection(target)
-                    defer { connection.close() }
-                    var answers: [Result<[String: Any], Failure>] = []
-                    for (index, (subject, payload)) in requests.enumerated() {
-                        answers.append(decode(try connection.request(subject: subject, payload: payload, timeout: timeout, gather: false, index: index), subject: subject))
-                    }
-                    continuation.resume(returning: answers)
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+        let outcomes = try await RequestProbe.onConnection(target) { connection in
+            try requests.enumerated().map { index, request in
+                try connection.request(subject: request.subject, payload: request.payload, timeout: timeout, gather: false, index: index)
             }
         }
+        return zip(outcomes, requests).map { decode($0, subject: $1.subject) }
     }
 
     /// One request; throws its failure.
-    public static func request(_ target: RequestProbe.Target, _ subject: String, _ body: [String: Any]? = nil, timeout: Duration = .seconds(2)) async throws -> [String: Any] {
-        try await exchange(target, [(subject, body)], timeout: timeout)[0].get()
-    }
-
-    static func request(_ target: RequestProbe.Target, _ subject: String, payload: [UInt8], timeout: Duration) async throws -> [String: Any] {
-        try await exchange(target, payloads: [(subject, payload)], timeout: timeout)[0].get()
+    static func request(_ target: RequestProbe.Target, _ subject: String, payload: [UInt8] = [], timeout: Duration) async throws -> [String: Any] {
+        try await exchange(target, [(subject, payload)], timeout: timeout)[0].get()
     }
 
     static func json(_ object: [String: Any]) -> [UInt8] {
@@ -140,7 +122,7 @@ public enum JetStreamAdmin {
     /// Reads messages of `stream` by stream sequence on one connection: each one's payload, or nil when the stream
     /// does not hold it (deleted, never stored).
     public static func messages(of stream: String, seqs: [Int], on target: RequestProbe.Target) async throws -> [(seq: Int, payload: [UInt8]?)] {
-        let answers = try await exchange(target, seqs.map { ("$JS.API.STREAM.MSG.GET.\(stream)", ["seq": $0]) }, timeout: .seconds(5))
+        let answers = try await exchange(target, seqs.map { ("$JS.API.STREAM.MSG.GET.\(stream)", json(["seq": $0])) }, timeout: .seconds(5))
         var read: [(Int, [UInt8]?)] = []
         for (seq, answer) in zip(seqs, answers) {
             switch answer {
@@ -162,25 +144,16 @@ public enum JetStreamAdmin {
     /// replica. Each one's payload, or nil when that replica does not hold it.
     public static func directMessages(of stream: String, seqs: [Int], on target: RequestProbe.Target) async throws -> [(seq: Int, payload: [UInt8]?)] {
         let requests = seqs.map { json(["seq": $0]) }
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    let connection = try RequestProbe.Connection(target)
-                    defer { connection.close() }
-                    var read: [(Int, [UInt8]?)] = []
-                    for (index, (seq, body)) in zip(seqs, requests).enumerated() {
-                        guard let answer = try connection.exchange(subject: "$JS.API.DIRECT.GET.\(stream)", payload: body, timeout: .seconds(2), index: index) else {
-                            throw Failure(description: "no answer to a direct get of \(stream) seq \(seq) within 2 s")
-                        }
-                        switch answer.status {
-                        case nil: read.append((seq, answer.payload))
-                        case 404?: read.append((seq, nil))
-                        case let status?: throw Failure(description: "a direct get of \(stream) seq \(seq) answered status \(status)")
-                        }
-                    }
-                    continuation.resume(returning: read)
-                } catch {
-                    continuation.resume(throwing: error)
+        return try await RequestProbe.onConnection(target) { connection in
+            try zip(seqs, requests).enumerated().map { index, request in
+                let seq = request.0
+                guard let answer = try connection.exchange(subject: "$JS.API.DIRECT.GET.\(stream)", payload: request.1, timeout: .seconds(2), index: index) else {
+                    throw Failure(description: "no answer to a direct get of \(stream) seq \(seq) within 2 s")
+                }
+                switch answer.status {
+                case nil: return (seq, answer.payload)
+                case 404?: return (seq, nil)
+                case let status?: throw Failure(description: "a direct get of \(stream) seq \(seq) answered status \(status)")
                 }
             }
         }

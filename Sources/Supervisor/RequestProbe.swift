@@ -52,6 +52,12 @@ public enum RequestProbe {
             self.jwt = jwt
         }
 
+        /// Straight to `server` (never a proxy link), as its first user if it has users, and with `jwt` in operator mode.
+        public init(server: ServerSpec, jwt: (token: String, seed: String)? = nil) {
+            let user = server.config.users.first
+            self.init(host: server.host, port: server.port, user: user?.user, password: user?.password, jwt: jwt)
+        }
+
         public static func == (a: Target, b: Target) -> Bool {
             (a.host, a.port, a.user, a.password, a.jwt?.token, a.jwt?.seed) == (b.host, b.port, b.user, b.password, b.jwt?.token, b.jwt?.seed)
         }
@@ -73,19 +79,27 @@ public enum RequestProbe {
     public static func requests(_ target: Target, subject: String, payload: [UInt8] = [], count: Int = 1, timeout: Duration,
                                 interval: Duration = .zero, gather: Bool = false,
                                 each: @escaping @Sendable (Int, Outcome) -> Void = { _, _ in }) async throws -> [Outcome] {
+        try await onConnection(target) { connection in
+            var outcomes: [Outcome] = []
+            for index in 0..<count {
+                if index > 0, interval > .zero { Thread.sleep(forTimeInterval: interval.seconds) }
+                let outcome = try connection.request(subject: subject, payload: payload, timeout: timeout, gather: gather, index: index)
+                each(index + 1, outcome)
+                outcomes.append(outcome)
+            }
+            return outcomes
+        }
+    }
+
+    /// Runs `body` with one blocking connection to `target`, on a thread of its own (it blocks for up to its timeouts
+    /// and must not hold up the scenario's other tasks), and closes the connection after it.
+    static func onConnection<T: Sendable>(_ target: Target, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 do {
                     let connection = try Connection(target)
                     defer { connection.close() }
-                    var outcomes: [Outcome] = []
-                    for index in 0..<count {
-                        if index > 0, interval > .zero { Thread.sleep(forTimeInterval: interval.seconds) }
-                        let outcome = try connection.request(subject: subject, payload: payload, timeout: timeout, gather: gather, index: index)
-                        each(index + 1, outcome)
-                        outcomes.append(outcome)
-                    }
-                    continuation.resume(returning: outcomes)
+                    continuation.resume(returning: try body(connection))
                 } catch {
                     continuation.resume(throwing: error)
                 }

@@ -187,6 +187,13 @@ public struct RecordedEvent: Codable, Sendable, Hashable {
         return nil
     }
 
+    /// For a `js_ack`: each publish it acknowledges, with its stream sequence (a range's run in step from `js_seq_from`);
+    /// empty for any other event.
+    public var acknowledged: [(seq: Int, jsSeq: Int)] {
+        guard event == .jsAck, let seqs, let first = jsSeqFrom ?? jsSeq else { return [] }
+        return seqs.enumerated().map { ($0.element, first + $0.offset) }
+    }
+
     /// Whether it is a high-volume data event, left out of short timelines in reports.
     public var isTraffic: Bool { [.message, .published, .requestResult, .jsAck, .jsPublishFailed, .jsMessage, .jsStored].contains(event) }
 

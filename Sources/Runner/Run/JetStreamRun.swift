@@ -22,11 +22,8 @@ struct JetStreamRun {
     /// How long natsfault keeps asking the servers' `$JS.API` for the read-back.
     static let apiWindow: Duration = .seconds(15)
 
-    /// Where natsfault's requests to `server` go: straight to it, as its first user if it has users.
-    static func target(_ spec: ServerSpec) -> RequestProbe.Target {
-        let user = spec.config.users.first
-        return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password)
-    }
+    /// Where natsfault's requests to `server` go (JetStream scenarios have no operator mode, so no JWT).
+    static func target(_ spec: ServerSpec) -> RequestProbe.Target { RequestProbe.Target(server: spec) }
 
     /// Creates the scenario's streams, then its consumers, each through its stream's server.
     func setUp() async throws {
@@ -244,12 +241,8 @@ struct JetStreamRun {
                     if let s = e.seq { received.insert(s) }
                 }
             }
-            for e in events where e.event == .jsAck && e.stream == a.stream && (e.jsStream == nil || e.jsStream == jsStream) {
-                guard let publish = e.seqs else { continue }
-                let firstJS = e.jsSeqFrom ?? e.jsSeq
-                for (offset, seq) in publish.enumerated() where !received.contains(seq) {
-                    if let firstJS { seqs.append(firstJS + offset) }
-                }
+            for e in events where e.stream == a.stream && (e.jsStream == nil || e.jsStream == jsStream) {
+                seqs += e.acknowledged.filter { !received.contains($0.seq) }.map(\.jsSeq)
             }
         }
         return seqs
@@ -259,10 +252,7 @@ struct JetStreamRun {
     private func unacknowledgedSeqs(_ jsStream: String, _ events: [RecordedEvent], first: Int, last: Int) -> [Int] {
         guard first >= 1, last >= first else { return [] }
         var acked = Set<Int>()
-        for e in events where e.event == .jsAck && (e.jsStream == nil || e.jsStream == jsStream) {
-            guard let publish = e.seqs, let firstJS = e.jsSeqFrom ?? e.jsSeq else { continue }
-            for offset in 0..<publish.count { acked.insert(firstJS + offset) }
-        }
+        for e in events where e.jsStream == nil || e.jsStream == jsStream { acked.formUnion(e.acknowledged.map(\.jsSeq)) }
         var seqs: [Int] = []
         for s in first...last where !acked.contains(s) {
             seqs.append(s)

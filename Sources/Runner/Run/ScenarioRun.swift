@@ -289,9 +289,6 @@ final class ScenarioRun: Sendable {
             if let missing = client.requires.first(where: { !hello.capabilities.contains($0) }) {
                 return "client \(client.name)'s driver (\(hello.library) \(hello.libraryVersion)) lacks the capability \"\(missing)\""
             }
-            if scenario.usesJetStream(client: client.name), !hello.capabilities.contains("jetstream") {
-                return "client \(client.name)'s driver (\(hello.library) \(hello.libraryVersion)) lacks the capability \"jetstream\" (DRIVER-PROTOCOL v1.1), which its js_ steps need"
-            }
         }
         return nil
     }

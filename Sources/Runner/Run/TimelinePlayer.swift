@@ -320,9 +320,7 @@ struct TimelinePlayer: Sendable {
     /// Where natsfault's own probes connect: the server itself (never a proxy link), as its first user if it has users,
     /// and in operator mode as natsfault's probe user (of the first account).
     private func probeTarget(_ server: String) -> RequestProbe.Target {
-        let spec = scenario.server(named: server)!
-        let user = spec.config.users.first
-        return RequestProbe.Target(host: spec.host, port: spec.port, user: user?.user, password: user?.password, jwt: try? credentials?.probeToken())
+        RequestProbe.Target(server: scenario.server(named: server)!, jwt: try? credentials?.probeToken())
     }
 
     private func apply(_ action: ClientAction, to name: String) async throws {
