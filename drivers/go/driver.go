@@ -527,7 +527,7 @@ func (d *driver) publish(id int64, a args) error {
 		var firstErr *driverError
 		// Unpaced floods are batched into ranges; paced publishes get one
 		// event per message.
-		var batcher *publishedBatcher
+		var batcher *rangeBatcher[*driverError]
 		if !p.hasRate {
 			batcher = newPublishedBatcher(p.stream)
 		}
@@ -573,24 +573,34 @@ func isClosedChan(ch chan struct{}) bool {
 	}
 }
 
-// publishedBatcher batches consecutive same-outcome `published` events into
-// ranges, written at least every 50 ms.
-type publishedBatcher struct {
-	mu        sync.Mutex
-	stream    string
-	have      bool
-	from, to  int64
-	err       *driverError
-	firstMono uint64
-	lastMono  uint64
-	// longestCall is the longest publish call in the range.
-	longestCall uint64
-	done        chan struct{}
+// rangeBatcher batches the events of a run of consecutive publish seqs into
+// ranges, written at least every 50 ms (by a ticker) and at stop. A run holds
+// its first entry; extends says whether the entry of the next seq joins it,
+// write writes it. A run keeps its longest call and first/last mono times.
+type rangeBatcher[E any] struct {
+	mu         sync.Mutex
+	have       bool
+	run        batchRun[E]
+	extends    func(r *batchRun[E], seq int64, e E) bool
+	write      func(r *batchRun[E])
+	done       chan struct{}
+	tickerDone chan struct{}
 }
 
-func newPublishedBatcher(stream string) *publishedBatcher {
-	b := &publishedBatcher{stream: stream, done: make(chan struct{})}
+// batchRun is a run of consecutive seqs from..to whose first entry is first.
+type batchRun[E any] struct {
+	from, to  int64
+	first     E
+	firstMono uint64
+	lastMono  uint64
+	// longestCall is the longest publish call in the run.
+	longestCall uint64
+}
+
+func newRangeBatcher[E any](extends func(r *batchRun[E], seq int64, e E) bool, write func(r *batchRun[E])) *rangeBatcher[E] {
+	b := &rangeBatcher[E]{extends: extends, write: write, done: make(chan struct{}), tickerDone: make(chan struct{})}
 	go func() {
+		defer close(b.tickerDone)
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
@@ -605,57 +615,65 @@ func newPublishedBatcher(stream string) *publishedBatcher {
 	return b
 }
 
-func (b *publishedBatcher) add(seq int64, err *driverError, mono, call uint64) {
+func (b *rangeBatcher[E]) add(seq int64, e E, mono, call uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.have && seq == b.to+1 && err.key() == b.err.key() {
-		b.to = seq
-		b.lastMono = mono
-		if call > b.longestCall {
-			b.longestCall = call
+	if b.have && seq == b.run.to+1 && b.extends(&b.run, seq, e) {
+		b.run.to = seq
+		b.run.lastMono = mono
+		if call > b.run.longestCall {
+			b.run.longestCall = call
 		}
 		return
 	}
 	b.flushLocked()
 	b.have = true
-	b.from, b.to = seq, seq
-	b.err = err
-	b.firstMono, b.lastMono = mono, mono
-	b.longestCall = call
+	b.run = batchRun[E]{from: seq, to: seq, first: e, firstMono: mono, lastMono: mono, longestCall: call}
 }
 
-func (b *publishedBatcher) flush() {
+func (b *rangeBatcher[E]) flush() {
 	b.mu.Lock()
 	b.flushLocked()
 	b.mu.Unlock()
 }
 
 // stop ends the ticker and writes what is left.
-func (b *publishedBatcher) stop() {
+func (b *rangeBatcher[E]) stop() {
 	close(b.done)
+	<-b.tickerDone
 	b.flush()
 }
 
-func (b *publishedBatcher) flushLocked() {
+func (b *rangeBatcher[E]) flushLocked() {
 	if !b.have {
 		return
 	}
 	b.have = false
-	f := fields{{"stream", b.stream}}
-	if b.from == b.to {
-		f = append(f, field{"seq", b.from})
-	} else {
-		f = append(f, field{"from", b.from}, field{"to", b.to})
-	}
-	f = append(f, field{"ok", b.err == nil})
-	if b.err != nil {
-		f = append(f, field{"error", b.err})
-	}
-	if b.from != b.to {
-		f = append(f, field{"first_mono_ns", b.firstMono})
-	}
-	f = append(f, field{"call_ns", b.longestCall})
-	events.emitAt("published", f, b.lastMono)
+	b.write(&b.run)
+}
+
+// newPublishedBatcher batches consecutive same-outcome `published` events
+// into ranges.
+func newPublishedBatcher(stream string) *rangeBatcher[*driverError] {
+	return newRangeBatcher(func(r *batchRun[*driverError], _ int64, err *driverError) bool {
+		return err.key() == r.first.key()
+	}, func(r *batchRun[*driverError]) {
+		f := fields{{"stream", stream}}
+		if r.from == r.to {
+			f = append(f, field{"seq", r.from})
+		} else {
+			f = append(f, field{"from", r.from}, field{"to", r.to})
+		}
+		f = append(f, field{"ok", r.first == nil})
+		if r.first != nil {
+			f = append(f, field{"error", r.first})
+		}
+		if r.from != r.to {
+			f = append(f, field{"first_mono_ns", r.firstMono})
+		}
+		f = append(f, field{"call_ns", r.longestCall})
+		events.emitAt("published", f, r.lastMono)
+	})
 }
 
 // MARK: request

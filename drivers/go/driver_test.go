@@ -146,18 +146,19 @@ func TestJSAckBatcherRanges(t *testing.T) {
 		events.broken = false
 		events.mu.Unlock()
 	}()
-	b := &jsAckBatcher{stream: "p", done: make(chan struct{}), tickerDone: make(chan struct{})}
+	b := newJSAckBatcher("p")
+	b.stop() // no ticker flushes while the ranges are looked at
 	b.add(1, &nats.PubAck{Stream: "S", Sequence: 10}, 1, 1)
 	b.add(2, &nats.PubAck{Stream: "S", Sequence: 11}, 2, 1)
-	if !b.have || b.from != 1 || b.to != 2 || b.jsSeqFrom != 10 {
-		t.Fatalf("in-step acks not one range: %+v", b)
+	if !b.have || b.run.from != 1 || b.run.to != 2 || b.run.first.Sequence != 10 {
+		t.Fatalf("in-step acks not one range: %+v", b.run)
 	}
 	b.add(3, &nats.PubAck{Stream: "S", Sequence: 20}, 3, 1)
-	if b.from != 3 || b.to != 3 || b.jsSeqFrom != 20 {
-		t.Fatalf("out-of-step ack must start a new range: %+v", b)
+	if b.run.from != 3 || b.run.to != 3 || b.run.first.Sequence != 20 {
+		t.Fatalf("out-of-step ack must start a new range: %+v", b.run)
 	}
 	b.add(4, &nats.PubAck{Stream: "S", Sequence: 21, Duplicate: true}, 4, 1)
-	if b.from != 4 || b.to != 4 || !b.duplicate {
-		t.Fatalf("a duplicate must start a new range: %+v", b)
+	if b.run.from != 4 || b.run.to != 4 || !b.run.first.Duplicate {
+		t.Fatalf("a duplicate must start a new range: %+v", b.run)
 	}
 }

@@ -61,7 +61,7 @@ func (d *driver) jsPublish(id int64, a args) error {
 		var firstErr *driverError
 		// As for publish: unpaced floods batch their js_acks into ranges,
 		// paced publishes get one event per message.
-		var batcher *jsAckBatcher
+		var batcher *rangeBatcher[*nats.PubAck]
 		if !p.hasRate {
 			batcher = newJSAckBatcher(p.stream)
 		}
@@ -112,92 +112,27 @@ func (d *driver) jsPublish(id int64, a args) error {
 	return nil
 }
 
-// jsAckBatcher batches the js_acks of consecutive publishes whose stream
-// sequences run in step (same stream, same duplicate flag) into ranges,
-// written at least every 50 ms.
-type jsAckBatcher struct {
-	mu         sync.Mutex
-	stream     string
-	have       bool
-	from, to   int64
-	jsStream   string
-	jsSeqFrom  uint64
-	duplicate  bool
-	firstMono  uint64
-	lastMono   uint64
-	longest    uint64
-	done       chan struct{}
-	tickerDone chan struct{}
-}
-
-func newJSAckBatcher(stream string) *jsAckBatcher {
-	b := &jsAckBatcher{stream: stream, done: make(chan struct{}), tickerDone: make(chan struct{})}
-	go func() {
-		defer close(b.tickerDone)
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				b.flush()
-			case <-b.done:
-				return
-			}
+// newJSAckBatcher batches the js_acks of consecutive publishes whose stream
+// sequences run in step (same stream, same duplicate flag) into ranges.
+func newJSAckBatcher(stream string) *rangeBatcher[*nats.PubAck] {
+	return newRangeBatcher(func(r *batchRun[*nats.PubAck], seq int64, pa *nats.PubAck) bool {
+		return pa.Stream == r.first.Stream && pa.Duplicate == r.first.Duplicate &&
+			pa.Sequence == r.first.Sequence+uint64(seq-r.from)
+	}, func(r *batchRun[*nats.PubAck]) {
+		f := fields{{"stream", stream}}
+		if r.from == r.to {
+			f = append(f, field{"seq", r.from}, field{"js_stream", r.first.Stream}, field{"js_seq", r.first.Sequence})
+		} else {
+			f = append(f, field{"from", r.from}, field{"to", r.to}, field{"js_stream", r.first.Stream},
+				field{"js_seq_from", r.first.Sequence}, field{"js_seq_to", r.first.Sequence + uint64(r.to-r.from)})
 		}
-	}()
-	return b
-}
-
-func (b *jsAckBatcher) add(seq int64, pa *nats.PubAck, mono, call uint64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.have && seq == b.to+1 && pa.Stream == b.jsStream && pa.Duplicate == b.duplicate &&
-		pa.Sequence == b.jsSeqFrom+uint64(seq-b.from) {
-		b.to = seq
-		b.lastMono = mono
-		if call > b.longest {
-			b.longest = call
+		f = append(f, field{"duplicate", r.first.Duplicate})
+		if r.from != r.to {
+			f = append(f, field{"first_mono_ns", r.firstMono})
 		}
-		return
-	}
-	b.flushLocked()
-	b.have = true
-	b.from, b.to = seq, seq
-	b.jsStream, b.jsSeqFrom, b.duplicate = pa.Stream, pa.Sequence, pa.Duplicate
-	b.firstMono, b.lastMono = mono, mono
-	b.longest = call
-}
-
-func (b *jsAckBatcher) flush() {
-	b.mu.Lock()
-	b.flushLocked()
-	b.mu.Unlock()
-}
-
-func (b *jsAckBatcher) stop() {
-	close(b.done)
-	<-b.tickerDone
-	b.flush()
-}
-
-func (b *jsAckBatcher) flushLocked() {
-	if !b.have {
-		return
-	}
-	b.have = false
-	f := fields{{"stream", b.stream}}
-	if b.from == b.to {
-		f = append(f, field{"seq", b.from}, field{"js_stream", b.jsStream}, field{"js_seq", b.jsSeqFrom})
-	} else {
-		f = append(f, field{"from", b.from}, field{"to", b.to}, field{"js_stream", b.jsStream},
-			field{"js_seq_from", b.jsSeqFrom}, field{"js_seq_to", b.jsSeqFrom + uint64(b.to-b.from)})
-	}
-	f = append(f, field{"duplicate", b.duplicate})
-	if b.from != b.to {
-		f = append(f, field{"first_mono_ns", b.firstMono})
-	}
-	f = append(f, field{"call_ns", b.longest})
-	events.emitAt("js_ack", f, b.lastMono)
+		f = append(f, field{"call_ns", r.longestCall})
+		events.emitAt("js_ack", f, r.lastMono)
+	})
 }
 
 // MARK: js_consume / js_stop
