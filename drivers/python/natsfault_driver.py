@@ -676,23 +676,26 @@ class SlowConsumerRun:
 
 
 # --------------------------------------------------------------------------
-# Batching of `published` events (unpaced publishing).
+# Batching of unpaced publishing: `published`, `js_ack` and `js_publish_failed` ranges.
 # --------------------------------------------------------------------------
 
-class PublishedBatcher:
-    """Merges consecutive same-outcome `published` events into ranges."""
+class RangeBatcher:
+    """A run of consecutive publish seqs whose outcomes belong together, extended while the next
+    seq follows, written when it breaks, by flush_periodically's ticker and at the end of the
+    publishing. Keeps the outcome of the run's first message, the first and last mono times and
+    the longest publish call. Subclasses say whether an outcome extends the run (_extends) and
+    write the run (_write)."""
 
     def __init__(self, stream):
         self.stream = stream
         self.have = False
         self.first = self.last = 0
-        self.error = None
+        self.outcome = None       # the outcome of the first message of the run
         self.first_mono = self.last_mono = 0
-        self.longest_call = 0  # the longest publish call in the range
+        self.longest_call = 0     # the longest publish call in the run
 
-    def add(self, seq, error, mono, call):
-        same = (error.key if error else None) == (self.error.key if self.error else None)
-        if self.have and seq == self.last + 1 and same:
+    def add(self, seq, outcome, mono, call):
+        if self.have and seq == self.last + 1 and self._extends(seq, outcome):
             self.last = seq
             self.last_mono = mono
             self.longest_call = max(self.longest_call, call)
@@ -700,7 +703,7 @@ class PublishedBatcher:
         self.flush()
         self.have = True
         self.first = self.last = seq
-        self.error = error
+        self.outcome = outcome
         self.first_mono = self.last_mono = mono
         self.longest_call = call
 
@@ -708,15 +711,33 @@ class PublishedBatcher:
         if not self.have:
             return
         self.have = False
+        self._write()
+
+    def _extends(self, seq, outcome):
+        raise NotImplementedError
+
+    def _write(self):
+        raise NotImplementedError
+
+
+class PublishedBatcher(RangeBatcher):
+    """Merges consecutive same-outcome `published` events into ranges; the outcome is the
+    DriverError or None."""
+
+    def _extends(self, seq, error):
+        return (error.key if error else None) == (self.outcome.key if self.outcome else None)
+
+    def _write(self):
+        error = self.outcome
         f = {"stream": self.stream}
         if self.first == self.last:
             f["seq"] = self.first
         else:
             f["from"] = self.first
             f["to"] = self.last
-        f["ok"] = self.error is None
-        if self.error is not None:
-            f["error"] = self.error.to_json()
+        f["ok"] = error is None
+        if error is not None:
+            f["error"] = error.to_json()
         if self.first != self.last:
             f["first_mono_ns"] = self.first_mono
         f["call_ns"] = self.longest_call
@@ -727,61 +748,37 @@ class PublishedBatcher:
 # JetStream (protocol 1.1): js_ack / js_publish_failed batching, consumers.
 # --------------------------------------------------------------------------
 
-class JsPublishBatcher:
+class JsPublishBatcher(RangeBatcher):
     """Merges the outcomes of an unpaced `js_publish` into ranges: consecutive `js_ack`s whose
     stream sequences run in step with the publish sequences (same `js_stream` and `duplicate`),
-    and consecutive `js_publish_failed` with the same error. A paced `js_publish` emits one event
-    per message (emit_js_outcome)."""
+    and consecutive `js_publish_failed` with the same error. The outcome is (PubAck or None,
+    DriverError or None). A paced `js_publish` emits one event per message (emit_js_outcome)."""
 
-    def __init__(self, stream):
-        self.stream = stream
-        self.have = False
-        self.first = self.last = 0
-        self.ack = None           # PubAck of the first message of the range, or None
-        self.error = None         # DriverError of the range, or None
-        self.first_mono = self.last_mono = 0
-        self.longest_call = 0
+    def _extends(self, seq, outcome):
+        ack, error = outcome
+        first_ack, first_error = self.outcome
+        if error is not None or first_error is not None:
+            return error is not None and first_error is not None and error.key == first_error.key
+        return (ack.stream == first_ack.stream and bool(ack.duplicate) == bool(first_ack.duplicate)
+                and ack.seq == first_ack.seq + (seq - self.first))
 
-    def _continues(self, seq, ack, error):
-        if not self.have or seq != self.last + 1:
-            return False
-        if error is not None or self.error is not None:
-            return error is not None and self.error is not None and error.key == self.error.key
-        return (ack.stream == self.ack.stream and bool(ack.duplicate) == bool(self.ack.duplicate)
-                and ack.seq == self.ack.seq + (seq - self.first))
-
-    def add(self, seq, ack, error, mono, call):
-        if self._continues(seq, ack, error):
-            self.last = seq
-            self.last_mono = mono
-            self.longest_call = max(self.longest_call, call)
-            return
-        self.flush()
-        self.have = True
-        self.first = self.last = seq
-        self.ack, self.error = ack, error
-        self.first_mono = self.last_mono = mono
-        self.longest_call = call
-
-    def flush(self):
-        if not self.have:
-            return
-        self.have = False
+    def _write(self):
+        ack, error = self.outcome
         if self.first == self.last:
-            emit_js_outcome(self.stream, self.first, self.ack, self.error, self.last_mono,
+            emit_js_outcome(self.stream, self.first, ack, error, self.last_mono,
                             self.longest_call)
             return
         f = {"stream": self.stream, "from": self.first, "to": self.last}
-        if self.error is None:
-            f["js_stream"] = self.ack.stream
-            f["js_seq_from"] = self.ack.seq
-            f["js_seq_to"] = self.ack.seq + (self.last - self.first)
-            f["duplicate"] = bool(self.ack.duplicate)
+        if error is None:
+            f["js_stream"] = ack.stream
+            f["js_seq_from"] = ack.seq
+            f["js_seq_to"] = ack.seq + (self.last - self.first)
+            f["duplicate"] = bool(ack.duplicate)
         else:
-            f["error"] = self.error.to_json()
+            f["error"] = error.to_json()
         f["call_ns"] = self.longest_call
         f["first_mono_ns"] = self.first_mono
-        events.emit("js_publish_failed" if self.error is not None else "js_ack", f,
+        events.emit("js_publish_failed" if error is not None else "js_ack", f,
                     mono=self.last_mono)
 
 
@@ -1585,7 +1582,7 @@ class Driver:
                     if first_error is None:
                         first_error = err
                 if batcher is not None:
-                    batcher.add(seq, ack, err, mono, mono - sent)
+                    batcher.add(seq, (ack, err), mono, mono - sent)
                 else:
                     emit_js_outcome(stream, seq, ack, err, mono, mono - sent)
                 seq += 1
