@@ -360,16 +360,9 @@ final class Driver: @unchecked Sendable {
         workers.run("publish-\(id)") {
             var okCount: Int64 = 0, failed: Int64 = 0
             var firstError: DriverError? = nil
-            let batcher = rate == nil ? PublishedBatcher(stream: stream) : nil
+            let batcher = rate == nil ? publishedBatcher(stream: stream) : nil
             let done = DoneFlag()
-            if let batcher {
-                spawn("publish-\(id)-flusher") {
-                    while !done.isSet {
-                        usleep(50_000)
-                        batcher.flush()
-                    }
-                }
-            }
+            batcher?.startFlusher("publish-\(id)-flusher", until: done)
             let pacer = Pacer(ratePerS: rate)
             var seq: Int64 = 1
             while seq <= count && !exiting.isSet {
@@ -389,7 +382,7 @@ final class Driver: @unchecked Sendable {
                     if firstError == nil { firstError = err }
                 }
                 if let batcher {
-                    batcher.add(seq: seq, error: err, mono: mono, call: mono - sent)
+                    batcher.add(seq: seq, err, mono: mono, call: mono - sent)
                 } else {
                     var ev: Fieldset = [("stream", .str(stream)), ("seq", .int(seq)), ("ok", .bool(err == nil)), ("call_ns", .uint(mono - sent))]
                     if let err { ev.append(("error", err.json)) }
@@ -554,36 +547,51 @@ final class DoneFlag: @unchecked Sendable {
     func set() { lock.lock(); value = true; lock.unlock() }
 }
 
-/// Batches consecutive same-outcome `published` events into ranges.
-final class PublishedBatcher: @unchecked Sendable {
+/// Batches the per-seq events of one unpaced publish into ranges: a run of consecutive publish
+/// seqs, extended while the next seq follows and `extends` accepts its entry. A run is written as
+/// `event` with {stream, seq} or {stream, from, to}, then `fields`, then first_mono_ns (ranges
+/// only) and call_ns (the longest call in the run), at the run's last mono time. Runs are flushed
+/// when broken, by the 50 ms flusher and at stop.
+final class RangeBatcher<Entry>: @unchecked Sendable {
+    struct Run {
+        var from: Int64
+        var to: Int64
+        var first: Entry
+        var last: Entry
+        var firstMono: UInt64
+        var lastMono: UInt64
+        /// The longest publish call in the run.
+        var longestCall: UInt64
+    }
+
     private let lock = NSLock()
+    private let event: String
     private let stream: String
-    private var have = false
-    private var from: Int64 = 0
-    private var to: Int64 = 0
-    private var error: DriverError? = nil
-    private var firstMono: UInt64 = 0
-    private var lastMono: UInt64 = 0
-    /// The longest publish call in the range.
-    private var longestCall: UInt64 = 0
+    private let extends: (Run, Entry) -> Bool
+    private let fields: (Run) -> Fieldset
+    private var run: Run? = nil
 
-    init(stream: String) { self.stream = stream }
+    init(event: String, stream: String,
+         extends: @escaping (Run, Entry) -> Bool, fields: @escaping (Run) -> Fieldset) {
+        self.event = event
+        self.stream = stream
+        self.extends = extends
+        self.fields = fields
+    }
 
-    func add(seq: Int64, error e: DriverError?, mono: UInt64, call: UInt64) {
+    func add(seq: Int64, _ entry: Entry, mono: UInt64, call: UInt64) {
         lock.lock()
         defer { lock.unlock() }
-        if have && seq == to + 1 && e?.key == error?.key {
-            to = seq
-            lastMono = mono
-            longestCall = max(longestCall, call)
+        if var r = run, seq == r.to + 1, extends(r, entry) {
+            r.to = seq
+            r.last = entry
+            r.lastMono = mono
+            r.longestCall = max(r.longestCall, call)
+            run = r
             return
         }
         flushLocked()
-        have = true
-        from = seq; to = seq
-        error = e
-        firstMono = mono; lastMono = mono
-        longestCall = call
+        run = Run(from: seq, to: seq, first: entry, last: entry, firstMono: mono, lastMono: mono, longestCall: call)
     }
 
     func flush() {
@@ -592,22 +600,42 @@ final class PublishedBatcher: @unchecked Sendable {
         lock.unlock()
     }
 
-    private func flushLocked() {
-        guard have else { return }
-        have = false
-        var f: Fieldset = [("stream", .str(stream))]
-        if from == to {
-            f.append(("seq", .int(from)))
-        } else {
-            f.append(("from", .int(from)))
-            f.append(("to", .int(to)))
+    /// Flushes every 50 ms until `done` is set.
+    func startFlusher(_ name: String, until done: DoneFlag) {
+        spawn(name) { [self] in
+            while !done.isSet {
+                usleep(50_000)
+                flush()
+            }
         }
-        f.append(("ok", .bool(error == nil)))
-        if let error { f.append(("error", error.json)) }
-        if from != to { f.append(("first_mono_ns", .uint(firstMono))) }
-        f.append(("call_ns", .uint(longestCall)))
-        events.emit("published", f, mono: lastMono)
     }
+
+    private func flushLocked() {
+        guard let r = run else { return }
+        run = nil
+        var f: Fieldset = [("stream", .str(stream))]
+        if r.from == r.to {
+            f.append(("seq", .int(r.from)))
+        } else {
+            f.append(("from", .int(r.from)))
+            f.append(("to", .int(r.to)))
+        }
+        f += fields(r)
+        if r.from != r.to { f.append(("first_mono_ns", .uint(r.firstMono))) }
+        f.append(("call_ns", .uint(r.longestCall)))
+        events.emit(event, f, mono: r.lastMono)
+    }
+}
+
+/// Batches consecutive same-outcome `published` events into ranges.
+func publishedBatcher(stream: String) -> RangeBatcher<DriverError?> {
+    RangeBatcher(event: "published", stream: stream,
+                 extends: { run, error in error?.key == run.first?.key },
+                 fields: { run in
+                     var f: Fieldset = [("ok", .bool(run.first == nil))]
+                     if let error = run.first { f.append(("error", error.json)) }
+                     return f
+                 })
 }
 
 let libraryVersion: String = nats_GetVersion().map { String(cString: $0) } ?? "unknown"

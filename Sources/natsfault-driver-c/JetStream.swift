@@ -88,16 +88,9 @@ extension Driver {
             var okCount: Int64 = 0, failed: Int64 = 0
             var firstError: DriverError? = nil
             // Unpaced, acks are batched into ranges (as `published`); paced, one line each.
-            let batcher = rate == nil ? JsAckBatcher(stream: stream) : nil
+            let batcher = rate == nil ? jsAckBatcher(stream: stream) : nil
             let done = DoneFlag()
-            if let batcher {
-                spawn("js-publish-\(id)-flusher") {
-                    while !done.isSet {
-                        usleep(50_000)
-                        batcher.flush()
-                    }
-                }
-            }
+            batcher?.startFlusher("js-publish-\(id)-flusher", until: done)
             let expect = cString(jsStream)
             defer { free(expect) }
             let pacer = Pacer(ratePerS: rate)
@@ -123,7 +116,7 @@ extension Driver {
                     okCount += 1
                     let ackStream = pa.Stream.map { String(cString: $0) } ?? ""
                     if let batcher {
-                        batcher.add(seq: seq, jsStream: ackStream, jsSeq: pa.Sequence, duplicate: pa.Duplicate,
+                        batcher.add(seq: seq, JsAckEntry(jsStream: ackStream, jsSeq: pa.Sequence, duplicate: pa.Duplicate),
                                     mono: mono, call: mono - sent)
                     } else {
                         events.emit("js_ack", [
@@ -412,63 +405,29 @@ func cbJsMessage(_ nc: OpaquePointer?, _ sub: OpaquePointer?, _ msg: OpaquePoint
 
 // MARK: - js_ack ranges
 
+/// One `js_ack` in a range.
+struct JsAckEntry {
+    let jsStream: String
+    let jsSeq: UInt64
+    let duplicate: Bool
+}
+
 /// Batches consecutive `js_ack`s whose stream sequences run in step with the publish sequences
 /// into ranges {from, to, js_seq_from, js_seq_to}.
-final class JsAckBatcher: @unchecked Sendable {
-    private let lock = NSLock()
-    private let stream: String
-    private var have = false
-    private var from: Int64 = 0
-    private var to: Int64 = 0
-    private var jsStream = ""
-    private var jsSeqFrom: UInt64 = 0
-    private var jsSeqTo: UInt64 = 0
-    private var duplicate = false
-    private var firstMono: UInt64 = 0
-    private var lastMono: UInt64 = 0
-    private var longestCall: UInt64 = 0
-
-    init(stream: String) { self.stream = stream }
-
-    func add(seq: Int64, jsStream s: String, jsSeq: UInt64, duplicate dup: Bool, mono: UInt64, call: UInt64) {
-        lock.lock()
-        defer { lock.unlock() }
-        if have && seq == to + 1 && s == jsStream && jsSeq == jsSeqTo + 1 && !dup && !duplicate {
-            to = seq
-            jsSeqTo = jsSeq
-            lastMono = mono
-            longestCall = max(longestCall, call)
-            return
-        }
-        flushLocked()
-        have = true
-        from = seq; to = seq
-        jsStream = s
-        jsSeqFrom = jsSeq; jsSeqTo = jsSeq
-        duplicate = dup
-        firstMono = mono; lastMono = mono
-        longestCall = call
-    }
-
-    func flush() {
-        lock.lock()
-        flushLocked()
-        lock.unlock()
-    }
-
-    private func flushLocked() {
-        guard have else { return }
-        have = false
-        var f: Fieldset = [("stream", .str(stream))]
-        if from == to {
-            f += [("seq", .int(from)), ("js_stream", .str(jsStream)), ("js_seq", .uint(jsSeqFrom))]
-        } else {
-            f += [("from", .int(from)), ("to", .int(to)), ("js_stream", .str(jsStream)),
-                  ("js_seq_from", .uint(jsSeqFrom)), ("js_seq_to", .uint(jsSeqTo))]
-        }
-        f.append(("duplicate", .bool(duplicate)))
-        if from != to { f.append(("first_mono_ns", .uint(firstMono))) }
-        f.append(("call_ns", .uint(longestCall)))
-        events.emit("js_ack", f, mono: lastMono)
-    }
+func jsAckBatcher(stream: String) -> RangeBatcher<JsAckEntry> {
+    RangeBatcher(event: "js_ack", stream: stream,
+                 extends: { run, ack in
+                     ack.jsStream == run.first.jsStream && ack.jsSeq == run.last.jsSeq + 1
+                         && !ack.duplicate && !run.first.duplicate
+                 },
+                 fields: { run in
+                     var f: Fieldset = [("js_stream", .str(run.first.jsStream))]
+                     if run.from == run.to {
+                         f.append(("js_seq", .uint(run.first.jsSeq)))
+                     } else {
+                         f += [("js_seq_from", .uint(run.first.jsSeq)), ("js_seq_to", .uint(run.last.jsSeq))]
+                     }
+                     f.append(("duplicate", .bool(run.first.duplicate)))
+                     return f
+                 })
 }
